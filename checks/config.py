@@ -1,0 +1,269 @@
+"""Repository configuration: `.github/flux-review.yml`, validated with line numbers.
+
+Every key has a default that serves a repository with no configuration.
+Unknown keys and wrong types stop with a ``ConfigError`` naming the line,
+because a silently ignored typo in a CI gate is worse than a failed run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.findings import Severity
+from checks.yaml_docs import YMap, YSeq, load_yaml
+
+CONFIG_PATHS = (".github/flux-review.yml", ".github/flux-review.yaml")
+
+DEFAULT_MINIMUM_INTERVALS = {
+    "GitRepository": "1m", "OCIRepository": "1m", "HelmRepository": "1m", "Bucket": "1m",
+    "HelmChart": "1m", "Kustomization": "1m", "HelmRelease": "1m", "ImageRepository": "1m",
+    "ImageUpdateAutomation": "1m",
+}
+DEFAULT_RECOMMENDED_INTERVALS = {
+    "GitRepository": "10m", "OCIRepository": "10m", "HelmRepository": "30m", "Bucket": "10m",
+    "HelmChart": "10m", "Kustomization": "10m", "HelmRelease": "15m", "ImageRepository": "10m",
+    "ImageUpdateAutomation": "30m",
+}
+
+
+class ConfigError(ValueError):
+    """Configuration a user must correct; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A tenant: a name, the paths its manifests live in, and its namespaces."""
+
+    name: str
+    paths: tuple[str, ...]
+    namespaces: tuple[str, ...] = ()
+    service_account: str | None = None
+
+    def owns(self, path: str) -> bool:
+        return any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") or fnmatch.fnmatch(path, p)
+                   for p in self.paths)
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """What the configuration says about one rule."""
+
+    enabled: bool = True
+    severity: Severity | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration (defaults where the file is silent)."""
+
+    rules: dict[str, RuleSettings] = field(default_factory=dict)
+    fail_on: Severity | None = Severity.ERROR
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    cluster_roots: tuple[str, ...] = ("clusters/*",)
+    repository_url: str | None = None
+    repository_sources: tuple[str, ...] = ()
+    flux_version: str = "2.9"
+    minimum_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MINIMUM_INTERVALS))
+    recommended_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RECOMMENDED_INTERVALS))
+    tenants: tuple[Tenant, ...] = ()
+    max_file_bytes: int = 1024 * 1024
+    source: str = "defaults"
+
+    def rule(self, rule_id: str) -> RuleSettings:
+        return self.rules.get(rule_id, RuleSettings())
+
+    def path_selected(self, path: str) -> bool:
+        """True when a path is inside ``include`` (if given) and outside ``exclude``."""
+        if self.include and not any(_glob(path, pattern) for pattern in self.include):
+            return False
+        return not any(_glob(path, pattern) for pattern in self.exclude)
+
+
+def _glob(path: str, pattern: str) -> bool:
+    pattern = pattern.strip("/")
+    return fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/") or fnmatch.fnmatch(
+        path, pattern + "/*")
+
+
+_TOP_KEYS = {
+    "rules", "fail_on", "paths", "clusters", "repository", "flux_version", "intervals", "tenants", "limits",
+}
+
+
+def load_config_text(text: str, source: str) -> Config:
+    """Parse and validate configuration text; ``ConfigError`` names the offending line."""
+    loaded = load_yaml(source, text.encode())
+    for problem in loaded.problems:
+        raise ConfigError(f"{source}:{problem.line}: {problem.message}")
+    if not loaded.docs or loaded.docs[0].root is None:
+        return Config(source=source)
+    root = loaded.docs[0].root
+    if not isinstance(root, YMap):
+        raise ConfigError(f"{source}:1: the configuration must be a mapping of settings")
+    reader = _Reader(source)
+    reader.known(root, _TOP_KEYS, "")
+    values: dict[str, Any] = {"source": source}
+    if "fail_on" in root:
+        word = reader.text(root, "fail_on")
+        values["fail_on"] = None if word == "never" else reader.severity(root, "fail_on", word)
+    if "rules" in root:
+        values["rules"] = _rules(reader, reader.mapping(root, "rules"))
+    if "paths" in root:
+        paths = reader.mapping(root, "paths")
+        reader.known(paths, {"include", "exclude"}, "paths.")
+        values["include"] = reader.strings(paths, "include") if "include" in paths else ()
+        values["exclude"] = reader.strings(paths, "exclude") if "exclude" in paths else ()
+    if "clusters" in root:
+        clusters = reader.mapping(root, "clusters")
+        reader.known(clusters, {"roots"}, "clusters.")
+        values["cluster_roots"] = reader.strings(clusters, "roots")
+    if "repository" in root:
+        repo = reader.mapping(root, "repository")
+        reader.known(repo, {"url", "sources"}, "repository.")
+        if "url" in repo:
+            values["repository_url"] = reader.text(repo, "url")
+        if "sources" in repo:
+            values["repository_sources"] = reader.strings(repo, "sources")
+    if "flux_version" in root:
+        values["flux_version"] = str(root["flux_version"])
+    if "intervals" in root:
+        values.update(_intervals(reader, reader.mapping(root, "intervals")))
+    if "tenants" in root:
+        values["tenants"] = _tenants(reader, root)
+    if "limits" in root:
+        limits = reader.mapping(root, "limits")
+        reader.known(limits, {"max_file_bytes"}, "limits.")
+        if "max_file_bytes" in limits:
+            values["max_file_bytes"] = reader.integer(limits, "max_file_bytes")
+    return Config(**values)
+
+
+def _rules(reader: _Reader, rules: YMap) -> dict[str, RuleSettings]:
+    from checks.rules import RULES_BY_ID  # the registry imports config; import here to avoid a cycle
+
+    result: dict[str, RuleSettings] = {}
+    for rule_id, value in rules.items():
+        line = rules.key_pos[rule_id].line
+        if rule_id not in RULES_BY_ID:
+            raise ConfigError(f"{reader.source}:{line}: unknown rule {rule_id!r} "
+                              "(`flux-review rules` lists them)")
+        if isinstance(value, bool):
+            result[rule_id] = RuleSettings(enabled=value)
+        elif isinstance(value, str):
+            if value in ("off", "disabled"):
+                result[rule_id] = RuleSettings(enabled=False)
+            else:
+                result[rule_id] = RuleSettings(severity=reader.severity(rules, rule_id, value))
+        elif isinstance(value, YMap):
+            reader.known(value, {"enabled", "severity", "options"}, f"rules.{rule_id}.")
+            enabled = value.get("enabled", True)
+            if not isinstance(enabled, bool):
+                raise ConfigError(f"{reader.source}:{value.value_pos['enabled'].line}: "
+                                  f"rules.{rule_id}.enabled must be true or false")
+            severity = reader.severity(value, "severity", value["severity"]) if "severity" in value else None
+            options = dict(reader.mapping(value, "options")) if "options" in value else {}
+            result[rule_id] = RuleSettings(enabled, severity, options)
+        else:
+            raise ConfigError(f"{reader.source}:{line}: rules.{rule_id} must be off, a severity, "
+                              "or a mapping with enabled/severity/options")
+    return result
+
+
+def _intervals(reader: _Reader, intervals: YMap) -> dict[str, dict[str, str]]:
+    reader.known(intervals, {"minimum", "recommended"}, "intervals.")
+    result = {}
+    for key, target in (("minimum", "minimum_intervals"), ("recommended", "recommended_intervals")):
+        if key in intervals:
+            table = reader.mapping(intervals, key)
+            defaults = DEFAULT_MINIMUM_INTERVALS if key == "minimum" else DEFAULT_RECOMMENDED_INTERVALS
+            merged = dict(defaults)
+            for kind, value in table.items():
+                if kind not in defaults:
+                    raise ConfigError(f"{reader.source}:{table.key_pos[kind].line}: intervals.{key}: "
+                                      f"{kind!r} is not a Flux kind with an interval")
+                merged[kind] = reader.text(table, kind)
+            result[target] = merged
+    return result
+
+
+def _tenants(reader: _Reader, root: YMap) -> tuple[Tenant, ...]:
+    tenants = root["tenants"]
+    if not isinstance(tenants, YSeq):
+        raise ConfigError(f"{reader.source}:{root.value_pos['tenants'].line}: tenants must be a list")
+    result = []
+    for item, pos in zip(tenants, tenants.item_pos, strict=True):
+        if not isinstance(item, YMap) or "name" not in item or "paths" not in item:
+            raise ConfigError(f"{reader.source}:{pos.line}: each tenant needs `name` and `paths`")
+        reader.known(item, {"name", "paths", "namespaces", "service_account"}, "tenants[].")
+        result.append(Tenant(
+            name=reader.text(item, "name"),
+            paths=reader.strings(item, "paths"),
+            namespaces=reader.strings(item, "namespaces") if "namespaces" in item else (),
+            service_account=reader.text(item, "service_account") if "service_account" in item else None,
+        ))
+    return tuple(result)
+
+
+class _Reader:
+    """Typed access to configuration values with errors that name the line."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def known(self, mapping: YMap, keys: set[str], prefix: str) -> None:
+        for key in mapping:
+            if key not in keys:
+                raise ConfigError(f"{self.source}:{mapping.key_pos[key].line}: unknown setting "
+                                  f"{prefix}{key} (expected one of: {', '.join(sorted(keys))})")
+
+    def mapping(self, parent: YMap, key: str) -> YMap:
+        value = parent[key]
+        if value is None:
+            return YMap(parent.value_pos[key])
+        if not isinstance(value, YMap):
+            raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {key} must be a mapping")
+        return value
+
+    def text(self, parent: YMap, key: str) -> str:
+        value = parent[key]
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {key} must be a string")
+        return str(value)
+
+    def integer(self, parent: YMap, key: str) -> int:
+        value = parent[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {key} must be a positive integer")
+        return value
+
+    def strings(self, parent: YMap, key: str) -> tuple[str, ...]:
+        value = parent[key]
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, YSeq) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {key} must be a list of strings")
+        return tuple(value)
+
+    def severity(self, parent: YMap, key: str, word: Any) -> Severity:
+        try:
+            return Severity.parse(str(word))
+        except ValueError as exc:
+            raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {exc}") from None
+
+
+def load_config(snapshot: Any, explicit_path: str | None = None) -> Config:
+    """The configuration of a snapshot (``.github/flux-review.yml``), or an explicit file."""
+    if explicit_path is not None:
+        try:
+            with open(explicit_path, encoding="utf-8") as handle:
+                return load_config_text(handle.read(), explicit_path)
+        except OSError as exc:
+            raise ConfigError(f"{explicit_path}: cannot read the configuration ({exc.strerror})") from None
+    for path in CONFIG_PATHS:
+        if path in snapshot:
+            return load_config_text(snapshot.read(path).decode("utf-8", "replace"), path)
+    return Config()

@@ -1,0 +1,62 @@
+"""Run the rules over a snapshot: the one entry point the CLI and the bot share.
+
+``analyze`` builds the model, runs every enabled rule, applies the
+configuration (severity overrides, path filters) and inline suppressions,
+and returns the findings in a stable order with no duplicates (a file
+rendered into two clusters yields its findings once).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from checks.config import Config
+from checks.findings import Finding, sort_key
+from checks.repo import ParseCache, RepoModel, build_model
+from checks.rules import RULES
+from checks.source import RepoSnapshot
+
+
+@dataclass
+class Analysis:
+    """The findings for one snapshot, the model they came from, and what it cost."""
+
+    findings: list[Finding]
+    model: RepoModel
+    stats: dict[str, float | int] = field(default_factory=dict)
+
+
+def analyze(snapshot: RepoSnapshot, config: Config | None = None, previous: Analysis | None = None,
+            cache: ParseCache | None = None) -> Analysis:
+    """All findings of a snapshot under a configuration.
+
+    ``previous`` is the analysis of the base of a change; rules that compare
+    (deleted dependency targets, release identity changes) read it.
+    """
+    config = config or Config()
+    started = time.perf_counter()
+    model = build_model(snapshot, config, cache)
+    model_seconds = time.perf_counter() - started
+    findings: dict[tuple[str, str, int, str], Finding] = {}
+    for rule in RULES:
+        settings = config.rule(rule.id)
+        if not settings.enabled:
+            continue
+        for finding in rule.check(model):
+            if not config.path_selected(finding.path):
+                continue
+            if settings.severity is not None:
+                finding = finding.with_severity(settings.severity)
+            findings.setdefault((finding.rule, finding.path, finding.line, finding.message), finding)
+    ordered = sorted(findings.values(), key=sort_key)
+    stats = {
+        "files": len(snapshot.sizes),
+        "yaml_files": len(model.files),
+        "objects": len(model.objects),
+        "clusters": len(model.clusters),
+        "kustomizations": sum(len(c.renders) for c in model.clusters),
+        "model_seconds": round(model_seconds, 4),
+        "seconds": round(time.perf_counter() - started, 4),
+    }
+    return Analysis(ordered, model, stats)

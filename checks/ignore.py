@@ -1,0 +1,119 @@
+"""Which files Flux leaves out of an artifact: built-in ignores, `.sourceignore`, `spec.ignore`.
+
+source-controller filters the repository before kustomize-controller ever
+walks it. The patterns use gitignore syntax; a pattern read from a
+``.sourceignore`` applies to its own folder and below.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# source-controller's defaults: VCS and CI folders, images and archives, SOPS and Flux config files.
+DEFAULT_PATTERNS = (
+    ".git/", ".gitignore", ".gitmodules", ".gitattributes",
+    "*.jpg", "*.jpeg", "*.gif", "*.png", "*.wmv", "*.flv", "*.tar.gz", "*.zip",
+    ".github/", ".circleci/", ".travis.yml", ".gitlab-ci.yml", "appveyor.yml", ".drone.yml",
+    "cloudbuild.yaml", "codeship-services.yml", "codeship-steps.yml",
+    "**/.goreleaser.yml", "**/.sops.yaml", "**/.flux.yaml",
+)
+_VCS_PATTERNS = (".git/", ".gitignore", ".gitmodules", ".gitattributes")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One gitignore line, anchored at ``base`` (a folder, ``""`` for the root)."""
+
+    base: str
+    regex: re.Pattern[str]
+    negate: bool
+    only_folders: bool
+
+
+def parse_patterns(text: str, base: str = "") -> list[Pattern]:
+    """Turn gitignore text into patterns (comments and blank lines skipped)."""
+    patterns = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        if negate:
+            line = line[1:]
+        only_folders = line.endswith("/")
+        line = line.strip("/") if only_folders else line
+        anchored = "/" in line.rstrip("/")
+        line = line.lstrip("/")
+        patterns.append(Pattern(base, _compile(line, anchored), negate, only_folders))
+    return patterns
+
+
+@lru_cache(maxsize=4096)
+def _compile(glob: str, anchored: bool) -> re.Pattern[str]:
+    parts = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            parts.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("/**", i) and i + 3 == len(glob):
+            parts.append("/.*")
+            i += 3
+        elif glob.startswith("**", i):
+            parts.append(".*")
+            i += 2
+        else:
+            char = glob[i]
+            parts.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
+            i += 1
+    body = "".join(parts)
+    prefix = "" if anchored else "(?:.*/)?"
+    return re.compile(f"^{prefix}{body}$")
+
+
+class IgnoreRules:
+    """Decides whether a repo path (``folder/`` for folders) is left out of the artifact."""
+
+    def __init__(self, patterns: list[Pattern]) -> None:
+        self.patterns = patterns
+
+    @classmethod
+    def for_repository(cls, sourceignores: dict[str, str], spec_ignore: str | None) -> IgnoreRules:
+        """Defaults (or only the VCS ones when ``spec.ignore`` is set), then every `.sourceignore`."""
+        defaults = _VCS_PATTERNS if spec_ignore is not None else DEFAULT_PATTERNS
+        patterns = parse_patterns("\n".join(defaults))
+        if spec_ignore is not None:
+            patterns += parse_patterns(spec_ignore)
+        for path in sorted(sourceignores, key=lambda p: p.count("/")):
+            patterns += parse_patterns(sourceignores[path], posixpath.dirname(path))
+        return cls(patterns)
+
+    def ignored(self, path: str) -> bool:
+        is_folder = path.endswith("/")
+        path = path.rstrip("/")
+        # A file inside an ignored folder is ignored too: test every ancestor.
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            folder = depth < len(parts) or is_folder
+            if self._matches(prefix, folder):
+                return True
+        return False
+
+    def _matches(self, path: str, folder: bool) -> bool:
+        result = False
+        for pattern in self.patterns:
+            if pattern.only_folders and not folder:
+                continue
+            if pattern.base:
+                if not path.startswith(pattern.base + "/"):
+                    continue
+                relative = path[len(pattern.base) + 1:]
+            else:
+                relative = path
+            if pattern.regex.match(relative):
+                result = not pattern.negate
+        return result

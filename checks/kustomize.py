@@ -1,0 +1,460 @@
+"""Static kustomize: which objects a folder renders, without running anything.
+
+This follows what kustomize-controller does with a Flux Kustomization's
+``spec.path`` (fluxcd/pkg ``kustomize``): with a kustomization file, its
+``resources``, ``components``, generators and patches are followed
+recursively; without one, Flux generates one that takes every ``.yaml`` /
+``.yml`` file of the folder in lexical order, adds each subfolder holding a
+kustomization file as one resource without descending, and recurses into
+the other subfolders. The Flux Kustomization's own ``spec.patches`` run
+after the file's patches but before its namespace; ``targetNamespace``
+overrides the namespace of every namespaced object.
+
+Remote bases are noted, never fetched. Missing files become findings.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.findings import Finding, Severity
+from checks.model import CLUSTER_SCOPED, KUSTOMIZE_CONFIG_GROUP, api_group
+from checks.patches import PatchError, Selector, clone, is_builtin, json6902, strategic_merge
+from checks.source import RepoSnapshot, normalize
+from checks.yaml_docs import Pos, YamlFile, YMap, YSeq, load_yaml
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_REMOTE_PREFIXES = ("http://", "https://", "git@", "ssh://", "git::", "github.com/", "gitlab.com/",
+                    "bitbucket.org/", "oci://")
+
+
+@dataclass
+class Rendered:
+    """An object on its way through a build; ``owned`` once the body is a private copy."""
+
+    body: YMap
+    path: str
+    doc_index: int
+    namespace_source: str = "own"
+    owned: bool = False
+
+    def writable(self) -> YMap:
+        if not self.owned:
+            self.body = clone(self.body)
+            self.owned = True
+        return self.body
+
+    @property
+    def namespace(self) -> str | None:
+        meta = self.body.get("metadata")
+        value = meta.get("namespace") if isinstance(meta, dict) else None
+        return str(value) if value not in (None, "") else None
+
+    def set_namespace(self, namespace: str, source: str, pos: Pos) -> None:
+        meta = self.writable().get("metadata")
+        if isinstance(meta, YMap):
+            meta.set("namespace", namespace, pos, pos)
+        self.namespace_source = source
+
+
+@dataclass(frozen=True)
+class NonManifest:
+    """A YAML file Flux's generated kustomization would take but cannot decode."""
+
+    path: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RemoteResource:
+    """A remote base or resource: noted, not fetched."""
+
+    path: str
+    line: int
+    url: str
+
+
+@dataclass
+class Build:
+    """What a folder renders, and everything read or noticed on the way."""
+
+    objects: list[Rendered] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+    problems: list[Finding] = field(default_factory=list)
+    non_manifests: list[NonManifest] = field(default_factory=list)
+    remote: list[RemoteResource] = field(default_factory=list)
+    kustomization_files: set[str] = field(default_factory=set)
+    generated_folders: set[str] = field(default_factory=set)
+
+    def absorb(self, other: Build) -> None:
+        self.objects.extend(other.objects)
+        self.files |= other.files
+        self.problems.extend(other.problems)
+        self.non_manifests.extend(other.non_manifests)
+        self.remote.extend(other.remote)
+        self.kustomization_files |= other.kustomization_files
+        self.generated_folders |= other.generated_folders
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One patch to apply: a strategic merge document or JSON 6902 operations, and a target."""
+
+    content: Any
+    selector: Selector | None
+    origin: Pos
+
+
+def is_remote(entry: str) -> bool:
+    """True for kustomize resources that live elsewhere (URLs, git and OCI references)."""
+    return entry.startswith(_REMOTE_PREFIXES) or "?ref=" in entry or "//" in entry.split("?")[0]
+
+
+class Kustomizer:
+    """Renders folders of one snapshot; files are loaded once through ``load``."""
+
+    def __init__(self, snapshot: RepoSnapshot, load: Callable[[str], YamlFile],
+                 ignored: Callable[[str], bool] = lambda path: False) -> None:
+        self.snapshot = snapshot
+        self.load = load
+        self.ignored = ignored
+
+    # -- folders ------------------------------------------------------------
+    def kustomization_file(self, folder: str) -> str | None:
+        files = set(self.snapshot.listdir(folder)[0])
+        for name in KUSTOMIZATION_FILES:
+            if name in files:
+                return posixpath.join(folder, name) if folder else name
+        return None
+
+    def build_folder(self, folder: str, patches: list[Patch] | None = None,
+                     components: list[tuple[str, Pos]] | None = None,
+                     target_namespace: str | None = None, target_pos: Pos | None = None) -> Build:
+        """Render a folder the way kustomize-controller renders a Kustomization's path."""
+        kfile = self.kustomization_file(folder)
+        if kfile:
+            build = self._build_kfile(kfile, (), None, patches or [], components or [],
+                                      target_namespace, target_pos)
+        else:
+            build = self._build_generated(folder, patches or [], components or [])
+            if target_namespace:
+                _set_namespaces(build.objects, target_namespace, "targetNamespace",
+                                target_pos or Pos(folder, 1, 1))
+        return build
+
+    def _build_generated(self, folder: str, patches: list[Patch],
+                         components: list[tuple[str, Pos]]) -> Build:
+        build = Build()
+        build.generated_folders.add(folder)
+        for kind, path in self._generated_resources(folder):
+            if kind == "folder":
+                build.absorb(self._build_kfile(self.kustomization_file(path) or path, (), None, [], [],
+                                               None, None))
+            else:
+                self._add_file(build, path, generated=True)
+        for component, pos in components:
+            self._add_component(build, folder, component, pos, ())
+        self._apply_patches(build, patches)
+        return build
+
+    def _generated_resources(self, folder: str) -> list[tuple[str, str]]:
+        """Flux's walk: (``file``|``folder``, path) in lexical order."""
+        found: list[tuple[str, str]] = []
+        files, subfolders = self.snapshot.listdir(folder)
+        entries = sorted([(name, False) for name in files] + [(name, True) for name in subfolders])
+        for name, is_folder in entries:
+            path = posixpath.join(folder, name) if folder else name
+            if self.ignored(path + ("/" if is_folder else "")):
+                continue
+            if is_folder:
+                if self.kustomization_file(path):
+                    found.append(("folder", path))
+                else:
+                    found.extend(self._generated_resources(path))
+            elif name.endswith((".yaml", ".yml")):
+                found.append(("file", path))
+        return found
+
+    # -- kustomization files -----------------------------------------------
+    def _build_kfile(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
+                     extra_patches: list[Patch], extra_components: list[tuple[str, Pos]],
+                     target_namespace: str | None, target_pos: Pos | None) -> Build:
+        build = accumulated if accumulated is not None else Build()
+        folder = posixpath.dirname(kfile)
+        if kfile in stack:
+            build.problems.append(_missing(kfile, 1, f"{kfile} includes itself through its resources "
+                                           "(a kustomize cycle); the build fails.", "cycle"))
+            return build
+        stack = (*stack, kfile)
+        build.files.add(kfile)
+        build.kustomization_files.add(kfile)
+        loaded = self.load(kfile)
+        doc = loaded.docs[0].root if loaded.docs else None
+        if not isinstance(doc, YMap):
+            return build
+        for key in ("resources", "bases"):
+            for entry, pos in _entries(doc.get(key)):
+                self._add_resource(build, folder, entry, pos, stack)
+        for entry, pos in [*_entries(doc.get("components")), *extra_components]:
+            self._add_component(build, folder, entry, pos, stack)
+        self._add_generated(build, doc, folder, kfile)
+        patches = self._kfile_patches(doc, folder, kfile, build)
+        self._apply_patches(build, patches + extra_patches)
+        namespace = doc.get("namespace")
+        if target_namespace:
+            _set_namespaces(build.objects, target_namespace, "targetNamespace",
+                            target_pos or doc.pos)
+        elif isinstance(namespace, str) and namespace:
+            _set_namespaces(build.objects, namespace, "kustomization.yaml", doc.value_pos["namespace"])
+        _apply_name_affixes(build.objects, doc)
+        _apply_common_annotations(build.objects, doc)
+        return build
+
+    def _add_resource(self, build: Build, folder: str, entry: str, pos: Pos, stack: tuple[str, ...]) -> None:
+        if is_remote(entry):
+            build.remote.append(RemoteResource(pos.path, pos.line, entry))
+            return
+        path = normalize(posixpath.join(folder, entry))
+        if path in self.snapshot:
+            self._add_file(build, path, generated=False)
+        elif self.snapshot.is_dir(path):
+            kfile = self.kustomization_file(path)
+            if kfile:
+                self._build_kfile(kfile, stack, build, [], [], None, None)
+            else:
+                build.problems.append(_missing(pos.path, pos.line,
+                    f"the resource `{entry}` is a folder without a kustomization.yaml; kustomize "
+                    "cannot build it. Add one, or list the folder's files.", entry))
+        else:
+            build.problems.append(_missing(pos.path, pos.line,
+                f"the resource `{entry}` does not exist ({path}); the Kustomization fails to build.", entry))
+
+    def _add_component(self, build: Build, folder: str, entry: str, pos: Pos, stack: tuple[str, ...]) -> None:
+        if is_remote(entry):
+            build.remote.append(RemoteResource(pos.path, pos.line, entry))
+            return
+        path = normalize(posixpath.join(folder, entry))
+        kfile = self.kustomization_file(path) if self.snapshot.is_dir(path) else None
+        if kfile is None:
+            build.problems.append(_missing(pos.path, pos.line,
+                f"the component `{entry}` is not a folder with a kustomization.yaml ({path}); "
+                "the Kustomization fails to build.", entry))
+            return
+        self._build_kfile(kfile, stack, build, [], [], None, None)
+
+    def _add_file(self, build: Build, path: str, generated: bool) -> None:
+        build.files.add(path)
+        loaded = self.load(path)
+        if not loaded.ok:
+            return
+        for doc in loaded.docs:
+            root = doc.root
+            if root is None:
+                continue
+            if not isinstance(root, YMap):
+                build.problems.append(Finding(
+                    "structure/yaml-invalid", Severity.ERROR, path, doc.pos.line,
+                    f"document {doc.index + 1} is a {type(root).__name__ if not isinstance(root, list) else 'list'}"
+                    ", not a mapping; kustomize cannot decode it as a Kubernetes object.",
+                    key=f"doc{doc.index}"))
+                continue
+            if not root.get("kind"):
+                if generated:
+                    build.non_manifests.append(NonManifest(path, doc.pos.line,
+                        "it is not a Kubernetes object (no `kind`)"))
+                continue
+            if root.get("kind") == "List" and isinstance(root.get("items"), YSeq):
+                for item in root["items"]:
+                    if isinstance(item, YMap):
+                        build.objects.append(Rendered(item, path, doc.index))
+                continue
+            meta = root.get("metadata")
+            if not isinstance(meta, YMap) or not meta.get("name"):
+                if generated:
+                    build.non_manifests.append(NonManifest(path, doc.pos.line,
+                        "the object has no `metadata.name`"))
+                continue
+            if api_group(str(root.get("apiVersion") or "")) == KUSTOMIZE_CONFIG_GROUP:
+                continue  # a kustomize Component or Kustomization file listed as a resource
+            build.objects.append(Rendered(root, path, doc.index))
+
+    def _add_generated(self, build: Build, doc: YMap, folder: str, kfile: str) -> None:
+        """ConfigMaps and Secrets from generators exist under their names (hash suffix aside)."""
+        namespace = doc.get("namespace") if isinstance(doc.get("namespace"), str) else None
+        for key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+            for item, pos in _items(doc.get(key)):
+                if not isinstance(item, YMap) or not item.get("name"):
+                    continue
+                for field_name in ("files", "envs", "env"):
+                    for entry, entry_pos in _entries(item.get(field_name)):
+                        source = entry.split("=", 1)[-1] if field_name == "files" else entry
+                        if is_remote(source):
+                            build.remote.append(RemoteResource(entry_pos.path, entry_pos.line, source))
+                            continue
+                        path = normalize(posixpath.join(folder, source))
+                        if path in self.snapshot:
+                            build.files.add(path)
+                        else:
+                            build.problems.append(_missing(entry_pos.path, entry_pos.line,
+                                f"the {kind} generator `{item.get('name')}` reads `{source}`, which "
+                                f"does not exist ({path}).", f"{item.get('name')}:{source}"))
+                body = YMap(pos)
+                body.set("apiVersion", "v1", pos, pos)
+                body.set("kind", kind, pos, pos)
+                meta = YMap(pos)
+                meta.set("name", str(item["name"]), pos, pos)
+                ns = item.get("namespace") or namespace
+                if ns:
+                    meta.set("namespace", str(ns), pos, pos)
+                body.set("metadata", meta, pos, pos)
+                build.objects.append(Rendered(body, kfile, -1, owned=True))
+
+    # -- patches -------------------------------------------------------------
+    def _kfile_patches(self, doc: YMap, folder: str, kfile: str, build: Build) -> list[Patch]:
+        patches: list[Patch] = []
+        for entry, pos in _items(doc.get("patchesStrategicMerge")):
+            if isinstance(entry, str) and "\n" not in entry and entry.strip().endswith((".yaml", ".yml")):
+                patches.extend(self._patch_file(folder, entry, pos, None, build))
+            elif isinstance(entry, str):
+                patches.extend(inline_patches(entry, pos, None))
+        for key in ("patchesJson6902", "patches"):
+            for item, pos in _items(doc.get(key)):
+                if not isinstance(item, YMap):
+                    continue
+                selector = Selector.from_mapping(item.get("target")) if item.get("target") else None
+                if isinstance(item.get("path"), str):
+                    patches.extend(self._patch_file(folder, item["path"], item.value_pos["path"],
+                                                    selector, build))
+                elif isinstance(item.get("patch"), str):
+                    patches.extend(inline_patches(item["patch"], item.value_pos["patch"], selector))
+        return patches
+
+    def _patch_file(self, folder: str, entry: str, pos: Pos, selector: Selector | None,
+                    build: Build) -> list[Patch]:
+        path = normalize(posixpath.join(folder, entry))
+        if path not in self.snapshot:
+            build.problems.append(_missing(pos.path, pos.line,
+                f"the patch file `{entry}` does not exist ({path}); the Kustomization fails to build.", entry))
+            return []
+        build.files.add(path)
+        loaded = self.load(path)
+        return [Patch(doc.root, selector, doc.pos) for doc in loaded.docs if doc.root is not None]
+
+    def _apply_patches(self, build: Build, patches: list[Patch]) -> None:
+        for patch in patches:
+            apply_patch(build.objects, patch)
+
+
+def inline_patches(text: str, pos: Pos, selector: Selector | None) -> list[Patch]:
+    """Parse a patch written inline; block scalars start on the line after the key."""
+    offset = pos.line if pos.end_line > pos.line else pos.line - 1
+    loaded = load_yaml(pos.path, text.encode(), line_offset=offset)
+    return [Patch(doc.root, selector, doc.pos) for doc in loaded.docs if doc.root is not None]
+
+
+def apply_patch(objects: list[Rendered], patch: Patch) -> None:
+    """Apply one patch to every object it targets (bad patches are skipped, never raised)."""
+    content = patch.content
+    if isinstance(content, YSeq):
+        if patch.selector is None:
+            return
+        for obj in objects:
+            if patch.selector.matches(obj.body, obj.namespace):
+                try:
+                    trial = clone(obj.body)
+                    json6902(trial, content, patch.origin)
+                except PatchError:
+                    continue
+                obj.body, obj.owned = trial, True
+        return
+    if not isinstance(content, YMap):
+        return
+    targets = [obj for obj in objects if _patch_targets(patch, obj)]
+    body = _strip_identity(content)
+    for obj in targets:
+        strategic_merge(obj.writable(), body, is_builtin(obj.body))
+
+
+def _patch_targets(patch: Patch, obj: Rendered) -> bool:
+    if patch.selector is not None:
+        return patch.selector.matches(obj.body, obj.namespace)
+    content = patch.content
+    meta = content.get("metadata") if isinstance(content.get("metadata"), dict) else {}
+    obj_meta = obj.body.get("metadata") if isinstance(obj.body.get("metadata"), dict) else {}
+    if content.get("kind") != obj.body.get("kind") or meta.get("name") != obj_meta.get("name"):
+        return False
+    return not meta.get("namespace") or meta.get("namespace") == obj.namespace
+
+
+def _strip_identity(content: YMap) -> YMap:
+    """A patch never renames its target: drop apiVersion, kind, name and namespace."""
+    body = YMap(content.pos)
+    for key, value in content.items():
+        if key in ("apiVersion", "kind"):
+            continue
+        if key == "metadata" and isinstance(value, YMap):
+            meta = YMap(value.pos)
+            for meta_key, meta_value in value.items():
+                if meta_key not in ("name", "namespace"):
+                    meta.set(meta_key, meta_value, value.key_pos[meta_key], value.value_pos[meta_key])
+            if meta:
+                body.set(key, meta, content.key_pos[key], content.value_pos[key])
+            continue
+        body.set(key, value, content.key_pos[key], content.value_pos[key])
+    return body
+
+
+def _set_namespaces(objects: list[Rendered], namespace: str, source: str, pos: Pos) -> None:
+    for obj in objects:
+        if obj.body.get("kind") in CLUSTER_SCOPED:
+            continue
+        if obj.namespace != namespace or obj.namespace_source != source:
+            obj.set_namespace(namespace, source, pos)
+
+
+def _apply_name_affixes(objects: list[Rendered], doc: YMap) -> None:
+    prefix = doc.get("namePrefix") if isinstance(doc.get("namePrefix"), str) else ""
+    suffix = doc.get("nameSuffix") if isinstance(doc.get("nameSuffix"), str) else ""
+    if not prefix and not suffix:
+        return
+    for obj in objects:
+        if obj.body.get("kind") in ("Namespace", "CustomResourceDefinition"):
+            continue
+        meta = obj.writable().get("metadata")
+        if isinstance(meta, YMap) and meta.get("name"):
+            meta["name"] = f"{prefix}{meta['name']}{suffix}"
+
+
+def _apply_common_annotations(objects: list[Rendered], doc: YMap) -> None:
+    common = doc.get("commonAnnotations")
+    if not isinstance(common, YMap) or not common:
+        return
+    for obj in objects:
+        meta = obj.writable().get("metadata")
+        if not isinstance(meta, YMap):
+            continue
+        annotations = meta.get("annotations")
+        if not isinstance(annotations, YMap):
+            annotations = YMap(common.pos)
+            meta.set("annotations", annotations, common.pos, common.pos)
+        for key, value in common.items():
+            annotations.set(key, value, common.key_pos[key], common.value_pos[key])
+
+
+def _entries(value: Any) -> list[tuple[str, Pos]]:
+    """String items of a list with their positions (other items are ignored)."""
+    return [(item, pos) for item, pos in _items(value) if isinstance(item, str) and item]
+
+
+def _items(value: Any) -> list[tuple[Any, Pos]]:
+    if isinstance(value, YSeq):
+        return list(zip(value, value.item_pos, strict=True))
+    return []
+
+
+def _missing(path: str, line: int, message: str, key: str) -> Finding:
+    return Finding("structure/resource-missing", Severity.ERROR, path, line, message, key=key)

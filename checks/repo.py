@@ -1,0 +1,518 @@
+"""The repository model: every object, every cluster, and what renders what.
+
+Building the model is the one place that knows how a Flux repository is
+laid out. Clusters come from ``clusters/<name>/`` (or configured roots);
+a repository without them is one cluster whose roots are the Flux
+Kustomizations nothing else renders. From each root the render tree is
+followed: every Flux Kustomization whose source is this repository renders
+its ``spec.path`` (statically, see ``kustomize``), and the Kustomizations it
+renders are followed in turn with the effective spec their parents' patches
+gave them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import posixpath
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from checks.config import Config
+from checks.findings import Finding, Severity
+from checks.ignore import IgnoreRules
+from checks.kustomize import Build, Kustomizer, Patch, inline_patches
+from checks.model import CLUSTER_SCOPED, KubeObject, object_id
+from checks.patches import Selector
+from checks.source import RepoSnapshot, normalize
+from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq, load_yaml
+
+BOOTSTRAP_NAMESPACE = "flux-system"
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class ParseCache:
+    """Loaded files by (path, content hash), so a review's base and head share work."""
+
+    def __init__(self) -> None:
+        self._files: dict[tuple[str, str, int], YamlFile] = {}
+
+    def load(self, path: str, data: bytes, limits: YamlLimits) -> YamlFile:
+        key = (path, hashlib.sha1(data).hexdigest(), limits.max_bytes)
+        loaded = self._files.get(key)
+        if loaded is None:
+            loaded = load_yaml(path, data, limits)
+            self._files[key] = loaded
+        return loaded
+
+
+@dataclass
+class RenderNode:
+    """What one Flux Kustomization renders in one cluster (a node of the render tree)."""
+
+    kustomization: KubeObject
+    folder: str | None
+    external: bool = False
+    build: Build | None = None
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Cluster:
+    """One cluster: its root folder, the objects rendered into it, and its render tree."""
+
+    name: str
+    root: str
+    objects: list[KubeObject] = field(default_factory=list)
+    renders: dict[str, RenderNode] = field(default_factory=dict)
+    index: dict[tuple[str, str | None, str], list[KubeObject]] = field(default_factory=dict)
+
+    def add(self, obj: KubeObject) -> None:
+        self.objects.append(obj)
+        self.index.setdefault(obj.key, []).append(obj)
+
+    def find(self, kind: str, namespace: str | None, name: str) -> list[KubeObject]:
+        return self.index.get((kind, namespace, name), [])
+
+    def named(self, kind: str, name: str) -> list[KubeObject]:
+        """Objects of a kind with a name, in any namespace."""
+        return [o for (k, _, n), objs in self.index.items() if k == kind and n == name for o in objs]
+
+    @property
+    def rendered_files(self) -> set[str]:
+        files: set[str] = set()
+        for node in self.renders.values():
+            if node.build:
+                files |= node.build.files
+        return files
+
+
+@dataclass
+class RepoModel:
+    """Everything the rules read about one snapshot of a repository."""
+
+    snapshot: RepoSnapshot
+    config: Config
+    files: dict[str, YamlFile]
+    objects: list[KubeObject]
+    clusters: list[Cluster]
+    problems: list[Finding]
+    repository_sources: set[tuple[str, str, str]]
+    ignore: IgnoreRules
+
+    @property
+    def rendered_files(self) -> set[str]:
+        files: set[str] = set()
+        for cluster in self.clusters:
+            files |= cluster.rendered_files
+        return files
+
+    def unrendered_objects(self) -> list[KubeObject]:
+        """Objects written in the repository that no cluster renders."""
+        rendered = self.rendered_files
+        return [o for o in self.objects if o.path not in rendered]
+
+    def all_objects(self) -> Iterable[KubeObject]:
+        """Every rendered object of every cluster, then the unrendered ones."""
+        for cluster in self.clusters:
+            yield from (o for o in cluster.objects if not o.implicit)
+        yield from self.unrendered_objects()
+
+
+def build_model(snapshot: RepoSnapshot, config: Config | None = None,
+                cache: ParseCache | None = None) -> RepoModel:
+    """Load, index and render a snapshot into a ``RepoModel``."""
+    return _ModelBuilder(snapshot, config or Config(), cache or ParseCache()).build()
+
+
+class _ModelBuilder:
+    def __init__(self, snapshot: RepoSnapshot, config: Config, cache: ParseCache) -> None:
+        self.snapshot = snapshot
+        self.config = config
+        self.cache = cache
+        self.limits = YamlLimits(max_bytes=config.max_file_bytes)
+        self.files: dict[str, YamlFile] = {}
+        self.problems: list[Finding] = []
+        self.chart_folders = {p.rpartition("/")[0] for p in snapshot.sizes if p.endswith("Chart.yaml")
+                              and p.rpartition("/")[2] == "Chart.yaml"}
+
+    # -- loading ------------------------------------------------------------
+    def load(self, path: str) -> YamlFile:
+        loaded = self.files.get(path)
+        if loaded is None:
+            try:
+                data = self.snapshot.read(path)
+            except (KeyError, OSError):
+                data = b""
+            loaded = self.cache.load(path, data, self.limits)
+            self.files[path] = loaded
+        return loaded
+
+    def _in_chart(self, path: str) -> bool:
+        folder = path.rpartition("/")[0]
+        while folder:
+            if folder in self.chart_folders:
+                return True
+            folder = folder.rpartition("/")[0]
+        return "" in self.chart_folders
+
+    def build(self) -> RepoModel:
+        for path in self.snapshot.paths():
+            if path.endswith(_YAML_SUFFIXES) and not self._in_chart(path) and self.config.path_selected(path):
+                self.load(path)
+        objects = self._objects()
+        self.sources = self._repository_sources(objects)
+        self.ignore = self._ignore_rules(objects)
+        self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
+        self.artifacts = self._artifact_paths(objects)
+        self.prefix = self._checkout_prefix(objects)
+        clusters = [self._render_cluster(name, root, roots) for name, root, roots in self._cluster_roots(objects)]
+        for loaded in self.files.values():
+            self.problems.extend(loaded.problems)
+        return RepoModel(self.snapshot, self.config, self.files, objects, clusters, self.problems,
+                         self.sources, self.ignore)
+
+    def _objects(self) -> list[KubeObject]:
+        found = []
+        for path, loaded in self.files.items():
+            for doc in loaded.docs:
+                root = doc.root
+                if not isinstance(root, YMap) or not isinstance(root.get("kind"), str):
+                    continue
+                meta = root.get("metadata")
+                if not isinstance(meta, YMap) or not meta.get("name") or not isinstance(root.get("apiVersion"),
+                                                                                         str):
+                    continue
+                namespace = meta.get("namespace")
+                namespace = str(namespace) if namespace and root["kind"] not in CLUSTER_SCOPED else None
+                found.append(KubeObject(root, path, doc.index, namespace))
+        return found
+
+    # -- which sources are this repository --------------------------------
+    def _repository_sources(self, objects: list[KubeObject]) -> set[tuple[str, str, str]]:
+        sources = {("GitRepository", BOOTSTRAP_NAMESPACE, BOOTSTRAP_NAMESPACE),
+                   ("OCIRepository", BOOTSTRAP_NAMESPACE, BOOTSTRAP_NAMESPACE)}
+        for entry in self.config.repository_sources:
+            parts = entry.split("/")
+            kind = parts[0] if len(parts) == 3 else "GitRepository"
+            namespace = parts[-2] if len(parts) >= 2 else BOOTSTRAP_NAMESPACE
+            sources.add((kind, namespace, parts[-1]))
+        wanted = _normalise_url(self.config.repository_url) if self.config.repository_url else None
+        for obj in objects:
+            if obj.kind == "GitRepository" and obj.is_flux and wanted:
+                if _normalise_url(str(obj.get("spec", "url") or "")) == wanted:
+                    sources.add(("GitRepository", obj.namespace or BOOTSTRAP_NAMESPACE, obj.name))
+        return sources
+
+    def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules:
+        sourceignores = {}
+        for path in self.snapshot.paths():
+            if path.rpartition("/")[2] == ".sourceignore":
+                try:
+                    sourceignores[path] = self.snapshot.read(path).decode("utf-8", "replace")
+                except OSError:
+                    continue
+        spec_ignore = None
+        for obj in objects:
+            if obj.kind == "GitRepository" and obj.is_flux and self._is_repository(obj.kind, obj.namespace,
+                                                                                   obj.name):
+                value = obj.get("spec", "ignore")
+                if isinstance(value, str):
+                    spec_ignore = value
+        return IgnoreRules.for_repository(sourceignores, spec_ignore)
+
+    def _is_repository(self, kind: str, namespace: str | None, name: str) -> bool:
+        return (kind, namespace or BOOTSTRAP_NAMESPACE, name) in self.sources
+
+    def _artifact_paths(self, objects: list[KubeObject]) -> dict[str, list[tuple[str, str]]]:
+        """ExternalArtifacts an ArtifactGenerator makes from this repository: name -> (to, from) folders."""
+        artifacts: dict[str, list[tuple[str, str]]] = {}
+        for obj in objects:
+            if obj.kind != "ArtifactGenerator" or not obj.is_flux:
+                continue
+            aliases = {}
+            for source in obj.get("spec", "sources") or []:
+                if isinstance(source, dict) and self._is_repository(
+                        str(source.get("kind") or "GitRepository"),
+                        str(source.get("namespace") or obj.namespace or BOOTSTRAP_NAMESPACE),
+                        str(source.get("name") or "")):
+                    aliases[str(source.get("alias") or "")] = True
+            for artifact in obj.get("spec", "artifacts") or []:
+                if not isinstance(artifact, dict):
+                    continue
+                copies = []
+                for copy in artifact.get("copy") or []:
+                    if not isinstance(copy, dict):
+                        continue
+                    origin, target = str(copy.get("from") or ""), str(copy.get("to") or "")
+                    alias, _, rest = origin.lstrip("@").partition("/")
+                    if alias not in aliases or not target.startswith("@artifact"):
+                        continue
+                    folder = re.sub(r"/?\*\*?$", "", rest).strip("/")
+                    copies.append((target.removeprefix("@artifact").strip("/"), folder))
+                if copies:
+                    artifacts[str(artifact.get("name") or "")] = copies
+        return artifacts
+
+    def _checkout_prefix(self, objects: list[KubeObject]) -> str:
+        """The folder this snapshot is inside its real repository, when paths say so.
+
+        A snapshot of ``tests/testdata/cluster`` whose Kustomizations point at
+        ``./tests/testdata/cluster/apps`` is a subfolder of a larger repository:
+        strip that prefix instead of reporting every path missing.
+        """
+        votes: dict[str, int] = {}
+        for obj in objects:
+            path = obj.get("spec", "path")
+            if obj.kind != "Kustomization" or not obj.is_flux or not isinstance(path, str):
+                continue
+            parts = normalize(path).split("/")
+            if not parts[0] or self.snapshot.is_dir("/".join(parts)):
+                continue
+            for cut in range(1, len(parts)):
+                if self.snapshot.is_dir("/".join(parts[cut:])) and not self.snapshot.is_dir(parts[0]):
+                    prefix = "/".join(parts[:cut])
+                    votes[prefix] = votes.get(prefix, 0) + 1
+                    break
+        return max(votes, key=lambda p: (votes[p], len(p))) if votes else ""
+
+    def _strip_prefix(self, path: str) -> str:
+        if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
+            return path[len(self.prefix):].strip("/")
+        return path
+
+    # -- clusters -------------------------------------------------------------
+    def _cluster_roots(self, objects: list[KubeObject]) -> list[tuple[str, str, list[KubeObject]]]:
+        folders = self._root_folders()
+        if folders:
+            return [(posixpath.basename(folder) or folder, folder, [self._bootstrap_root(folder)])
+                    for folder in folders]
+        roots = self._orphan_kustomizations(objects)
+        return [("default", "", roots)] if roots else []
+
+    def _root_folders(self) -> list[str]:
+        folders = []
+        candidates = {p.rpartition("/")[0] for p in self.snapshot.sizes}
+        expanded = set()
+        for folder in candidates:
+            while folder:
+                expanded.add(folder)
+                folder = folder.rpartition("/")[0]
+        for pattern in self.config.cluster_roots:
+            pattern = pattern.strip("/")
+            folders.extend(sorted(f for f in expanded if segment_match(f, pattern)))
+        return list(dict.fromkeys(folders))
+
+    def _bootstrap_root(self, folder: str) -> KubeObject:
+        """The flux-system Kustomization bootstrap makes for a cluster folder (real or implicit)."""
+        pos = Pos(folder + "/", 1, 1)
+        body = YMap(pos)
+        for key, value in (("apiVersion", "kustomize.toolkit.fluxcd.io/v1"), ("kind", "Kustomization")):
+            body.set(key, value, pos, pos)
+        meta = YMap(pos)
+        meta.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
+        meta.set("namespace", BOOTSTRAP_NAMESPACE, pos, pos)
+        body.set("metadata", meta, pos, pos)
+        spec = YMap(pos)
+        spec.set("path", "./" + folder, pos, pos)
+        spec.set("interval", "10m", pos, pos)
+        spec.set("prune", True, pos, pos)
+        ref = YMap(pos)
+        ref.set("kind", "GitRepository", pos, pos)
+        ref.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
+        spec.set("sourceRef", ref, pos, pos)
+        body.set("spec", spec, pos, pos)
+        return KubeObject(body, folder + "/", -1, BOOTSTRAP_NAMESPACE, implicit=True)
+
+    def _orphan_kustomizations(self, objects: list[KubeObject]) -> list[KubeObject]:
+        """Flux Kustomizations no other Kustomization's folder holds, or that render themselves."""
+        kustomizations = [o for o in objects if o.kind == "Kustomization" and o.is_flux
+                          and isinstance(o.get("spec", "path"), str)]
+        folders = {id(ks): self._strip_prefix(normalize(str(ks.get("spec", "path")))) for ks in kustomizations}
+        roots = []
+        for ks in kustomizations:
+            held = any(other is not ks and _inside(ks.path, folders[id(other)]) for other in kustomizations)
+            if not held or _inside(ks.path, folders[id(ks)]):
+                roots.append(ks)
+        for ks in roots:
+            ref = ks.get("spec", "sourceRef")
+            if isinstance(ref, dict) and ref.get("name") and str(ref.get("kind") or "GitRepository") in (
+                    "GitRepository", "OCIRepository", "Bucket"):
+                self.sources.add((str(ref.get("kind") or "GitRepository"),
+                                  str(ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE),
+                                  str(ref["name"])))
+        return roots
+
+    def _render_cluster(self, name: str, root: str, roots: list[KubeObject]) -> Cluster:
+        cluster = Cluster(name, root)
+        queue = deque(roots)
+        for obj in roots:
+            obj.cluster = name
+        while queue:
+            ks = queue.popleft()
+            if ks.id in cluster.renders:
+                continue
+            node = self._render(ks)
+            cluster.renders[ks.id] = node
+            if node.build is None:
+                continue
+            for rendered in node.build.objects:
+                namespace, source = rendered.namespace, rendered.namespace_source
+                kind = str(rendered.body.get("kind") or "")
+                if kind in CLUSTER_SCOPED:
+                    namespace = None
+                elif namespace is None:
+                    namespace, source = ks.namespace or "default", "parent"
+                obj = KubeObject(rendered.body, rendered.path, rendered.doc_index, namespace, source,
+                                 cluster=name, rendered_by=ks.id)
+                cluster.add(obj)
+                if obj.kind == "Kustomization" and obj.is_flux:
+                    node.children.append(obj.id)
+                    queue.append(obj)
+        for obj in roots:
+            if not cluster.find(obj.kind, obj.namespace, obj.name):
+                cluster.add(obj)
+        self._add_bootstrap_objects(cluster)
+        return cluster
+
+    def _add_bootstrap_objects(self, cluster: Cluster) -> None:
+        """flux bootstrap (or a FluxInstance) creates these even when no file defines them."""
+        pos = Pos(cluster.root + "/" if cluster.root else "", 1, 1)
+        for kind, api_version, namespace in (
+            ("Namespace", "v1", None),
+            ("GitRepository", "source.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE),
+            ("Kustomization", "kustomize.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE),
+        ):
+            if cluster.find(kind, namespace, BOOTSTRAP_NAMESPACE):
+                continue
+            body = YMap(pos)
+            body.set("apiVersion", api_version, pos, pos)
+            body.set("kind", kind, pos, pos)
+            meta = YMap(pos)
+            meta.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
+            body.set("metadata", meta, pos, pos)
+            cluster.add(KubeObject(body, pos.path, -1, namespace, cluster=cluster.name, implicit=True))
+
+    def _render(self, ks: KubeObject) -> RenderNode:
+        folder, external = self._local_folder(ks)
+        node = RenderNode(ks, folder, external)
+        if external or folder is None:
+            return node
+        if folder and not self.snapshot.is_dir(folder):
+            if not ks.implicit:
+                self.problems.append(_path_missing(ks, folder, self.snapshot))
+            node.folder = None
+            return node
+        target = ks.get("spec", "targetNamespace")
+        node.build = self.kustomizer.build_folder(
+            folder,
+            patches=flux_patches(ks),
+            components=_components(ks, folder),
+            target_namespace=str(target) if isinstance(target, str) and target else None,
+            target_pos=ks.pos("spec", "targetNamespace"),
+        )
+        self.problems.extend(node.build.problems)
+        return node
+
+    def _local_folder(self, ks: KubeObject) -> tuple[str | None, bool]:
+        """The repository folder a Kustomization renders, or (None, True) for external sources."""
+        path = ks.get("spec", "path")
+        path = normalize(str(path)) if isinstance(path, str | int) and path is not None else ""
+        path = self._strip_prefix(path)
+        ref = ks.get("spec", "sourceRef")
+        if not isinstance(ref, dict):
+            return None, True
+        kind = str(ref.get("kind") or "GitRepository")
+        namespace = str(ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE)
+        name = str(ref.get("name") or "")
+        if kind == "ExternalArtifact" and name in self.artifacts:
+            for target, origin in self.artifacts[name]:
+                if not target or path == target or path.startswith(target + "/"):
+                    rest = path[len(target):].strip("/") if target else path
+                    return normalize(posixpath.join(origin, rest)), False
+            return None, True
+        if self._is_repository(kind, namespace, name):
+            return path, False
+        return None, True
+
+
+def flux_patches(ks: KubeObject) -> list[Patch]:
+    """A Flux Kustomization's ``spec.patches`` (and the legacy v1beta fields) as patches."""
+    patches: list[Patch] = []
+    spec = ks.spec
+    for item, pos in _items(spec.get("patches")):
+        if isinstance(item, YMap) and isinstance(item.get("patch"), str):
+            selector = Selector.from_mapping(item.get("target")) if item.get("target") else None
+            patches.extend(inline_patches(item["patch"], item.value_pos["patch"], selector))
+    for item, pos in _items(spec.get("patchesStrategicMerge")):
+        if isinstance(item, YMap):
+            patches.append(Patch(item, None, pos))
+    for item, _pos in _items(spec.get("patchesJson6902")):
+        if isinstance(item, YMap) and isinstance(item.get("patch"), YSeq):
+            patches.append(Patch(item["patch"], Selector.from_mapping(item.get("target")),
+                                 item.value_pos["patch"]))
+    return patches
+
+
+def _components(ks: KubeObject, folder: str) -> list[tuple[str, Pos]]:
+    return [(str(item), pos) for item, pos in _items(ks.spec.get("components")) if isinstance(item, str)]
+
+
+def _items(value: object) -> list[tuple[object, Pos]]:
+    if isinstance(value, YSeq):
+        return list(zip(value, value.item_pos, strict=True))
+    return []
+
+
+def segment_match(path: str, pattern: str) -> bool:
+    """Glob match where ``*`` stays within one folder name (``clusters/*`` is not recursive)."""
+    parts, globs = path.split("/"), pattern.split("/")
+    return len(parts) == len(globs) and all(fnmatch.fnmatchcase(p, g) for p, g in zip(parts, globs,
+                                                                                          strict=True))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return folder == "" or path.startswith(folder + "/")
+
+
+def _normalise_url(url: str) -> str:
+    url = url.strip().lower().removesuffix("/").removesuffix(".git")
+    url = re.sub(r"^[a-z+]+://", "", url)
+    url = re.sub(r"^[^@/]+@", "", url)
+    return url.replace(":", "/", 1) if "/" not in url.split(":", 1)[0] else url
+
+
+def _path_missing(ks: KubeObject, folder: str, snapshot: RepoSnapshot) -> Finding:
+    pos = ks.pos("spec", "path")
+    suggestion = nearest_folder(folder, snapshot)
+    hint = f" Did you mean `./{suggestion}`?" if suggestion else ""
+    return Finding(
+        "structure/path-missing", Severity.ERROR, pos.path, pos.line,
+        f"{ks.id} renders `spec.path: {ks.get('spec', 'path')}`, which is not a folder of this "
+        f"repository; the Kustomization fails.{hint}",
+        object=ks.id, key="spec.path",
+    )
+
+
+def nearest_folder(folder: str, snapshot: RepoSnapshot) -> str | None:
+    """An existing folder one small typo away (same parent, close name), if exactly one."""
+    import difflib
+
+    parent, _, name = folder.rpartition("/")
+    if parent and not snapshot.is_dir(parent):
+        fixed_parent = nearest_folder(parent, snapshot)
+        if not fixed_parent:
+            return None
+        parent = fixed_parent
+        if snapshot.is_dir(f"{parent}/{name}"):
+            return f"{parent}/{name}"
+    siblings = snapshot.listdir(parent)[1]
+    close = difflib.get_close_matches(name, siblings, n=2, cutoff=0.8)
+    if len(close) == 1:
+        return f"{parent}/{close[0]}" if parent else close[0]
+    return None
+
+
+__all__ = ["Cluster", "ParseCache", "RenderNode", "RepoModel", "build_model", "object_id"]

@@ -1,0 +1,365 @@
+"""Lenient, bounded YAML loading where every value remembers where it was written.
+
+Parsing uses libyaml's C composer (the fastest position-aware parse PyYAML
+offers). Nodes are then turned into ``YMap``/``YSeq`` containers that carry
+the file and line of every key and value, so every finding lands on the
+exact line and a fix is an edit of known lines.
+
+Leniency follows what Flux (Go's YAML libraries) accepts: multi-document
+files, a byte-order mark, CRLF line ends, anchors defined twice (the later
+wins), the ``=`` key, merge keys and unknown tags (read as plain values).
+Bounds keep hostile files cheap: a size cap, a nesting cap and a cap on the
+number of values alias expansion may produce, so a billion-laughs file is
+rejected in milliseconds instead of being expanded.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.composer import Composer, ComposerError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from checks.findings import Finding, Severity
+
+DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_DEPTH = 200
+DEFAULT_MAX_VALUES = 1_000_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Parser = getattr(yaml, "CParser", None)
+_BOOL_TRUE = frozenset(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"))
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a value was written: file and 1-based first and last line."""
+
+    path: str
+    line: int
+    end_line: int
+
+
+class YMap(dict):
+    """A mapping that remembers its own position and those of its keys and values."""
+
+    __slots__ = ("key_pos", "pos", "value_pos")
+
+    def __init__(self, pos: Pos) -> None:
+        super().__init__()
+        self.pos = pos
+        self.key_pos: dict[Any, Pos] = {}
+        self.value_pos: dict[Any, Pos] = {}
+
+    def set(self, key: Any, value: Any, key_pos: Pos, value_pos: Pos) -> None:
+        self[key] = value
+        self.key_pos[key] = key_pos
+        self.value_pos[key] = value_pos
+
+
+class YSeq(list):
+    """A sequence that remembers its own position and those of its items."""
+
+    __slots__ = ("item_pos", "pos")
+
+    def __init__(self, pos: Pos) -> None:
+        super().__init__()
+        self.pos = pos
+        self.item_pos: list[Pos] = []
+
+    def add(self, value: Any, pos: Pos) -> None:
+        self.append(value)
+        self.item_pos.append(pos)
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """One document of a file; ``index`` counts from 0 within the file."""
+
+    path: str
+    index: int
+    root: Any
+    pos: Pos
+
+
+@dataclass
+class YamlFile:
+    """A loaded file: its documents, its text, and what went wrong loading it."""
+
+    path: str
+    docs: list[YamlDoc] = field(default_factory=list)
+    text: str = ""
+    problems: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.rule == "structure/yaml-invalid" for p in self.problems)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    """Caps on what one file may cost."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_values: int = DEFAULT_MAX_VALUES
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _LenientComposer(Composer):
+    """Python composer over libyaml events that lets a later anchor replace an earlier one.
+
+    Used only when the C composer refuses a duplicate anchor, which Go's YAML
+    parser (and therefore Flux) accepts.
+    """
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+if _Parser is not None:
+
+    class _FallbackLoader(_LenientComposer, _Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        def __init__(self, stream: Any) -> None:
+            _Parser.__init__(self, stream)
+            _LenientComposer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+        # CParser's own get_node/check_node would bypass the Python composer.
+        get_node = Composer.get_node
+        check_node = Composer.check_node
+        get_single_node = Composer.get_single_node
+else:  # pragma: no cover - PyYAML without libyaml
+
+    class _FallbackLoader(_LenientComposer, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+                          yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        def __init__(self, stream: Any) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            _LenientComposer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+
+def compose_nodes(text: str) -> list[Node]:
+    """Compose every document of ``text`` into nodes (C fast path, lenient fallback)."""
+    try:
+        return list(yaml.compose_all(text, Loader=_Loader))
+    except ComposerError as exc:
+        if "duplicate anchor" not in str(exc):
+            raise
+    return list(yaml.compose_all(text, Loader=_FallbackLoader))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) and normalise line ends; ``UnicodeError`` otherwise."""
+    if b"\0" in data[:8192]:
+        raise UnicodeError("binary content (NUL bytes)")
+    text = data.decode("utf-8-sig")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_offset: int = 0) -> YamlFile:
+    """Load one file; problems become findings, never exceptions.
+
+    ``line_offset`` shifts every position, for YAML embedded in another file
+    (an inline patch is a string inside a Kustomization).
+    """
+    limits = limits or YamlLimits()
+    result = YamlFile(path)
+    if len(data) > limits.max_bytes:
+        result.problems.append(Finding(
+            "structure/file-too-large", Severity.INFO, path, 1,
+            f"the file is {len(data):,} bytes, above the {limits.max_bytes:,}-byte limit; it was not checked. "
+            "Raise `limits.max_file_bytes` in .github/flux-review.yml to check it.",
+            key="size",
+        ))
+        return result
+    try:
+        result.text = decode_text(data)
+    except UnicodeError as exc:
+        reason = str(exc) if "binary" in str(exc) else "not valid UTF-8"
+        result.problems.append(_invalid(path, 1, f"not a YAML text file ({reason}); Flux cannot read it."))
+        return result
+    try:
+        nodes = compose_nodes(result.text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        result.problems.append(_invalid(path, line, f"not valid YAML: {problem} (line {line})."))
+        return result
+    except yaml.YAMLError as exc:
+        result.problems.append(_invalid(path, 1, f"not valid YAML: {exc}."))
+        return result
+    converter = _Converter(path, limits, result.problems, line_offset)
+    # Without an alias nothing can expand; libyaml already caps nesting at 1000.
+    has_aliases = "*" in result.text
+    for index, node in enumerate(nodes):
+        try:
+            root = converter.convert(node, 0, has_aliases)
+        except _TooBig as exc:
+            result.problems.append(_invalid(path, exc.line, str(exc)))
+            result.docs.clear()
+            return result
+        result.docs.append(YamlDoc(path, index, root, converter.pos(node)))
+    return result
+
+
+def _invalid(path: str, line: int, message: str) -> Finding:
+    return Finding("structure/yaml-invalid", Severity.ERROR, path, line, message, key="parse")
+
+
+def _pos(path: str, node: Node, offset: int = 0) -> Pos:
+    start = node.start_mark.line + 1 + offset
+    end_mark = node.end_mark
+    end = end_mark.line + 1 + offset
+    # A block collection ends at column 0 of the line after its last value.
+    if end > start and end_mark.column == 0:
+        end -= 1
+    return Pos(path, start, end)
+
+
+class _Converter:
+    """Turns composed nodes into positioned containers, within the caps."""
+
+    def __init__(self, path: str, limits: YamlLimits, problems: list[Finding], line_offset: int = 0) -> None:
+        self.path = path
+        self.offset = line_offset
+        self.limits = limits
+        self.problems = problems
+        self.values = 0
+        self.seen: dict[int, Any] = {}
+        self.sizes: dict[int, int] = {}
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def pos(self, node: Node) -> Pos:
+        return _pos(self.path, node, self.offset)
+
+    def convert(self, node: Node, depth: int, has_aliases: bool = True) -> Any:
+        if has_aliases and self._expanded_size(node, 0) > self.limits.max_values:
+            raise _TooBig(
+                f"alias expansion would produce more than {self.limits.max_values:,} values "
+                "(a YAML bomb?); the file was not read.",
+                node.start_mark.line + 1 + self.offset,
+            )
+        return self._convert(node, depth)
+
+    def _expanded_size(self, node: Node, depth: int) -> int:
+        """The number of values the node stands for once every alias is expanded (memoised)."""
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > self.limits.max_depth:
+            raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
+                          node.start_mark.line + 1 + self.offset)
+        self.sizes[id(node)] = 1  # guards against recursive aliases
+        if isinstance(node, MappingNode):
+            total = 1 + sum(self._expanded_size(k, depth + 1) + self._expanded_size(v, depth + 1)
+                            for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            total = 1 + sum(self._expanded_size(v, depth + 1) for v in node.value)
+        else:
+            total = 1
+        total = min(total, self.limits.max_values + 1)
+        self.sizes[id(node)] = total
+        return total
+
+    def _convert(self, node: Node, depth: int) -> Any:
+        known = self.seen.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if depth > self.limits.max_depth:
+            raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
+                          node.start_mark.line + 1 + self.offset)
+        if isinstance(node, SequenceNode):
+            seq = YSeq(self.pos(node))
+            self.seen[id(node)] = seq
+            for item in node.value:
+                seq.add(self._convert(item, depth + 1), self.pos(item))
+            return seq
+        mapping = YMap(self.pos(node))
+        self.seen[id(node)] = mapping
+        merges: list[YMap] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                merged = self._convert(value_node, depth + 1)
+                merges.extend(m for m in (merged if isinstance(merged, list) else [merged])
+                              if isinstance(m, YMap))
+                continue
+            key = self._convert(key_node, depth + 1)
+            if not _hashable(key):
+                key = str(key)
+            key_pos = self.pos(key_node)
+            if key in mapping:
+                self.problems.append(Finding(
+                    "structure/duplicate-key", Severity.ERROR, self.path, key_pos.line,
+                    f"the key `{key}` appears twice in one mapping (first on line "
+                    f"{mapping.key_pos[key].line}); Flux rejects the file. Keep one.",
+                    key=f"{mapping.pos.line}:{key}",
+                ))
+            mapping.set(key, self._convert(value_node, depth + 1), key_pos, self.pos(value_node))
+        for merged in merges:
+            for key, value in merged.items():
+                if key not in mapping:
+                    mapping.set(key, value, merged.key_pos[key], merged.value_pos[key])
+        return mapping
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag == _TAG + "str" or node.style:
+            return value
+        if tag == _TAG + "int":
+            try:
+                return int(value.replace("_", ""), 10)
+            except ValueError:
+                return self._construct(node)
+        if tag == _TAG + "bool":
+            return value in _BOOL_TRUE
+        if tag == _TAG + "null":
+            return None
+        if tag == _TAG + "float":
+            return self._construct(node)
+        if tag == _TAG + "binary":
+            try:
+                return base64.b64decode(value)
+            except ValueError:
+                return value
+        return value  # timestamps, `=`, and unknown tags stay text, as Kubernetes reads them
+
+    def _construct(self, node: ScalarNode) -> Any:
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.YAMLError:
+            return node.value
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
