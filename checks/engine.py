@@ -15,6 +15,7 @@ from checks.config import Config
 from checks.findings import Finding, sort_key
 from checks.repo import ParseCache, RepoModel, build_model
 from checks.rules import RULES
+from checks.rules.base import RuleContext
 from checks.source import RepoSnapshot
 
 
@@ -43,7 +44,10 @@ def analyze(snapshot: RepoSnapshot, config: Config | None = None, previous: Anal
         settings = config.rule(rule.id)
         if not settings.enabled:
             continue
-        for finding in rule.check(model):
+        if rule.needs_base and previous is None:
+            continue
+        context = RuleContext(model, previous.model if previous else None, settings.options)
+        for finding in rule.check(context):
             if not config.path_selected(finding.path):
                 continue
             if settings.severity is not None:

@@ -169,8 +169,9 @@ class _ModelBuilder:
         self.artifacts = self._artifact_paths(objects)
         self.prefix = self._checkout_prefix(objects)
         clusters = [self._render_cluster(name, root, roots) for name, root, roots in self._cluster_roots(objects)]
-        for loaded in self.files.values():
-            self.problems.extend(loaded.problems)
+        for path, loaded in self.files.items():
+            if not self._in_chart(path):  # Helm templates are not YAML until Helm renders them
+                self.problems.extend(loaded.problems)
         return RepoModel(self.snapshot, self.config, self.files, objects, clusters, self.problems,
                          self.sources, self.ignore)
 

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from checks.rules import structure
+from checks.rules import (
+    api_versions,
+    dependencies,
+    intervals,
+    notifications,
+    secrets,
+    sources,
+    structure,
+    tenancy,
+)
 from checks.rules.base import Rule
 
 RULES: list[Rule] = [
+    *dependencies.RULES,
+    *intervals.RULES,
+    *secrets.RULES,
+    *sources.RULES,
     *structure.RULES,
+    *api_versions.RULES,
+    *tenancy.RULES,
+    *notifications.RULES,
 ]
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 

@@ -9,17 +9,38 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from checks.config import Config
 from checks.findings import Finding, Severity
 from checks.repo import RepoModel
 
-Check = Callable[[RepoModel], Iterable[Finding]]
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a check reads: the model at head, the model at base (in a review), and its options."""
+
+    model: RepoModel
+    previous: RepoModel | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return self.model.config
+
+
+Check = Callable[[RuleContext], Iterable[Finding]]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One promise to a user: what it catches, why it matters, and how to fix it."""
+    """One promise to a user: what it catches, why it matters, and how to fix it.
+
+    ``doc`` is the user documentation: what it catches, why it matters, a
+    failing and a passing example. ``needs_base`` rules only report in a
+    review, where the base of the change is known.
+    """
 
     id: str
     severity: Severity
@@ -41,7 +62,7 @@ class Rule:
 def model_problems(rule_id: str) -> Check:
     """A check for problems the model itself notices while loading and rendering."""
 
-    def check(model: RepoModel) -> Iterable[Finding]:
-        return [p for p in model.problems if p.rule == rule_id]
+    def check(ctx: RuleContext) -> Iterable[Finding]:
+        return [p for p in ctx.model.problems if p.rule == rule_id]
 
     return check

@@ -1,0 +1,224 @@
+"""The `flux-review` command: the same verdict in a terminal, a hook or any CI.
+
+Exit codes: 0 when nothing is at or above the failing threshold, 1 when
+something is, 2 for usage or internal errors (with a message, never a
+traceback). Other packages add subcommands through the
+``flux_review.commands`` entry point group (the GitHub App adds ``serve``
+and ``worker``), so the engine never imports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+
+from checks import graph as graphs
+from checks.config import Config, ConfigError, load_config
+from checks.engine import analyze
+from checks.findings import Finding
+from checks.report import json_report, sarif, text
+from checks.rules import RULES, RULES_BY_ID
+from checks.source import RepoSnapshot, SnapshotError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; printed without a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return int(args.func(args))
+    except (UsageError, ConfigError, SnapshotError) as exc:
+        print(f"flux-review: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        if os.environ.get("FLUX_REVIEW_DEBUG"):
+            raise
+        print(f"flux-review: internal error: {type(exc).__name__}: {exc} "
+              "(set FLUX_REVIEW_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flux-review", description="Review Flux CD GitOps repositories.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check a folder (the whole repository)")
+    check.add_argument("path", nargs="?", default=".")
+    _output_options(check, ("text", "json", "sarif"))
+    check.set_defaults(func=run_check)
+
+    review = commands.add_parser("review", help="review a change of a git repository against its base")
+    review.add_argument("repo", nargs="?", default=".")
+    review.add_argument("--base", required=True, help="base revision (its merge base with head is used)")
+    review.add_argument("--head", default="HEAD", help="head revision (default HEAD)")
+    _output_options(review, ("text", "json", "sarif", "markdown"))
+    review.set_defaults(func=run_review)
+
+    graph = commands.add_parser("graph", help="print the deployment order of each cluster")
+    graph.add_argument("path", nargs="?", default=".")
+    graph.add_argument("--cluster", help="only this cluster")
+    graph.add_argument("--format", choices=("text", "mermaid", "dot"), default="text")
+    graph.add_argument("--config", help="configuration file (default .github/flux-review.yml)")
+    graph.set_defaults(func=run_graph)
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.set_defaults(func=run_rules)
+
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule")
+    explain.set_defaults(func=run_explain)
+
+    for entry in _plugins():
+        entry(commands)
+    return parser
+
+
+def _output_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    parser.add_argument("--format", choices=formats, default="text")
+    parser.add_argument("--config", help="configuration file (default .github/flux-review.yml)")
+
+
+def _plugins() -> list:
+    try:
+        entries = metadata.entry_points(group="flux_review.commands")
+    except Exception:
+        return []
+    loaded = []
+    for entry in entries:
+        try:
+            loaded.append(entry.load())
+        except Exception as exc:  # a broken plugin must not break `check`
+            if os.environ.get("FLUX_REVIEW_DEBUG"):
+                print(f"flux-review: subcommands from {entry.value} unavailable: {exc}", file=sys.stderr)
+    return loaded
+
+
+def _snapshot(path: str) -> RepoSnapshot:
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such folder")
+    if not os.path.isdir(path):
+        raise UsageError(f"{path}: not a folder (flux-review checks a repository folder)")
+    return RepoSnapshot.from_folder(path)
+
+
+def _exit_code(findings: Sequence[Finding], config: Config) -> int:
+    if config.fail_on is None:
+        return EXIT_OK
+    return EXIT_FINDINGS if any(f.severity >= config.fail_on for f in findings) else EXIT_OK
+
+
+def _emit(findings: Sequence[Finding], stats: dict, fmt: str, new: set[str] | None = None) -> None:
+    if fmt == "json":
+        sys.stdout.write(json_report.render(findings, stats, new))
+    elif fmt == "sarif":
+        sys.stdout.write(sarif.render(findings, _version()))
+    else:
+        sys.stdout.write(text.render(findings, stats, colour=sys.stdout.isatty() and not os.environ.get(
+            "NO_COLOR"), new=new))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    snapshot = _snapshot(args.path)
+    config = load_config(snapshot, args.config)
+    analysis = analyze(snapshot, config)
+    _emit(analysis.findings, analysis.stats, args.format)
+    return _exit_code(analysis.findings, config)
+
+
+def run_review(args: argparse.Namespace) -> int:
+    from checks.diff import parse_git_diff
+    from checks.review import compare
+    from checks.source import _git, merge_base
+
+    if not os.path.isdir(args.repo):
+        raise UsageError(f"{args.repo}: no such folder")
+    base_rev = merge_base(args.repo, args.base, args.head)
+    head_snapshot = RepoSnapshot.from_git(args.repo, args.head)
+    base_snapshot = RepoSnapshot.from_git(args.repo, base_rev)
+    config = load_config(head_snapshot, args.config)
+    diff = _git(args.repo, "diff", "-M", "--no-color", "--no-ext-diff", "--unified=3", base_rev,
+                args.head, "--").decode("utf-8", "replace")
+    changes = parse_git_diff(diff)
+    from checks.repo import ParseCache
+
+    cache = ParseCache()
+    base = analyze(base_snapshot, config, cache=cache)
+    head = analyze(head_snapshot, config, previous=base, cache=cache)
+    review = compare(base, head, changes, config)
+    if args.format == "markdown":
+        from checks.report import markdown
+
+        sys.stdout.write(markdown.render_review(review))
+    else:
+        _emit(review.findings, head.stats, args.format, new=set(review.new_fingerprints))
+    return _exit_code(review.findings, config)
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    snapshot = _snapshot(args.path)
+    config = load_config(snapshot, args.config)
+    from checks.repo import build_model
+
+    model = build_model(snapshot, config)
+    clusters = [c for c in model.clusters if not args.cluster or c.name == args.cluster]
+    if args.cluster and not clusters:
+        names = ", ".join(c.name for c in model.clusters) or "none found"
+        raise UsageError(f"no cluster named {args.cluster!r} (clusters: {names})")
+    if not clusters:
+        print("No clusters found: no clusters/<name>/ folder and no Flux Kustomization with a local path.")
+        return EXIT_OK
+    renderers = {"text": graphs.render_text, "mermaid": graphs.render_mermaid, "dot": graphs.render_dot}
+    blocks = []
+    for cluster in clusters:
+        rendered = renderers[args.format](graphs.cluster_graph(cluster))
+        if args.format == "mermaid" and len(clusters) > 1:
+            rendered = f"%% cluster {cluster.name}\n{rendered}"
+        blocks.append(rendered)
+    print("\n\n".join(blocks))
+    return EXIT_OK
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    width = max(len(rule.id) for rule in RULES)
+    for rule in RULES:
+        fix = "fix" if rule.fixable else "   "
+        print(f"{rule.id:<{width}}  {rule.severity!s:<7}  {fix}  {rule.summary}")
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    rule = RULES_BY_ID.get(args.rule)
+    if rule is None:
+        close = [r.id for r in RULES if args.rule in r.id]
+        hint = f" Did you mean: {', '.join(close)}?" if close else " `flux-review rules` lists them."
+        raise UsageError(f"unknown rule {args.rule!r}.{hint}")
+    print(f"{rule.id} ({rule.severity}{', fixable' if rule.fixable else ''})\n")
+    print(rule.summary + ".\n")
+    print(rule.documentation)
+    return EXIT_OK
+
+
+def _version() -> str:
+    try:
+        return metadata.version("flux-review")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""Rules of the `sources` group (see RULES.md)."""
+
+from __future__ import annotations
+
+from checks.rules.base import Rule
+
+RULES: list[Rule] = []
