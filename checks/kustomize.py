@@ -16,6 +16,7 @@ Remote bases are noted, never fetched. Missing files become findings.
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,10 +55,26 @@ class Rendered:
         return str(value) if value not in (None, "") else None
 
     def set_namespace(self, namespace: str, source: str, pos: Pos) -> None:
-        meta = self.writable().get("metadata")
-        if isinstance(meta, YMap):
-            meta.set("namespace", namespace, pos, pos)
+        meta = self.body.get("metadata")
+        if not isinstance(meta, YMap):
+            return
+        if not self.owned:
+            # Copy only the body's top level and metadata: the rest stays shared
+            # until a patch needs a private copy (most objects are never patched).
+            body = _shallow(self.body)
+            meta = _shallow(meta)
+            body["metadata"] = meta
+            self.body = body
+        meta.set("namespace", namespace, pos, pos)
         self.namespace_source = source
+
+
+def _shallow(mapping: YMap) -> YMap:
+    copy = YMap(mapping.pos)
+    copy.update(mapping)
+    copy.key_pos.update(mapping.key_pos)
+    copy.value_pos.update(mapping.value_pos)
+    return copy
 
 
 @dataclass(frozen=True)
@@ -352,8 +369,14 @@ class Kustomizer:
 def inline_patches(text: str, pos: Pos, selector: Selector | None) -> list[Patch]:
     """Parse a patch written inline; block scalars start on the line after the key."""
     offset = pos.line if pos.end_line > pos.line else pos.line - 1
-    loaded = load_yaml(pos.path, text.encode(), line_offset=offset)
-    return [Patch(doc.root, selector, doc.pos) for doc in loaded.docs if doc.root is not None]
+    return [Patch(root, selector, doc_pos) for root, doc_pos in _parse_inline(pos.path, text, offset)]
+
+
+@lru_cache(maxsize=1024)
+def _parse_inline(path: str, text: str, offset: int) -> tuple[tuple[Any, Pos], ...]:
+    """Parsed once: a parent's patch is copied into every child it patches. Never mutated."""
+    loaded = load_yaml(path, text.encode(), line_offset=offset)
+    return tuple((doc.root, doc.pos) for doc in loaded.docs if doc.root is not None)
 
 
 def apply_patch(objects: list[Rendered], patch: Patch) -> None:

@@ -16,8 +16,9 @@ rejected in milliseconds instead of being expanded.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.composer import Composer, ComposerError
@@ -33,11 +34,17 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Parser = getattr(yaml, "CParser", None)
 _BOOL_TRUE = frozenset(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"))
 _TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
+_MERGE = _TAG + "merge"
+_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},]", re.M)
 
 
-@dataclass(frozen=True)
-class Pos:
-    """Where a value was written: file and 1-based first and last line."""
+class Pos(NamedTuple):
+    """Where a value was written: file and 1-based first and last line.
+
+    A named tuple rather than a dataclass: one is made per value, and tuple
+    creation is several times cheaper.
+    """
 
     path: str
     line: int
@@ -215,7 +222,7 @@ def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_off
         return result
     converter = _Converter(path, limits, result.problems, line_offset)
     # Without an alias nothing can expand; libyaml already caps nesting at 1000.
-    has_aliases = "*" in result.text
+    has_aliases = "*" in result.text and _ALIAS.search(result.text) is not None
     for index, node in enumerate(nodes):
         try:
             root = converter.convert(node, 0, has_aliases)
@@ -238,7 +245,10 @@ def _pos(path: str, node: Node, offset: int = 0) -> Pos:
     # A block collection ends at column 0 of the line after its last value.
     if end > start and end_mark.column == 0:
         end -= 1
-    return Pos(path, start, end)
+    return _new_pos(Pos, (path, start, end))
+
+
+_new_pos = tuple.__new__
 
 
 class _Converter:
@@ -287,41 +297,52 @@ class _Converter:
         return total
 
     def _convert(self, node: Node, depth: int) -> Any:
+        # The hot loop of loading: positions are built inline and scalars of the
+        # common `str` tag short-circuit, which keeps loading near libyaml's floor.
         known = self.seen.get(id(node))
         if known is not None:
             return known
-        if isinstance(node, ScalarNode):
-            return self._scalar(node)
+        if node.__class__ is ScalarNode:
+            return node.value if node.tag == _STR else self._scalar(node)
         if depth > self.limits.max_depth:
             raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
                           node.start_mark.line + 1 + self.offset)
-        if isinstance(node, SequenceNode):
-            seq = YSeq(self.pos(node))
+        path, offset = self.path, self.offset
+        if node.__class__ is SequenceNode:
+            seq = YSeq(_pos(path, node, offset))
             self.seen[id(node)] = seq
+            items = seq.item_pos
             for item in node.value:
-                seq.add(self._convert(item, depth + 1), self.pos(item))
+                seq.append(self._convert(item, depth + 1))
+                items.append(_pos(path, item, offset))
             return seq
-        mapping = YMap(self.pos(node))
+        mapping = YMap(_pos(path, node, offset))
         self.seen[id(node)] = mapping
+        key_positions, value_positions = mapping.key_pos, mapping.value_pos
         merges: list[YMap] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _TAG + "merge":
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                key = key_node.value
+            elif key_node.tag == _MERGE:
                 merged = self._convert(value_node, depth + 1)
                 merges.extend(m for m in (merged if isinstance(merged, list) else [merged])
                               if isinstance(m, YMap))
                 continue
-            key = self._convert(key_node, depth + 1)
-            if not _hashable(key):
-                key = str(key)
-            key_pos = self.pos(key_node)
+            else:
+                key = self._convert(key_node, depth + 1)
+                if not _hashable(key):
+                    key = str(key)
+            key_pos = _pos(path, key_node, offset)
             if key in mapping:
                 self.problems.append(Finding(
                     "structure/duplicate-key", Severity.ERROR, self.path, key_pos.line,
                     f"the key `{key}` appears twice in one mapping (first on line "
-                    f"{mapping.key_pos[key].line}); Flux rejects the file. Keep one.",
+                    f"{key_positions[key].line}); Flux rejects the file. Keep one.",
                     key=f"{mapping.pos.line}:{key}",
                 ))
-            mapping.set(key, self._convert(value_node, depth + 1), key_pos, self.pos(value_node))
+            mapping[key] = self._convert(value_node, depth + 1)
+            key_positions[key] = key_pos
+            value_positions[key] = _pos(path, value_node, offset)
         for merged in merges:
             for key, value in merged.items():
                 if key not in mapping:

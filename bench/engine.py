@@ -1,0 +1,89 @@
+"""Engine speed against its floor: a libyaml compose-only pass over the same files.
+
+Prints, per corpus: files, YAML files, objects, seconds for the full model
+build and for all rules, the compose-only floor, the ratios, and the wall
+time of a whole `flux-review check` process. Run by hand:
+
+    .venv/bin/python bench/engine.py [CORPORA_DIR] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import statistics
+import subprocess
+import sys
+import time
+
+import yaml
+
+from checks.config import Config
+from checks.engine import analyze
+from checks.kustomize import _parse_inline
+from checks.repo import build_model
+from checks.source import RepoSnapshot
+
+
+def _best(function, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def _cold(function, snapshot: RepoSnapshot) -> object:
+    """Run without what an earlier run left in the inline-patch cache."""
+    _parse_inline.cache_clear()
+    return function(snapshot, Config())
+
+
+def _floor(snapshot: RepoSnapshot) -> float:
+    """Compose every YAML file with libyaml's C loader and nothing else."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    started = time.perf_counter()
+    for path in snapshot.paths():
+        if path.endswith((".yaml", ".yml")):
+            try:
+                list(yaml.compose_all(snapshot.read(path), Loader=loader))
+            except yaml.YAMLError:
+                pass
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    here = pathlib.Path(__file__).resolve().parent.parent
+    parser.add_argument("corpora", nargs="?", default=str(here.parent / "shared" / "corpora"))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    root = pathlib.Path(args.corpora)
+    if not root.is_dir():
+        sys.exit(f"{root}: no such folder")
+    exe = pathlib.Path(sys.executable).with_name("flux-review")
+    print(f"{'corpus':<40} {'files':>6} {'yaml':>5} {'objects':>7} {'floor s':>8} {'model s':>8} "
+          f"{'x floor':>7} {'rules s':>8} {'x floor':>7} {'process s':>9}")
+    for corpus in sorted(p for p in root.iterdir() if p.is_dir()):
+        snapshot = RepoSnapshot.from_folder(corpus)
+        for path in snapshot.paths():
+            snapshot.read(path)  # measure parsing, not the disk
+        floor = _best(lambda s=snapshot: _floor(s), args.repeat)
+        model_time = _best(lambda s=snapshot: _cold(build_model, s), args.repeat)
+        rules_time = _best(lambda s=snapshot: _cold(analyze, s), args.repeat)
+        model = build_model(snapshot, Config())
+        process = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            subprocess.run([str(exe), "check", str(corpus), "--format", "json"], capture_output=True,
+                           check=False)
+            process.append(time.perf_counter() - started)
+        yaml_files = sum(1 for p in snapshot.paths() if p.endswith((".yaml", ".yml")))
+        print(f"{corpus.name:<40} {len(snapshot.sizes):>6} {yaml_files:>5} {len(model.objects):>7} "
+              f"{floor:>8.4f} {model_time:>8.4f} {model_time / floor:>7.2f} {rules_time:>8.4f} "
+              f"{rules_time / floor:>7.2f} {statistics.median(process):>9.3f}")
+
+
+if __name__ == "__main__":
+    main()
