@@ -181,7 +181,7 @@ def _intervals(reader: _Reader, intervals: YMap) -> dict[str, dict[str, str]]:
             table = reader.mapping(intervals, key)
             defaults = DEFAULT_MINIMUM_INTERVALS if key == "minimum" else DEFAULT_RECOMMENDED_INTERVALS
             merged = dict(defaults)
-            for kind, value in table.items():
+            for kind in table:
                 if kind not in defaults:
                     raise ConfigError(f"{reader.source}:{table.key_pos[kind].line}: intervals.{key}: "
                                       f"{kind!r} is not a Flux kind with an interval")

@@ -16,9 +16,9 @@ Remote bases are noted, never fetched. Missing files become findings.
 from __future__ import annotations
 
 import posixpath
-from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from checks.findings import Finding, Severity
@@ -339,7 +339,7 @@ class Kustomizer:
             elif isinstance(entry, str):
                 patches.extend(inline_patches(entry, pos, None))
         for key in ("patchesJson6902", "patches"):
-            for item, pos in _items(doc.get(key)):
+            for item, _pos in _items(doc.get(key)):
                 if not isinstance(item, YMap):
                     continue
                 selector = Selector.from_mapping(item.get("target")) if item.get("target") else None

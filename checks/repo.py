@@ -202,9 +202,9 @@ class _ModelBuilder:
             sources.add((kind, namespace, parts[-1]))
         wanted = _normalise_url(self.config.repository_url) if self.config.repository_url else None
         for obj in objects:
-            if obj.kind == "GitRepository" and obj.is_flux and wanted:
-                if _normalise_url(str(obj.get("spec", "url") or "")) == wanted:
-                    sources.add(("GitRepository", obj.namespace or BOOTSTRAP_NAMESPACE, obj.name))
+            if (obj.kind == "GitRepository" and obj.is_flux and wanted
+                    and _normalise_url(str(obj.get("spec", "url") or "")) == wanted):
+                sources.add(("GitRepository", obj.namespace or BOOTSTRAP_NAMESPACE, obj.name))
         return sources
 
     def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules:
@@ -443,7 +443,7 @@ def flux_patches(ks: KubeObject) -> list[Patch]:
     """A Flux Kustomization's ``spec.patches`` (and the legacy v1beta fields) as patches."""
     patches: list[Patch] = []
     spec = ks.spec
-    for item, pos in _items(spec.get("patches")):
+    for item, _pos in _items(spec.get("patches")):
         if isinstance(item, YMap) and isinstance(item.get("patch"), str):
             selector = Selector.from_mapping(item.get("target")) if item.get("target") else None
             patches.extend(inline_patches(item["patch"], item.value_pos["patch"], selector))

@@ -148,7 +148,7 @@ class RepoSnapshot:
         skipped: list[SkippedMember] = []
         total = 0
         try:
-            archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+            archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - closed below
         except (tarfile.TarError, EOFError, OSError) as exc:
             raise SnapshotError(f"not a readable tar archive: {exc}") from exc
         with archive:
