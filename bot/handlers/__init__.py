@@ -1,0 +1,54 @@
+"""Routing of webhook events to one module per event family.
+
+A handler reads a verified, parsed payload and answers with a decision:
+``Review`` (queue a review job), ``RecordInstallation`` (remember an
+installation change) or ``Ignore`` (with the reason, for the logs and the
+HTTP answer). Handlers do no I/O: the webhook endpoint must answer fast,
+and everything slow happens in the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.handlers import check_events, installation, issue_comment, pull_request
+from bot.handlers.decisions import Decision, Ignore, RecordInstallation, Review
+from bot.settings import Settings
+
+__all__ = ["Decision", "Ignore", "RecordInstallation", "Review", "route"]
+
+Handler = Callable[[Mapping[str, Any], "Context"], Decision]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What handlers may know besides the payload."""
+
+    app_id: str
+    review_drafts: bool = True
+    delivery: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, delivery: str) -> Context:
+        return cls(app_id=settings.app_id, review_drafts=settings.review_drafts, delivery=delivery)
+
+
+HANDLERS: dict[str, Handler] = {
+    "pull_request": pull_request.handle,
+    "check_suite": check_events.handle_check_suite,
+    "check_run": check_events.handle_check_run,
+    "issue_comment": issue_comment.handle,
+    "installation": installation.handle_installation,
+    "installation_repositories": installation.handle_installation_repositories,
+}
+
+
+def route(event: str, payload: Mapping[str, Any], context: Context) -> Decision:
+    """The decision for one event; events without a handler are ignored."""
+    handler = HANDLERS.get(event)
+    if handler is None:
+        return Ignore(f"{event} events are not handled")
+    return handler(payload, context)
