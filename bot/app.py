@@ -1,0 +1,71 @@
+"""The Flask application: ``POST /webhook``, ``GET /healthz``, ``GET /metrics``.
+
+``create_app()`` is the factory gunicorn and ``flux-review serve`` load. It
+reads and validates the settings (a bad value stops the start with a
+message naming the variable), opens the state store and the queue, and
+wires the webhook receiver. It starts no worker threads: ``serve`` does
+that in embedded mode, ``flux-review worker`` in scale-out mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.jobs import Queue
+from bot.settings import Settings
+from bot.state import Store, open_store
+from bot.webhooks import WebhookReceiver
+
+
+@dataclass(frozen=True)
+class Components:
+    """What the app factory built, for the server and the tests."""
+
+    settings: Settings
+    store: Store
+    queue: Queue
+    receiver: WebhookReceiver
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None,
+               queue: Queue | None = None) -> Flask:
+    """Build the web application (settings from the environment unless given)."""
+    settings = settings if settings is not None else Settings.from_env()
+    store = store if store is not None else open_store(settings)
+    queue = queue if queue is not None else Queue(settings, store)
+    app = Flask("flux-review")
+    app.config["MAX_CONTENT_LENGTH"] = settings.tuning.max_webhook_bytes
+    components = Components(settings, store, queue, WebhookReceiver(settings, store, queue))
+    app.extensions["flux_review"] = components
+
+    @app.post("/webhook")
+    def webhook() -> Response | tuple[Response, int]:
+        return components.receiver.receive(request)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            components.store.ping()
+        except Exception as error:
+            current_app.logger.warning("health check: state store unreachable (%s)", type(error).__name__)
+            return jsonify(status="unhealthy", reason="state store unreachable"), 503
+        mode = "scale-out" if settings.scale_out else "embedded"
+        return jsonify(status="ok", mode=mode), 200
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    @app.errorhandler(413)
+    def too_large(_: Exception) -> tuple[Response, int]:
+        return jsonify(error="payload too large"), 413
+
+    return app
+
+
+def components_of(app: Flask) -> Components:
+    """The components an app was built with."""
+    return app.extensions["flux_review"]

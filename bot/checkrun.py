@@ -1,0 +1,150 @@
+"""The ``flux-review`` Check Run's lifecycle: created in progress, completed with a verdict, never left open.
+
+A run is created (or, for a job that is resumed, reused or adopted) on
+the head commit as soon as a review starts, and completed with the
+counts and the findings as annotations (GitHub takes at most 50 per
+request, so longer lists go in several updates), or with a clear title
+and message when the review could not be made. The output of a failed
+review is plain data (``Outcome``), so it can be parked in the ledger and
+posted later if GitHub is down at that moment. Rich summaries and review
+comments come later; this module keeps the verdict honest and the run
+closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from github.CheckRun import CheckRun
+from github.Repository import Repository
+
+from checks.findings import Finding, Severity
+from checks.review import Review
+
+NAME = "flux-review"
+ANNOTATIONS_PER_REQUEST = 50
+MAX_TITLE = 255
+MAX_TEXT = 65_535
+MAX_ANNOTATION_MESSAGE = 64 * 1024 - 1
+LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a Check Run ends: ``conclusion`` (success, failure, neutral, cancelled...), title and summary."""
+
+    conclusion: str
+    title: str
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Outcome:
+        return cls(str(data["conclusion"]), str(data["title"]), str(data["summary"]))
+
+
+def start(repo: Repository, head_sha: str, job_id: str, existing_id: int | None = None,
+          adopt: bool = False) -> CheckRun:
+    """The job's Check Run, in progress on ``head_sha``.
+
+    ``existing_id`` (recorded in the ledger by an earlier attempt) is reused
+    without a request. With ``adopt``, a run this job created but never
+    recorded (the process died between GitHub's answer and the ledger write,
+    or the answer was lost) is looked up by its ``external_id`` first, so a
+    retried job never leaves a twin run in progress.
+    """
+    if existing_id is not None:
+        return repo.get_check_run(existing_id)
+    if adopt:
+        for run in repo.get_commit(head_sha).get_check_runs(check_name=NAME):
+            if run.external_id == job_id and run.status != "completed":
+                return run
+    return repo.create_check_run(
+        name=NAME,
+        head_sha=head_sha,
+        status="in_progress",
+        external_id=job_id,
+        started_at=datetime.now(UTC),
+        output={"title": "Reviewing", "summary": "flux-review is reviewing the Flux manifests of this commit."},
+    )
+
+
+def complete(run: CheckRun, review: Review, max_annotations: int, notes: Sequence[str] = ()) -> Outcome:
+    """Complete the run with the review's verdict, counts and annotations (in batches of 50)."""
+    findings = list(review.findings)
+    shown = findings[:max_annotations]
+    annotations = [annotation(f) for f in shown]
+    counts = review.counts()
+    outcome = Outcome(
+        conclusion="failure" if review.failed else "success",
+        title=_title(counts),
+        summary=_summary(counts, len(findings), len(shown), notes),
+    )
+    batches = [annotations[i:i + ANNOTATIONS_PER_REQUEST]
+               for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)] or [[]]
+    output = {"title": outcome.title, "summary": outcome.summary}
+    for batch in batches[:-1]:
+        run.edit(output={**output, "annotations": batch})
+    run.edit(status="completed", conclusion=outcome.conclusion, completed_at=datetime.now(UTC),
+             output={**output, "annotations": batches[-1]})
+    return outcome
+
+
+def finish(run: CheckRun, outcome: Outcome) -> None:
+    """Complete the run with a prepared outcome (a failure, a cancellation)."""
+    run.edit(
+        status="completed",
+        conclusion=outcome.conclusion,
+        completed_at=datetime.now(UTC),
+        output={"title": _cut(outcome.title, MAX_TITLE), "summary": _cut(outcome.summary, MAX_TEXT)},
+    )
+
+
+def annotation(finding: Finding) -> dict[str, Any]:
+    """A finding as a Check Run annotation, within GitHub's limits."""
+    start_line = max(1, finding.line)
+    return {
+        "path": finding.path,
+        "start_line": start_line,
+        "end_line": max(start_line, finding.last_line),
+        "annotation_level": LEVELS.get(finding.severity, "notice"),
+        "title": _cut(finding.rule, MAX_TITLE),
+        "message": _cut(finding.message, MAX_ANNOTATION_MESSAGE),
+    }
+
+
+def _title(counts: dict[str, int]) -> str:
+    parts = [_plural(counts.get("error", 0), "error"), _plural(counts.get("warning", 0), "warning"),
+             _plural(counts.get("info", 0), "notice")]
+    shown = [p for p in parts if p]
+    return ", ".join(shown) if shown else "No problems found"
+
+
+def _plural(count: int, word: str) -> str:
+    if not count:
+        return ""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _summary(counts: dict[str, int], total: int, shown: int, notes: Sequence[str]) -> str:
+    lines = [
+        "| errors | warnings | notices |",
+        "|---:|---:|---:|",
+        f"| {counts.get('error', 0)} | {counts.get('warning', 0)} | {counts.get('info', 0)} |",
+    ]
+    if shown < total:
+        lines.append("")
+        lines.append(f"{total - shown} more finding(s) are not annotated (FLUX_REVIEW_MAX_ANNOTATIONS={shown}).")
+    for note in notes:
+        lines.append("")
+        lines.append(note)
+    return _cut("\n".join(lines), MAX_TEXT)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,240 @@
+"""The queue: one task API (huey) over two storages, plus the reaper that makes jobs survive crashes.
+
+Embedded mode keeps huey's queue in SQLite under ``DATA_DIR`` and runs the
+consumer as threads of the web process (``flux-review serve``). Scale-out
+mode (``REDIS_URL``) keeps it in Redis; web processes only enqueue and
+``flux-review worker`` processes consume, on any machines.
+
+huey carries wake-ups ("look at job X"), debounced by
+``FLUX_REVIEW_REVIEW_DELAY`` so a burst of pushes wakes the newest job
+once. What a job *is* lives in the ledger (``bot.state``), written before
+the webhook is answered. huey drops a message as soon as a worker takes
+it, so the reaper closes the gap: it wakes jobs whose wake-up was lost and
+jobs whose lease expired because their process died, and, in embedded
+mode, every job left running by the previous process as soon as it starts.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from huey import RedisHuey, SqliteHuey
+from huey.api import Huey
+from huey.consumer import Consumer
+
+from bot.review_request import ReviewRequest
+from bot.settings import Settings
+from bot.state import FINALIZING, Accepted, Store
+
+log = logging.getLogger(__name__)
+
+REVIEW_TASK = "flux_review.review"
+FINALIZE_TASK = "flux_review.finalize"
+
+
+def worker_identity() -> str:
+    """A name unique to this process, shown in job records as their owner."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def build_huey(settings: Settings) -> Huey:
+    """huey on SQLite (embedded) or Redis (scale-out). Results are not kept: the ledger holds outcomes."""
+    if settings.redis_url:
+        return RedisHuey("flux-review", url=settings.redis_url, results=False, blocking=True, read_timeout=1)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("flux-review", filename=str(settings.data_dir / "queue.db"), results=False, timeout=30)
+
+
+class Queue:
+    """Submitting work (web side) and running it (worker side) over one huey instance.
+
+    Both sides register the same task names; a worker process ``bind``s the
+    functions that do the work.
+    """
+
+    def __init__(self, settings: Settings, store: Store, huey: Huey | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.store = store
+        self.huey = huey if huey is not None else build_huey(settings)
+        self.clock = clock
+        self._review: Callable[[str], None] | None = None
+        self._finalize: Callable[[str], None] | None = None
+        self._review_task = self.huey.task(name=REVIEW_TASK)(self._run_review)
+        self._finalize_task = self.huey.task(name=FINALIZE_TASK)(self._run_finalize)
+
+    # -- web side ------------------------------------------------------------------
+    def submit(self, delivery: str, request: ReviewRequest) -> Accepted:
+        """Persist a review job (with its delivery id) and wake it after the debounce delay."""
+        now = self.clock()
+        delay = self.settings.tuning.review_delay
+        accepted = self.store.accept(delivery, now, key=request.key, payload=request.to_payload(),
+                                     wake_at=now + delay, requeue_after=self.settings.tuning.requeue_after)
+        if accepted.job_id is not None:
+            self.wake(accepted.job_id, delay)
+        return accepted
+
+    def wake(self, job_id: str, delay: float = 0.0) -> None:
+        """Ask a worker to look at a job. A lost wake-up is repaired by the reaper, so failures only log."""
+        try:
+            if delay > 0:
+                self._review_task.schedule(args=(job_id,), delay=delay)
+            else:
+                self._review_task(job_id)
+        except Exception:
+            log.exception("job %s: could not enqueue its wake-up; the reaper will wake it", job_id)
+
+    def wake_finalizer(self, job_id: str, delay: float = 0.0) -> None:
+        """Ask a worker to complete a job's Check Run with the output parked in the ledger."""
+        try:
+            if delay > 0:
+                self._finalize_task.schedule(args=(job_id,), delay=delay)
+            else:
+                self._finalize_task(job_id)
+        except Exception:
+            log.exception("job %s: could not enqueue its finalization; the reaper will retry it", job_id)
+
+    # -- worker side ---------------------------------------------------------------
+    def bind(self, review: Callable[[str], None], finalize: Callable[[str], None]) -> None:
+        """Set the functions that run a review job and a finalization in this process."""
+        self._review, self._finalize = review, finalize
+
+    def _run_review(self, job_id: str) -> None:
+        if self._review is None:
+            raise RuntimeError("this process submits jobs but does not run them")
+        self._review(job_id)
+
+    def _run_finalize(self, job_id: str) -> None:
+        if self._finalize is None:
+            raise RuntimeError("this process submits jobs but does not run them")
+        self._finalize(job_id)
+
+    def reap(self) -> int:
+        """Wake every job that needs it (see the module docstring); returns how many."""
+        grace = max(self.settings.tuning.job_lease, 1.0)
+        due = self.store.take_due(self.clock(), grace)
+        for job in due:
+            log.info("job %s (%s): waking it again (state %s)", job.id, job.key, job.state)
+            if job.state == FINALIZING:
+                self.wake_finalizer(job.id)
+            else:
+                self.wake(job.id)
+        return len(due)
+
+
+class _QuietConsumer(Consumer):
+    """huey's consumer without its signal handlers: the process that embeds it owns the signals."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class Workers:
+    """Consumer threads and the reaper thread of one process.
+
+    ``embedded`` takes an exclusive lock on ``DATA_DIR`` (two embedded
+    servers on one data folder would each think the other's jobs orphaned)
+    and then treats every job still marked running as left by a dead
+    process, so it is resumed at once.
+    """
+
+    def __init__(self, queue: Queue, *, threads: int, embedded: bool) -> None:
+        self.queue = queue
+        self.threads = threads
+        self.embedded = embedded
+        tuning = queue.settings.tuning
+        self.reap_interval = max(0.2, min(tuning.job_lease / 4, 10.0))
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        self._lock_file: IO[str] | None = None
+        self.consumer: Consumer | None = None
+
+    def prepare(self) -> None:
+        """Take the data-folder lock and recover orphans (embedded mode), before any thread starts."""
+        if self.embedded:
+            self._lock_file = _lock_data_dir(self.queue.settings.data_dir)
+            orphans = self.queue.store.expire_leases(self.queue.clock())
+            if orphans:
+                log.warning("resuming %d job(s) left running by a previous process", len(orphans))
+
+    def make_consumer(self, quiet: bool) -> Consumer:
+        tuning = self.queue.settings.tuning
+        consumer_class = _QuietConsumer if quiet else Consumer
+        return consumer_class(
+            self.queue.huey, workers=self.threads, periodic=False, worker_type="thread",
+            initial_delay=min(0.1, tuning.queue_poll), backoff=1.5, max_delay=tuning.queue_poll,
+            scheduler_interval=1, check_worker_health=True, health_check_interval=5,
+            graceful_signal="TERM", shutdown_timeout=max(5.0, tuning.job_lease / 2),
+        )
+
+    def start(self) -> None:
+        """Run the consumer threads in the background (embedded mode)."""
+        self.prepare()
+        self.start_reaper()
+        self.consumer = self.make_consumer(quiet=True)
+        self.consumer.start()
+        threading.Thread(target=self._supervise, name="flux-review-supervisor", daemon=True).start()
+
+    def run_forever(self) -> None:
+        """Run the consumer in the foreground with its signal handling (``flux-review worker``)."""
+        self.prepare()
+        self.start_reaper()
+        self.consumer = self.make_consumer(quiet=False)
+        try:
+            self.consumer.run()
+        finally:
+            self._stop.set()
+
+    def start_reaper(self) -> None:
+        self.queue.reap()
+        self._reaper = threading.Thread(target=self._reap_loop, name="flux-review-reaper", daemon=True)
+        self._reaper.start()
+
+    def stop(self, graceful: bool = True) -> None:
+        self._stop.set()
+        if self.consumer is not None:
+            self.consumer.stop(graceful=graceful)
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _reap_loop(self) -> None:
+        while not self._stop.wait(self.reap_interval):
+            try:
+                self.queue.reap()
+            except Exception:
+                log.exception("reaper: could not read the job ledger; retrying")
+
+    def _supervise(self) -> None:
+        """Restart consumer threads that died (huey's own loop does this only in ``run``)."""
+        while not self._stop.wait(5.0):
+            if self.consumer is not None:
+                try:
+                    self.consumer.check_worker_health()
+                except Exception:
+                    log.exception("could not check the worker threads")
+
+
+def _lock_data_dir(data_dir: Path) -> IO[str]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "consumer.lock", "w")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise RuntimeError(
+            f"another flux-review process already runs jobs from {data_dir}; "
+            "use one `flux-review serve` per DATA_DIR, or REDIS_URL for several processes"
+        ) from None
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle

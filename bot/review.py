@@ -1,0 +1,98 @@
+"""The steps of one review job: from a pull request to a completed Check Run.
+
+1. read the pull request (still open? is the requested head still its head?);
+2. start the Check Run in progress on the head commit;
+3. load the configuration from the default branch;
+4. fetch merge base and head as snapshots, and the changed files;
+5. run the engine's differential review;
+6. complete the Check Run with the verdict.
+
+Between the slow steps the job asks whether it is still the newest job of
+its pull request; if not it stops (``Superseded``) and the worker closes the
+Check Run as cancelled. Errors propagate to the worker, which retries or
+closes the run (``bot.failures``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from github.Repository import Repository
+
+from bot import checkrun, repo_config, snapshot
+from bot.failures import Superseded
+from bot.github import InstallationClient
+from bot.review_request import ReviewRequest
+from bot.settings import Tuning
+from checks.review import review_snapshots
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReviewJob:
+    """One attempt at reviewing ``request``, with callbacks into the ledger.
+
+    ``remember_check_run`` records the created run's id; ``still_current``
+    raises ``Superseded`` or ``LostLease`` when the job must stop;
+    ``resubmit`` queues the request again once its pull request is known.
+    """
+
+    client: InstallationClient
+    request: ReviewRequest
+    job_id: str
+    tuning: Tuning
+    existing_check_run: int | None
+    adopt: bool
+    remember_check_run: Callable[[int], None]
+    still_current: Callable[[], None]
+    resubmit: Callable[[ReviewRequest], None]
+
+    def run(self) -> str:
+        """Review; returns a short outcome label for logs and metrics."""
+        request = self.request
+        repo = self.client.repository(request.repository)
+        if request.pull_number is None:
+            return self._resolve_pull(repo)
+        pull = repo.get_pull(request.pull_number)
+        if pull.state != "open":
+            if self.existing_check_run is not None:
+                raise Superseded(f"pull request #{pull.number} was closed")
+            return "closed"
+        head_sha = pull.head.sha
+        if request.head_sha and head_sha != request.head_sha:
+            # A newer push exists; its own event reviews it.
+            raise Superseded(f"the pull request's head moved to {head_sha[:12]}")
+        run = checkrun.start(repo, head_sha, self.job_id, self.existing_check_run, self.adopt)
+        if self.existing_check_run is None:
+            self.remember_check_run(run.id)
+        config = repo_config.load(self.client.repository, request.repository, request.default_branch)
+        base_sha = snapshot.merge_base(repo, pull.base.sha, head_sha)
+        self.still_current()
+        snapshots = {
+            "base": snapshot.fetch_snapshot(self.client, request.repository, base_sha, self.tuning),
+            "head": snapshot.fetch_snapshot(self.client, request.repository, head_sha, self.tuning),
+        }
+        changes = snapshot.changed_files(pull, listed=pull.changed_files)
+        self.still_current()
+        review = review_snapshots(snapshots["base"], snapshots["head"], changes.files, config)
+        self.still_current()
+        notes = [note for note in (snapshot.skipped_note(snapshots),) if note]
+        if changes.truncated:
+            notes.append(f"GitHub lists only the first {snapshot.MAX_LISTED_FILES:,} changed files; "
+                         "findings in the others count as new only when they are new at head.")
+        outcome = checkrun.complete(run, review, self.tuning.max_annotations, notes)
+        log.info("%s#%s@%s: %s (%s)", request.repository, request.pull_number, head_sha[:12],
+                 outcome.conclusion, outcome.title)
+        return outcome.conclusion
+
+    def _resolve_pull(self, repo: Repository) -> str:
+        """A re-run whose payload listed no pull request (forks): find it by its head commit."""
+        sha = self.request.head_sha or ""
+        for pull in repo.get_commit(sha).get_pulls():
+            if pull.state == "open" and pull.head.sha == sha:
+                self.resubmit(replace(self.request, pull_number=pull.number))
+                return "resolved"
+        return "no open pull request"

@@ -1,0 +1,30 @@
+"""Assembling a worker process: GitHub clients, the job runner and the consumer threads.
+
+Shared by ``flux-review serve`` (embedded mode: threads inside the web
+process) and ``flux-review worker`` (scale-out mode). Write pacing is per
+process in embedded mode and shared through Redis in scale-out mode, so
+an installation's writes stay a second apart however many workers run.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from bot.github import GitHubApps
+from bot.jobs import Queue, Workers, worker_identity
+from bot.pacing import LocalPacer, Pacer, RedisPacer
+from bot.worker import JobRunner
+
+
+def build_workers(queue: Queue, *, threads: int | None = None) -> Workers:
+    """Workers bound to a runner for ``queue``; not started yet."""
+    settings = queue.settings
+    pacer: Pacer
+    if settings.redis_url:
+        pacer = RedisPacer(redis.Redis.from_url(settings.redis_url, socket_timeout=30))
+    else:
+        pacer = LocalPacer()
+    apps = GitHubApps(settings, pacer)
+    runner = JobRunner(settings, queue.store, queue, apps, worker_identity())
+    queue.bind(runner.review, runner.finalize)
+    return Workers(queue, threads=threads or settings.tuning.workers, embedded=not settings.scale_out)

@@ -1,0 +1,75 @@
+"""``flux-review serve``: gunicorn in one worker process, with the queue's consumer threads inside it.
+
+Why gunicorn: it is the production WSGI server the deployment already uses
+(Procfile), and its ``gthread`` worker gives request timeouts, graceful
+shutdown on SIGTERM and a supervising master that restarts a crashed
+worker. One worker process, because in embedded mode the SQLite queue and
+its consumer threads live in the web process: the consumer starts when
+gunicorn's worker has loaded the app and stops when it exits. Jobs cut
+short by a shutdown or a crash resume when the next worker process starts
+(``bot.jobs.Workers``). In scale-out mode (``REDIS_URL``) the same server
+runs the web side only; ``flux-review worker`` processes run the jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from bot.app import components_of, create_app
+from bot.jobs import Workers
+from bot.runtime import build_workers
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WEB_THREADS = 8
+
+
+class Server(BaseApplication):
+    """A gunicorn application built from settings rather than a command line."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.workers: Workers | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        tuning = self.settings.tuning
+        options: dict[str, Any] = {
+            "bind": f"{self.settings.host}:{self.settings.port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": WEB_THREADS,
+            "timeout": 60,
+            "graceful_timeout": max(10, int(tuning.job_lease / 2)),
+            "keepalive": 5,
+            "loglevel": logging.getLevelName(self.settings.log_level).lower(),
+            "worker_exit": self._worker_exit,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """Runs in gunicorn's worker process: build the app, then (embedded mode) start the consumer."""
+        app = create_app(self.settings)
+        if not self.settings.scale_out:
+            self.workers = build_workers(components_of(app).queue)
+            self.workers.start()
+            log.info("embedded mode: %d worker thread(s), data in %s", self.workers.threads,
+                     self.settings.data_dir)
+        else:
+            log.info("scale-out mode: this process serves webhooks; run `flux-review worker` for the jobs")
+        return app
+
+    def _worker_exit(self, server: Any, worker: Any) -> None:
+        if self.workers is not None:
+            self.workers.stop(graceful=True)
+
+
+def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT."""
+    Server(settings).run()

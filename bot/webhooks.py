@@ -1,0 +1,131 @@
+"""``POST /webhook``: verify, parse, route, persist, answer, in milliseconds.
+
+The order matters: the size cap first (413, before reading a byte more
+than allowed), then the signature over the raw bytes in constant time
+(401, without saying why: a forger learns nothing), then the JSON (400).
+Only then is the event routed; a review job is written to the ledger with
+the delivery id before the 202 leaves, and a delivery id seen before is
+answered 202 without a second job. Nothing slow runs here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Request, Response, jsonify
+
+from bot import metrics
+from bot.handlers import Context, Ignore, RecordInstallation, Review, route
+from bot.jobs import Queue
+from bot.settings import Settings
+from bot.state import Store
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+def signature(secret: bytes, body: bytes) -> str:
+    """GitHub's ``X-Hub-Signature-256`` value for ``body``."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(secret: bytes, body: bytes, header: str | None) -> bool:
+    """Constant-time comparison of the header with the expected signature."""
+    if not header:
+        return False
+    return hmac.compare_digest(signature(secret, body).encode(), header.strip().encode())
+
+
+class WebhookReceiver:
+    """Turns one HTTP delivery into a response, and into a persisted job when there is work."""
+
+    def __init__(self, settings: Settings, store: Store, queue: Queue,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.store = store
+        self.queue = queue
+        self.clock = clock
+
+    def receive(self, request: Request) -> Response | tuple[Response, int]:
+        limit = self.settings.tuning.max_webhook_bytes
+        if request.content_length is not None and request.content_length > limit:
+            return _answer("payload too large", 413, "too-large")
+        body = request.get_data(cache=False)  # Flask enforces MAX_CONTENT_LENGTH on chunked bodies (413)
+        if len(body) > limit:
+            return _answer("payload too large", 413, "too-large")
+        if not signature_valid(self.settings.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):
+            delivery = _clean(request.headers.get("X-GitHub-Delivery"))
+            log.warning("webhook refused: bad signature (delivery %s)", delivery)
+            return _answer("unauthorized", 401, "bad-signature")
+        event = request.headers.get("X-GitHub-Event", "")
+        delivery = request.headers.get("X-GitHub-Delivery", "")
+        if not event or not delivery or len(delivery) > 200:
+            return _answer("missing X-GitHub-Event or X-GitHub-Delivery", 400, "bad-request", event or "none")
+        payload = _payload(request.mimetype, body)
+        if payload is None:
+            return _answer("body is not a JSON object", 400, "bad-json", event)
+        if event == "ping":
+            metrics.WEBHOOKS.labels(event, "pong").inc()
+            return jsonify(status="pong", zen=str(payload.get("zen", ""))[:200]), 200
+        return self._dispatch(event, delivery, payload)
+
+    def _dispatch(self, event: str, delivery: str, payload: dict[str, Any]) -> tuple[Response, int]:
+        action = payload.get("action")
+        name = f"{event}.{action}" if isinstance(action, str) else event
+        decision = route(event, payload, Context.from_settings(self.settings, delivery))
+        now = self.clock()
+        if isinstance(decision, Review):
+            accepted = self.queue.submit(delivery, decision.request)
+            if accepted.duplicate:
+                return _answer_json({"status": "duplicate"}, 202, event, "duplicate")
+            log.info("%s (delivery %s): queued job %s for %s", name, delivery, accepted.job_id, decision.request.key)
+            return _answer_json({"status": "queued", "job": accepted.job_id}, 202, event, "queued")
+        accepted = self.store.accept(delivery, now)
+        if accepted.duplicate:
+            return _answer_json({"status": "duplicate"}, 202, event, "duplicate")
+        if isinstance(decision, RecordInstallation):
+            self.store.record_installation(decision.installation_id, decision.account, decision.action,
+                                           decision.added, decision.removed, now)
+            log.info("installation %s (%s): %s, +%d -%d repositories", decision.installation_id,
+                     decision.account, decision.action, len(decision.added), len(decision.removed))
+            return _answer_json({"status": "recorded"}, 202, event, "recorded")
+        assert isinstance(decision, Ignore)
+        log.info("%s (delivery %s): ignored, %s", name, delivery, decision.reason)
+        return _answer_json({"status": "ignored", "reason": decision.reason}, 202, event, "ignored")
+
+
+def _payload(mimetype: str, body: bytes) -> dict[str, Any] | None:
+    """The JSON object of a delivery (``application/json`` or the form encoding's ``payload`` field)."""
+    try:
+        if mimetype == "application/x-www-form-urlencoded":
+            from urllib.parse import parse_qs
+
+            fields = parse_qs(body.decode("utf-8"), strict_parsing=False)
+            text = fields.get("payload", [""])[0]
+        else:
+            text = body.decode("utf-8")
+        value = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _clean(value: str | None) -> str:
+    return "".join(ch for ch in (value or "")[:80] if ch.isalnum() or ch == "-") or "none"
+
+
+def _answer(message: str, status: int, outcome: str, event: str = "unknown") -> tuple[Response, int]:
+    metrics.WEBHOOKS.labels(event if status != 401 else "unverified", outcome).inc()
+    return jsonify(error=message), status
+
+
+def _answer_json(body: dict[str, Any], status: int, event: str, outcome: str) -> tuple[Response, int]:
+    metrics.WEBHOOKS.labels(event, outcome).inc()
+    return jsonify(body), status
