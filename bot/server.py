@@ -47,6 +47,8 @@ class Server(BaseApplication):
             "timeout": 60,
             "graceful_timeout": max(10, int(tuning.job_lease / 2)),
             "keepalive": 5,
+            # No control socket in $HOME: several servers may share a machine, and nothing uses it.
+            "control_socket_disable": True,
             "loglevel": logging.getLevelName(self.settings.log_level).lower(),
             "worker_exit": self._worker_exit,
         }

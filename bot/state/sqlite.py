@@ -46,8 +46,7 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
-        with self._transaction() as db:
-            db.executescript(_SCHEMA)
+        self._db().executescript(_SCHEMA)
 
     # -- connections ---------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
