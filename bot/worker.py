@@ -81,6 +81,7 @@ class JobRunner:
             return
         if claim.outcome == "busy":
             # Another review of this pull request runs; it wakes the newest job when it ends.
+            log.info("job %s: another review of %s is running; waiting for it", job_id, job.key)
             self.queue.wake(job_id, delay=max(1.0, tuning.review_delay))
             return
         if claim.outcome == "superseded":

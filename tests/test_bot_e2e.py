@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from bot_support import payloads
@@ -163,3 +164,27 @@ def test_fault_storm_still_ends_in_a_completed_check_run(sim: GitHubSim, bot: Bo
     assert [f.times for f in faults] == [0] * len(faults)
     assert len(sim.runs_for(head)) == 1
     assert not sim.errors
+
+
+def test_job_killed_mid_review_finishes_after_restart(sim: GitHubSim, tmp_path: Path) -> None:
+    _repo, _, head = pull_with_broken_yaml(sim, "acme/killed", installation_id=17)
+    gate = sim.add_fault(Fault("GET", rf"^archive:/acme/killed/legacy.tar.gz/{head}$", "gate"))
+    env = bot_environment(APP_ID, key_pair()[0], SECRET, sim.url, tmp_path / "data")
+    first = serve(env, tmp_path / "first.log")
+    try:
+        deliver(first.url, "pull_request", payloads.pull_request("opened", "acme/killed", 1, head,
+                                                                 installation_id=17), SECRET)
+        wait_until(gate.entered.is_set, REVIEW_TIMEOUT, what="the review to reach the head archive")
+        [run] = sim.runs_for(head)
+        assert run["status"] == "in_progress"
+    finally:
+        first.kill()
+    sim.clear_faults()
+    second = serve(env, tmp_path / "second.log")
+    try:
+        finished = completed_run(sim, head)
+    finally:
+        second.stop()
+    assert finished["id"] == run["id"]  # the same run, resumed, not a twin left in progress
+    assert finished["conclusion"] == "failure"
+    assert [r["status"] for r in sim.runs_for(head)] == ["completed"]

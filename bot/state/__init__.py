@@ -23,8 +23,8 @@ from bot.state.base import (
     PullRecord,
     Store,
 )
-from bot.state.redis import RedisStore
-from bot.state.sqlite import SqliteStore
+from bot.state.redis_store import RedisStore
+from bot.state.sqlite_store import SqliteStore
 
 __all__ = [
     "DONE",

@@ -1,0 +1,370 @@
+"""Lenient, bounded YAML loading with positions."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import yaml
+
+from checks.findings import Severity
+from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq, compose_nodes, decode_text, load_yaml
+
+
+def load(text: str | bytes, **kwargs: object) -> YamlFile:
+    data = textwrap.dedent(text).encode() if isinstance(text, str) else text
+    return load_yaml("f.yaml", data, **kwargs)  # type: ignore[arg-type]
+
+
+def rules(loaded: YamlFile) -> list[tuple[str, int]]:
+    return [(p.rule, p.line) for p in loaded.problems]
+
+
+# -- leniency: what Flux accepts --------------------------------------------------------------------
+
+def test_multi_document_file_keeps_every_document_and_its_index() -> None:
+    loaded = load("""\
+        ---
+        kind: A
+        ---
+        ---
+        kind: B
+        ...
+        ---
+        - a list
+        """)
+    assert [d.index for d in loaded.docs] == [0, 1, 2, 3]
+    assert [d.root for d in loaded.docs] == [{"kind": "A"}, None, {"kind": "B"}, ["a list"]]
+    assert loaded.docs[2].pos.line == 5
+    assert loaded.ok and loaded.problems == []
+
+
+def test_empty_file_has_no_documents() -> None:
+    loaded = load("")
+    assert loaded.docs == [] and loaded.ok
+
+
+def test_byte_order_mark_is_dropped() -> None:
+    loaded = load(b"\xef\xbb\xbfkind: ConfigMap\nmetadata:\n  name: a\n")
+    assert loaded.docs[0].root == {"kind": "ConfigMap", "metadata": {"name": "a"}}
+    assert loaded.docs[0].root.key_pos["kind"].line == 1
+    assert loaded.text.startswith("kind")
+
+
+def test_crlf_line_ends_are_normalised_and_lines_stay_right() -> None:
+    loaded = load(b"kind: ConfigMap\r\nmetadata:\r\n  name: a\r\ndata:\r\n  text: |\r\n    one\r\n    two\r\n")
+    root = loaded.docs[0].root
+    assert root["data"]["text"] == "one\ntwo\n"
+    assert root["metadata"].value_pos["name"].line == 3
+    assert "\r" not in loaded.text
+    assert loaded.lines[2] == "  name: a"
+
+
+def test_a_later_anchor_replaces_an_earlier_one() -> None:
+    text = """\
+        env:
+          - name: &name TOKEN
+            key: *name
+          - name: &name ZONE
+            key: *name
+        """
+    with pytest.raises(yaml.YAMLError):
+        list(yaml.safe_load_all(textwrap.dedent(text)))  # PyYAML alone refuses it
+    loaded = load(text)
+    assert loaded.problems == []
+    assert loaded.docs[0].root["env"] == [{"name": "TOKEN", "key": "TOKEN"}, {"name": "ZONE", "key": "ZONE"}]
+    assert loaded.docs[0].root["env"][1].value_pos["key"].line == 4  # an alias is where its anchor was
+
+
+def test_equals_sign_is_a_plain_string_as_key_and_value() -> None:
+    text = """\
+        matchers:
+          - name: severity
+            matchType: =
+        =: equals
+        """
+    with pytest.raises(yaml.YAMLError):
+        yaml.safe_load(textwrap.dedent(text))  # PyYAML alone refuses it
+    root = load(text).docs[0].root
+    assert root["matchers"][0]["matchType"] == "="
+    assert root["="] == "equals"
+
+
+def test_merge_keys_merge_without_overriding_own_keys() -> None:
+    root = load("""\
+        defaults: &defaults
+          interval: 10m
+          prune: true
+        extra: &extra
+          wait: true
+        app:
+          <<: [*defaults, *extra]
+          interval: 1h
+        single:
+          <<: *defaults
+        """).docs[0].root
+    assert root["app"] == {"interval": "1h", "prune": True, "wait": True}
+    assert "<<" not in root["app"]
+    assert root["app"].value_pos["interval"].line == 8
+    assert root["app"].value_pos["prune"].line == 3  # where the merged value was written
+    assert root["single"] == {"interval": "10m", "prune": True}
+
+
+def test_unknown_tags_are_read_as_plain_values() -> None:
+    root = load("""\
+        password: !vault secret-ref
+        config: !custom {a: 1}
+        items: !list [1, 2]
+        """).docs[0].root
+    assert root == {"password": "secret-ref", "config": {"a": 1}, "items": [1, 2]}
+
+
+def test_scalars_are_typed_like_kubernetes_reads_them() -> None:
+    root = load("""\
+        int: 42
+        hex: 0x1F
+        float: 1.5
+        yes_bool: yes
+        false_bool: false
+        quoted: "true"
+        single: '42'
+        null_value: ~
+        empty:
+        date: 2024-01-01
+        duration: 10m
+        binary: !!binary aGVsbG8=
+        """).docs[0].root
+    assert root == {
+        "int": 42, "hex": 31, "float": 1.5, "yes_bool": True, "false_bool": False, "quoted": "true",
+        "single": "42", "null_value": None, "empty": None, "date": "2024-01-01", "duration": "10m",
+        "binary": b"hello",
+    }
+
+
+def test_containers_are_positioned_types() -> None:
+    root = load("a:\n  - b: 1\n").docs[0].root
+    assert isinstance(root, YMap)
+    assert isinstance(root["a"], YSeq)
+    assert isinstance(root["a"][0], YMap)
+
+
+# -- positions ---------------------------------------------------------------------------------------------
+
+POSITIONED = """\
+    apiVersion: kustomize.toolkit.fluxcd.io/v1
+    kind: Kustomization
+    metadata:
+      name: apps
+    spec:
+      postBuild:
+        substitute:
+          domain: example.com
+        substituteFrom:
+          - kind: ConfigMap
+            name: settings
+
+          - kind: Secret
+            name: secrets
+      interval: 10m
+      patches:
+        - patch: |
+            kind: HelmRelease
+            spec:
+              interval: 1h
+      flow: {a: 1,
+        b: 2}
+    # a comment
+    other: value
+    """
+
+
+def test_keys_and_values_know_their_lines() -> None:
+    root = load(POSITIONED).docs[0].root
+    spec = root["spec"]
+    assert root.key_pos["spec"] == Pos("f.yaml", 5, 5)
+    assert spec.key_pos["interval"] == Pos("f.yaml", 15, 15)
+    assert spec.value_pos["interval"] == Pos("f.yaml", 15, 15)
+    assert spec["postBuild"]["substitute"].value_pos["domain"].line == 8
+
+
+def test_collections_end_at_their_last_value() -> None:
+    root = load(POSITIONED).docs[0].root
+    spec = root["spec"]
+    assert spec.value_pos["postBuild"] == Pos("f.yaml", 7, 14)
+    assert spec["postBuild"].value_pos["substitute"] == Pos("f.yaml", 8, 8)
+    assert spec["postBuild"]["substituteFrom"].item_pos == [Pos("f.yaml", 10, 11), Pos("f.yaml", 13, 14)]
+    assert spec.value_pos["flow"] == Pos("f.yaml", 21, 22)
+    assert root.value_pos["spec"] == Pos("f.yaml", 6, 22)  # not the comment after it
+    assert root.pos == Pos("f.yaml", 1, 24)
+
+
+def test_block_scalar_ends_at_its_last_line() -> None:
+    spec = load(POSITIONED).docs[0].root["spec"]
+    assert spec["patches"][0].value_pos["patch"] == Pos("f.yaml", 17, 20)
+    assert spec["patches"][0]["patch"] == "kind: HelmRelease\nspec:\n  interval: 1h\n"
+
+
+def test_alias_as_last_value_never_ends_before_its_collection() -> None:
+    root = load("""\
+        base: &b {k: 1}
+        a:
+          x: 1
+          y: *b
+        end: 1
+        """).docs[0].root
+    pos = root.value_pos["a"]
+    assert pos.line == 3 and pos.end_line >= 4
+
+
+def test_line_offset_shifts_every_position() -> None:
+    loaded = load("kind: HelmRelease\nspec:\n  interval: 1h\n", line_offset=16)
+    root = loaded.docs[0].root
+    assert root.key_pos["kind"].line == 17
+    assert root["spec"].value_pos["interval"] == Pos("f.yaml", 19, 19)
+    assert loaded.docs[0].pos.line == 17
+
+
+def test_line_offset_shifts_problem_lines_too() -> None:
+    loaded = load("a: 1\n a: 2\n  bad\n", line_offset=10)
+    assert rules(loaded) == [("structure/yaml-invalid", 12)]
+
+
+# -- problems ---------------------------------------------------------------------------------------------
+
+def test_broken_yaml_is_yaml_invalid_at_the_right_line() -> None:
+    loaded = load("""\
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: a
+         namespace: b
+        """)
+    assert rules(loaded) == [("structure/yaml-invalid", 5)]
+    problem = loaded.problems[0]
+    assert problem.severity is Severity.ERROR
+    assert "line 5" in problem.message
+    assert loaded.docs == [] and not loaded.ok
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a: [1, 2\nb: 3\n", 2),
+    ('a: "unterminated\n', 2),
+    ("a: 1\n\t- b\n", 2),
+    ("a: *undefined\n", 1),
+    ("a: 1\n---\nb: [\n", 4),
+])
+def test_parser_errors_name_their_line(text: str, line: int) -> None:
+    assert rules(load(text)) == [("structure/yaml-invalid", line)]
+
+
+def test_repeated_key_is_duplicate_key_at_the_second_line() -> None:
+    loaded = load("""\
+        metadata:
+          name: a
+        spec:
+          interval: 10m
+          path: ./apps
+          interval: 1h
+        """)
+    assert rules(loaded) == [("structure/duplicate-key", 6)]
+    problem = loaded.problems[0]
+    assert "`interval`" in problem.message and "line 4" in problem.message
+    assert problem.key == "0:spec.interval"
+    assert loaded.ok  # still read: the later value wins, as other tools do
+    assert loaded.docs[0].root["spec"]["interval"] == "1h"
+
+
+def test_duplicate_key_fingerprint_ignores_lines_above() -> None:
+    text = "spec:\n  list:\n    - name: a\n      name: b\n"
+    first = load(text).problems[0]
+    moved = load("# a new comment\n\n" + text).problems[0]
+    assert first.line + 2 == moved.line
+    assert first.fingerprint == moved.fingerprint
+    other_doc = load("a: 1\n---\n" + text).problems[0]
+    assert other_doc.key == "1:spec.list[0].name"
+
+
+def test_billion_laughs_is_rejected_without_expansion() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for previous, name in zip("abcdefghi", "bcdefghij", strict=True):
+        lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
+    loaded = load("\n".join(lines) + "\n")  # 9**10 values once expanded
+    assert rules(loaded) == [("structure/yaml-invalid", 1)]
+    assert "alias expansion" in loaded.problems[0].message
+    assert loaded.docs == []  # nothing was built
+
+
+def test_alias_cap_is_configurable() -> None:
+    text = "a: &a [1, 2, 3]\nb: [*a, *a, *a]\n"
+    assert load(text).problems == []
+    assert rules(load(text, limits=YamlLimits(max_values=10))) == [("structure/yaml-invalid", 1)]
+
+
+def test_recursive_alias_is_not_followed_forever() -> None:
+    loaded = load("a: &a\n  - *a\n")
+    assert loaded.docs and not any(p.rule == "structure/yaml-invalid" and "nested" not in p.message
+                                   for p in loaded.problems)
+
+
+def test_file_above_the_size_cap_is_not_read() -> None:
+    data = b"a: " + b"x" * (5 * 1024 * 1024) + b"\n"
+    loaded = load_yaml("big.yaml", data)
+    assert rules(loaded) == [("structure/file-too-large", 1)]
+    assert loaded.problems[0].severity is Severity.INFO
+    assert "max_file_bytes" in loaded.problems[0].message
+    assert loaded.docs == [] and loaded.text == ""
+    assert loaded.ok  # not invalid: unchecked
+
+
+def test_size_cap_is_configurable() -> None:
+    assert rules(load(b"a: 1\n", limits=YamlLimits(max_bytes=4))) == [("structure/file-too-large", 1)]
+    assert load(b"a: 1\n", limits=YamlLimits(max_bytes=5)).problems == []
+
+
+@pytest.mark.parametrize("data", [
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    b"kind: ConfigMap\n\x00\x01\x02",
+], ids=["png", "nul-bytes"])
+def test_binary_file_is_yaml_invalid(data: bytes) -> None:
+    loaded = load_yaml("image.yaml", data)
+    assert rules(loaded) == [("structure/yaml-invalid", 1)]
+    assert "binary" in loaded.problems[0].message
+    assert loaded.docs == []
+
+
+def test_non_utf8_file_is_yaml_invalid() -> None:
+    loaded = load_yaml("latin1.yaml", "name: café\n".encode("latin-1"))
+    assert rules(loaded) == [("structure/yaml-invalid", 1)]
+    assert "UTF-8" in loaded.problems[0].message
+
+
+def test_nesting_too_deep_is_yaml_invalid() -> None:
+    depth = 250
+    block = "".join("  " * i + "k:\n" for i in range(depth)) + "  " * depth + "v: 1\n"
+    loaded = load(block)
+    assert [p.rule for p in loaded.problems] == ["structure/yaml-invalid"]
+    assert "nested deeper" in loaded.problems[0].message
+    assert loaded.docs == []
+    flow = load("[" * depth + "]" * depth)
+    assert [p.rule for p in flow.problems] == ["structure/yaml-invalid"]
+
+
+def test_nesting_cap_is_configurable() -> None:
+    assert load("a:\n  b:\n    c: 1\n", limits=YamlLimits(max_depth=1)).docs == []
+    assert load("a:\n  b:\n    c: 1\n", limits=YamlLimits(max_depth=3)).docs != []
+
+
+# -- text helpers ------------------------------------------------------------------------------------------
+
+def test_decode_text_refuses_binary_and_normalises_line_ends() -> None:
+    assert decode_text(b"\xef\xbb\xbfa\r\nb\rc\n") == "a\nb\nc\n"
+    with pytest.raises(UnicodeError):
+        decode_text(b"a\x00b")
+    with pytest.raises(UnicodeError):
+        decode_text(b"\xff\xfe")
+
+
+def test_compose_nodes_uses_the_lenient_path_only_for_duplicate_anchors() -> None:
+    assert len(compose_nodes("a: &x 1\nb: &x 2\n---\nc: 3\n")) == 2
+    with pytest.raises(yaml.YAMLError):
+        compose_nodes("a: [\n")
