@@ -211,8 +211,9 @@ def test_cross_namespace_look_alikes_are_quiet() -> None:
             namespace: apps            # its own namespace
     """)
     # The platform's own objects reference flux-system freely: they are not a tenant's.
-    files["clusters/prod/infra.yaml"] = files["clusters/prod/tenants.yaml"].replace(
-        "name: flux-system\n", "name: flux-system\n    namespace: flux-system\n").replace("name: tenants", "name: infra")
+    infra = files["clusters/prod/tenants.yaml"].replace("name: tenants", "name: infra")
+    files["clusters/prod/infra.yaml"] = infra.replace(
+        "name: flux-system\n", "name: flux-system\n    namespace: flux-system\n")
     assert findings(files, "tenancy/cross-namespace-ref") == []
 
 
