@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
+import pytest
 import yaml
 
 from checks.config import Config, Tenant, load_config_text
@@ -325,3 +327,32 @@ def test_remote_base_look_alikes_are_quiet() -> None:
     files["tenants/base/dev-team/kustomization.yaml"] += "  - ./apps\n"
     files["tenants/base/dev-team/apps/kustomization.yaml"] = "resources: []\n"
     assert findings(files, "tenancy/remote-base") == []
+
+
+# -- the real multi-tenancy layout (fluxcd/flux2-multi-tenancy), when the corpora are present --------
+
+MULTI_TENANCY = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "fluxcd__flux2-multi-tenancy"
+DEV_TEAM = Config(tenants=(Tenant("dev-team", ("tenants/",), ("apps",), "dev-team"),))
+
+
+def corpus_files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.corpora
+@pytest.mark.skipif(not MULTI_TENANCY.is_dir(), reason="corpora not present")
+def test_flux2_multi_tenancy_passes_and_catches_edits_to_its_tenant() -> None:
+    files = corpus_files(MULTI_TENANCY)
+    clean = analyze(RepoSnapshot.from_mapping(files), DEV_TEAM)
+    assert [f for f in clean.findings if f.rule.startswith("tenancy/")] == []
+
+    sync = files["tenants/base/dev-team/sync.yaml"].decode()
+    edited = sync.replace("  serviceAccountName: dev-team\n", "").replace(
+        "    name: dev-team\n  prune", "    name: flux-system\n    namespace: flux-system\n  prune")
+    files["tenants/base/dev-team/sync.yaml"] = edited.encode()
+    files["tenants/base/dev-team/kustomization.yaml"] += b"  - github.com/example/policies//base?ref=v1\n"
+    result = analyze(RepoSnapshot.from_mapping(files), DEV_TEAM)
+    rules = sorted(f.rule for f in result.findings if f.rule.startswith("tenancy/"))
+    # Rendered in staging and production, each problem is reported once. No service-account
+    # finding: the repository patches `--default-service-account=default` into the controllers.
+    assert rules == ["tenancy/cross-namespace-ref", "tenancy/remote-base"]
