@@ -1,7 +1,681 @@
-"""Rules of the `intervals` group (see RULES.md)."""
+"""Rules of the `interval` group: how often Flux reconciles, retries and waits.
+
+Every value is read after patches (a parent Kustomization's ``spec.patches``
+often sets ``interval`` on its children) and reported on the line that wrote
+it. Only Flux kinds are read: a ServiceMonitor's ``interval: 30s`` is not a
+Flux interval. Values holding ``${...}`` are left alone (postBuild
+substitution decides them), and the files ``flux bootstrap`` generates
+(``gotk-*.yaml``) are never nagged about style.
+"""
 
 from __future__ import annotations
 
-from checks.rules.base import Rule
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
-RULES: list[Rule] = []
+from checks.config import DEFAULT_MINIMUM_INTERVALS, DEFAULT_RECOMMENDED_INTERVALS
+from checks.durations import format_duration, is_flux_duration, parse_duration, parse_friendly
+from checks.findings import Finding, Fix, Severity
+from checks.kustomize import KUSTOMIZATION_FILES
+from checks.model import KubeObject
+from checks.rules.base import Rule, RuleContext
+from checks.source import normalize
+from checks.yaml_docs import Pos
+
+# Kinds whose CRD marks `spec.interval` as required (Flux v1/v2 APIs, and their betas).
+REQUIRES_INTERVAL = frozenset((
+    "GitRepository", "OCIRepository", "Bucket", "HelmChart", "Kustomization", "HelmRelease",
+    "ImageRepository", "ImageUpdateAutomation",
+))
+# Timeouts of these kinds follow a pattern without hours (source-controller, image-reflector).
+TIMEOUT_WITHOUT_HOURS = frozenset(("GitRepository", "OCIRepository", "HelmRepository", "Bucket",
+                                   "ImageRepository"))
+TIMEOUT_WITH_HOURS = frozenset(("Kustomization", "HelmRelease"))
+# Provider API versions where `interval` was still read (v1beta3 deprecated it as unused).
+PROVIDER_INTERVAL_USED = frozenset(("notification.toolkit.fluxcd.io/v1beta1",
+                                    "notification.toolkit.fluxcd.io/v1beta2"))
+# Kinds whose reconcile failures are retried after `retryInterval` (else after `interval`).
+RETRYING_KINDS = frozenset(("Kustomization",))
+
+_SCALAR_LINE = re.compile(r"^(?P<prefix>\s*(?:-\s+)?(?P<key>[A-Za-z]+)\s*:\s*)(?P<quote>[\"']?)(?P<value>[^\"'#]*?)"
+                          r"(?P=quote)(?P<rest>\s*(?:#.*)?)$")
+
+
+# -- helpers shared by the rules of this module ---------------------------------------------------
+
+def generated(path: str) -> bool:
+    """True for files ``flux bootstrap`` writes (gotk-components.yaml, gotk-sync.yaml)."""
+    return posixpath.basename(path).startswith("gotk-")
+
+
+def flux_objects(ctx: RuleContext) -> Iterator[KubeObject]:
+    """Flux objects of every cluster as rendered, then those no cluster renders."""
+    for obj in ctx.model.all_objects():
+        if obj.is_flux and not obj.implicit:
+            yield obj
+
+
+def once(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """Drop repeats of a finding on the same line (a file rendered into several clusters)."""
+    seen: set[tuple[str, str, int, str]] = set()
+    for finding in findings:
+        mark = (finding.rule, finding.path, finding.line, finding.key)
+        if mark not in seen:
+            seen.add(mark)
+            yield finding
+
+
+def patch_files(ctx: RuleContext) -> set[str]:
+    """Files that kustomization.yaml files use as patches: partial documents, not objects."""
+    found: set[str] = set()
+    for path, loaded in ctx.model.files.items():
+        folder, _, name = path.rpartition("/")
+        if name not in KUSTOMIZATION_FILES:
+            continue
+        for doc in loaded.docs:
+            root = doc.root
+            if not isinstance(root, dict):
+                continue
+            entries: list[Any] = list(root.get("patchesStrategicMerge") or [])
+            for key in ("patches", "patchesJson6902"):
+                entries += [item.get("path") for item in root.get(key) or [] if isinstance(item, dict)]
+            for entry in entries:
+                if isinstance(entry, str) and "\n" not in entry:
+                    found.add(normalize(posixpath.join(folder, entry)))
+    return found
+
+
+def _substituted(value: Any) -> bool:
+    return isinstance(value, str) and "${" in value
+
+
+def _line(ctx: RuleContext, pos: Pos) -> str | None:
+    loaded = ctx.model.files.get(pos.path)
+    if loaded is None:
+        return None
+    lines = loaded.lines
+    return lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
+
+
+def in_own_document(obj: KubeObject, pos: Pos) -> bool:
+    """True when a position lies in the object's own document (not in a parent's patch)."""
+    return pos.path == obj.path and obj.body.pos.line <= pos.line <= obj.body.pos.end_line
+
+
+def replace_value_fix(ctx: RuleContext, pos: Pos, key: str, new_value: str) -> Fix | None:
+    """Rewrite ``key: old`` on one line as ``key: new``, keeping indentation, quotes and comment."""
+    text = _line(ctx, pos)
+    match = _SCALAR_LINE.match(text) if text is not None else None
+    if match is None or match["key"] != key:
+        return None
+    new_line = f"{match['prefix']}{match['quote']}{new_value}{match['quote']}{match['rest']}"
+    return Fix(pos.path, pos.line, pos.line, new_line + "\n")
+
+
+def delete_line_fix(ctx: RuleContext, pos: Pos, key: str) -> Fix | None:
+    """Delete a one-line ``key: value``."""
+    text = _line(ctx, pos)
+    match = _SCALAR_LINE.match(text) if text is not None else None
+    if match is None or match["key"] != key or match["prefix"].lstrip().startswith("-"):
+        return None
+    return Fix(pos.path, pos.line, pos.line, "")
+
+
+def add_sibling_fix(ctx: RuleContext, pos: Pos, key: str, new_key: str, new_value: str) -> Fix | None:
+    """Keep the one-line ``key: value`` at ``pos`` and add ``new_key: new_value`` below it."""
+    text = _line(ctx, pos)
+    match = _SCALAR_LINE.match(text) if text is not None else None
+    if text is None or match is None or match["key"] != key:
+        return None
+    indent = " " * match.start("key")
+    return Fix(pos.path, pos.line, pos.line, f"{text}\n{indent}{new_key}: {new_value}\n")
+
+
+def add_spec_field_fix(ctx: RuleContext, obj: KubeObject, new_key: str, new_value: str) -> Fix | None:
+    """Add ``new_key: new_value`` as the first field under the object's own ``spec:`` line."""
+    spec = obj.get("spec")
+    spec_pos = obj.key_pos("spec")
+    if not isinstance(spec, dict) or not spec or not in_own_document(obj, spec_pos):
+        return None
+    spec_line = _line(ctx, spec_pos)
+    if spec_line is None or not re.match(r"^\s*spec:\s*(#.*)?$", spec_line):
+        return None
+    below = [p for p in (obj.key_pos("spec", key) for key in spec)
+             if in_own_document(obj, p) and p.line > spec_pos.line]
+    first_line = _line(ctx, min(below, key=lambda p: p.line)) if below else None
+    if first_line is None:
+        return None
+    indent = first_line[: len(first_line) - len(first_line.lstrip())]
+    return Fix(spec_pos.path, spec_pos.line, spec_pos.line, f"{spec_line}\n{indent}{new_key}: {new_value}\n")
+
+
+def _duration_field(obj: KubeObject, *path: str) -> tuple[Any, Pos] | None:
+    """The value of a duration field and where it was written, when it is set and literal."""
+    value = obj.get(*path)
+    if value is None or _substituted(value):
+        return None
+    return value, obj.key_pos(*path)
+
+
+def _seconds(obj: KubeObject, *path: str) -> float | None:
+    value = obj.get(*path)
+    if not isinstance(value, str) or _substituted(value) or not is_flux_duration(value):
+        return None
+    return parse_duration(value)
+
+
+def _table(ctx: RuleContext, option: str, configured: dict[str, str], defaults: dict[str, str]) -> dict[str, str]:
+    table = dict(defaults)
+    table.update(configured)
+    extra = ctx.options.get(option)
+    if isinstance(extra, dict):
+        table.update({str(k): str(v) for k, v in extra.items()})
+    return table
+
+
+def _option_seconds(ctx: RuleContext, name: str, default: str) -> float:
+    value = ctx.options.get(name)
+    seconds = parse_duration(str(value)) if value is not None else None
+    return seconds if seconds is not None else (parse_duration(default) or 0.0)
+
+
+# -- interval/invalid -------------------------------------------------------------------------------
+
+def _duration_fields(obj: KubeObject) -> list[tuple[tuple[str, ...], bool]]:
+    """The duration fields of an object's kind, each with whether the CRD accepts hours."""
+    fields: list[tuple[tuple[str, ...], bool]] = [(("spec", "interval"), True)]
+    if obj.kind == "Kustomization":
+        fields.append((("spec", "retryInterval"), True))
+    if obj.kind == "HelmRelease":
+        fields.append((("spec", "chart", "spec", "interval"), True))
+    if obj.kind in TIMEOUT_WITH_HOURS:
+        fields.append((("spec", "timeout"), True))
+    elif obj.kind in TIMEOUT_WITHOUT_HOURS:
+        fields.append((("spec", "timeout"), False))
+    return fields
+
+
+def check_invalid(ctx: RuleContext) -> Iterator[Finding]:
+    def findings() -> Iterator[Finding]:
+        for obj in flux_objects(ctx):
+            for path, hours in _duration_fields(obj):
+                found = _duration_field(obj, *path)
+                if found is None:
+                    continue
+                value, pos = found
+                if isinstance(value, str) and is_flux_duration(value, hours):
+                    continue
+                field = ".".join(path[1:])
+                yield _invalid_finding(ctx, obj, path, field, value, pos, hours)
+
+    return once(findings())
+
+
+def _invalid_finding(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], field: str, value: Any,
+                     pos: Pos, hours: bool) -> Finding:
+    written = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
+    units = "ms, s, m, h" if hours else "ms, s, m (no hours for this timeout)"
+    seconds = None
+    if isinstance(value, str):
+        seconds = parse_duration(value)
+        if seconds is None:
+            seconds = parse_friendly(value)
+    replacement = None
+    if seconds is not None and seconds > 0:
+        replacement = format_duration(seconds)
+        if not hours and "h" in replacement:
+            replacement = _without_hours(seconds)
+    if isinstance(value, str):
+        what = f"`{field}: {written}` is not a duration Flux accepts (units: {units})"
+    else:
+        what = f"`{field}: {written}` is a {type(value).__name__}, not a duration string such as `10m`"
+    advice = f" Use `{replacement}`." if replacement else " Write it with those units, for example `10m`."
+    fix = replace_value_fix(ctx, pos, path[-1], replacement) if replacement else None
+    return Finding(
+        "interval/invalid", Severity.ERROR, pos.path, pos.line,
+        f"{obj.id}: {what}; the API server rejects the object.{advice}",
+        object=obj.id, key=field, fix=fix,
+    )
+
+
+def _without_hours(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds * 1000), 60_000)
+    return f"{minutes}m" + (format_duration(rest / 1000) if rest else "")
+
+
+INVALID = Rule(
+    id="interval/invalid",
+    severity=Severity.ERROR,
+    summary="An interval, retryInterval or timeout that is not a Go duration Flux accepts",
+    doc="""
+        Flux durations are Go durations restricted by the CRDs to
+        `^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$`: there is no day or week unit, no
+        space, and the value must be a string. Source and image-scan timeouts
+        accept no hours at all. The API server rejects the whole object, so the
+        Kustomization that applies it fails. Checked on `spec.interval`,
+        `spec.retryInterval`, `spec.timeout` and a HelmRelease's
+        `spec.chart.spec.interval`; `${VAR}` values are left to substitution.
+
+        Fix: the same duration in hours (`1d` becomes `24h`).
+
+        Failing:
+            kind: Kustomization
+            spec:
+              interval: 1d
+
+        Passing:
+            kind: Kustomization
+            spec:
+              interval: 24h
+    """,
+    check=check_invalid,
+    fixable=True,
+)
+
+
+# -- interval/missing -------------------------------------------------------------------------------
+
+def _requires_interval(obj: KubeObject) -> bool:
+    if obj.kind in REQUIRES_INTERVAL:
+        return True
+    # image.toolkit v1: an ImagePolicy that reflects digests must say how often (CEL validation).
+    return (obj.kind == "ImagePolicy" and obj.api_version == "image.toolkit.fluxcd.io/v1"
+            and obj.get("spec", "digestReflectionPolicy") == "Always")
+
+
+def check_missing(ctx: RuleContext) -> Iterator[Finding]:
+    recommended = _table(ctx, "recommended", ctx.config.recommended_intervals, DEFAULT_RECOMMENDED_INTERVALS)
+
+    patches = patch_files(ctx)
+
+    def findings() -> Iterator[Finding]:
+        for obj in flux_objects(ctx):
+            if not _requires_interval(obj) or obj.get("spec", "interval") is not None:
+                continue
+            if obj.rendered_by is None and obj.path in patches:
+                continue
+            if not isinstance(obj.get("spec"), dict):
+                continue
+            default = recommended.get(obj.kind, "10m")
+            pos = obj.key_pos("spec")
+            fix = add_spec_field_fix(ctx, obj, "interval", default)
+            yield Finding(
+                "interval/missing", Severity.ERROR, pos.path, pos.line,
+                f"{obj.id} has no `spec.interval`, which its CRD requires; the API server rejects "
+                f"the object. Add `interval: {default}`.",
+                object=obj.id, key="spec.interval", fix=fix,
+            )
+
+    return once(findings())
+
+
+MISSING = Rule(
+    id="interval/missing",
+    severity=Severity.ERROR,
+    summary="A Flux object whose kind requires spec.interval has none after patches",
+    doc="""
+        GitRepository, OCIRepository, Bucket, HelmChart, Kustomization,
+        HelmRelease, ImageRepository and ImageUpdateAutomation require
+        `spec.interval`; so does an ImagePolicy with
+        `digestReflectionPolicy: Always`. Without it the API server rejects the
+        object. Intervals set by a parent Kustomization's `spec.patches` count.
+        HelmRepository (optional since the OCI type), Alert, Provider, Receiver
+        and other ImagePolicies need none.
+
+        Fix: the kind's recommended interval (configurable under
+        `intervals.recommended`).
+
+        Failing:
+            kind: GitRepository
+            spec:
+              url: https://github.com/org/repo
+              ref: {branch: main}
+
+        Passing:
+            kind: GitRepository
+            spec:
+              interval: 10m
+              url: https://github.com/org/repo
+              ref: {branch: main}
+    """,
+    check=check_missing,
+    fixable=True,
+)
+
+
+# -- interval/too-short ---------------------------------------------------------------------------
+
+def check_too_short(ctx: RuleContext) -> Iterator[Finding]:
+    minimum = _table(ctx, "minimum", ctx.config.minimum_intervals, DEFAULT_MINIMUM_INTERVALS)
+    recommended = _table(ctx, "recommended", ctx.config.recommended_intervals, DEFAULT_RECOMMENDED_INTERVALS)
+
+    def findings() -> Iterator[Finding]:
+        for obj in flux_objects(ctx):
+            fields = [(("spec", "interval"), obj.kind)]
+            if obj.kind == "HelmRelease":
+                fields.append((("spec", "chart", "spec", "interval"), "HelmChart"))
+            for path, kind in fields:
+                if kind not in minimum:
+                    continue
+                seconds = _seconds(obj, *path)
+                floor = parse_duration(minimum[kind])
+                if seconds is None or floor is None or seconds >= floor:
+                    continue
+                pos = obj.key_pos(*path)
+                if generated(obj.path) or generated(pos.path):
+                    continue
+                yield _too_short(ctx, obj, path, kind, minimum[kind], recommended.get(kind), pos)
+
+    return once(findings())
+
+
+def _too_short(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], kind: str, floor: str,
+               advised: str | None, pos: Pos) -> Finding:
+    value = obj.get(*path)
+    field = ".".join(path[1:])
+    subject = "reconciles" if len(path) == 2 else "checks its chart"
+    advice = f", recommended {advised}" if advised else ""
+    what = "" if kind == obj.kind else f" (`{field}`, the interval of its {kind})"
+    fix = replace_value_fix(ctx, pos, path[-1], advised) if advised else None
+    return Finding(
+        "interval/too-short", Severity.WARNING, pos.path, pos.line,
+        f"{obj.id} {subject} every {value}{what}; minimum {floor}{advice}. Short intervals spend API "
+        "calls and risk rate limits for little gain: changes are picked up by webhooks or "
+        "`flux reconcile` anyway.",
+        object=obj.id, key=field, fix=fix,
+    )
+
+
+TOO_SHORT = Rule(
+    id="interval/too-short",
+    severity=Severity.WARNING,
+    summary="An interval below the configured minimum for its kind",
+    doc="""
+        Each reconciliation costs API calls to the cluster and to the source
+        (Git host, registry, chart repository); very short intervals lead to
+        throttling and rate limits, and Flux's own docs ask for at least 60 s on
+        Kustomizations. The minimum defaults to 1m for every kind; set
+        `intervals.minimum` (or the rule's `options.minimum`) per kind.
+        Files written by `flux bootstrap` (gotk-*.yaml) are not checked.
+
+        Fix: the kind's recommended interval (GitRepository and OCIRepository
+        10m, HelmRepository 30m, Kustomization 10m, HelmRelease 15m; configurable
+        under `intervals.recommended`).
+
+        Failing:
+            kind: OCIRepository
+            spec:
+              interval: 30s
+
+        Passing:
+            kind: OCIRepository
+            spec:
+              interval: 10m
+    """,
+    check=check_too_short,
+    fixable=True,
+)
+
+
+# -- interval/timeout-exceeds-interval --------------------------------------------------------------
+
+def check_timeout_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
+    suggested = str(ctx.options.get("timeout", "5m"))
+    suggested_seconds = parse_duration(suggested) or 300.0
+    ceiling = _option_seconds(ctx, "max_default_timeout", "10m")
+
+    def findings() -> Iterator[Finding]:
+        for obj in flux_objects(ctx):
+            if obj.kind not in TIMEOUT_WITH_HOURS or generated(obj.path):
+                continue
+            interval = _seconds(obj, "spec", "interval")
+            if interval is None:
+                continue
+            if obj.get("spec", "timeout") is not None:
+                timeout = _seconds(obj, "spec", "timeout")
+                if timeout is None or timeout <= interval:
+                    continue
+                pos = obj.key_pos("spec", "timeout")
+                if generated(pos.path):
+                    continue
+                fix = (replace_value_fix(ctx, pos, "timeout", suggested)
+                       if suggested_seconds <= interval else None)
+                advice = (f"Lower it to `{suggested}`" if suggested_seconds <= interval
+                          else "Lower it below the interval")
+                yield Finding(
+                    "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
+                    f"{obj.id} has `timeout: {obj.get('spec', 'timeout')}`, longer than its "
+                    f"`interval: {obj.get('spec', 'interval')}`: one stuck attempt outlasts the "
+                    f"reconciliation period and holds back what depends on it. {advice}.",
+                    object=obj.id, key="spec.timeout", fix=fix,
+                )
+            elif obj.kind == "Kustomization":
+                yield from _implicit_timeout(ctx, obj, interval, ceiling, suggested)
+
+    return once(findings())
+
+
+def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceiling: float,
+                      suggested: str) -> Iterator[Finding]:
+    waits = obj.get("spec", "wait") is True
+    checks = obj.get("spec", "healthChecks")
+    if not waits and not (isinstance(checks, list) and checks):
+        return
+    implied = max(interval - 30, 30)
+    if implied <= ceiling:
+        return
+    key = "wait" if waits else "healthChecks"
+    pos = obj.key_pos("spec", key)
+    if generated(pos.path):
+        return
+    fix = add_sibling_fix(ctx, pos, "wait", "timeout", suggested) if waits and in_own_document(obj, pos) else None
+    yield Finding(
+        "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
+        f"{obj.id} sets `{key}` with no `timeout`, so health checks wait up to "
+        f"{format_duration(implied)} (interval {obj.get('spec', 'interval')} minus 30s) before a "
+        f"failure is reported and its dependents are released. Add `timeout: {suggested}`.",
+        object=obj.id, key="spec.timeout", fix=fix,
+    )
+
+
+TIMEOUT_EXCEEDS_INTERVAL = Rule(
+    id="interval/timeout-exceeds-interval",
+    severity=Severity.WARNING,
+    summary="A timeout longer than the interval, or health checks waiting interval minus 30s",
+    doc="""
+        A Kustomization or HelmRelease whose `timeout` is longer than its
+        `interval` can spend more than a whole period on one stuck attempt.
+        A Kustomization with `wait: true` or `healthChecks` and no `timeout`
+        waits up to its interval minus 30 s: with `interval: 1h` a failed
+        rollout is reported, and its dependents released, an hour late. The
+        implicit case is reported when that wait exceeds
+        `options.max_default_timeout` (10m by default).
+
+        Fix: `timeout: 5m` (`options.timeout`).
+
+        Failing:
+            kind: Kustomization
+            spec:
+              interval: 1h
+              wait: true
+
+        Passing:
+            kind: Kustomization
+            spec:
+              interval: 1h
+              wait: true
+              timeout: 5m
+    """,
+    check=check_timeout_exceeds_interval,
+    fixable=True,
+)
+
+
+# -- interval/retry-exceeds-interval ---------------------------------------------------------------
+
+def check_retry_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
+    def findings() -> Iterator[Finding]:
+        for obj in flux_objects(ctx):
+            if obj.kind not in RETRYING_KINDS or generated(obj.path):
+                continue
+            interval = _seconds(obj, "spec", "interval")
+            retry = _seconds(obj, "spec", "retryInterval")
+            if interval is None or retry is None or retry <= interval:
+                continue
+            pos = obj.key_pos("spec", "retryInterval")
+            yield Finding(
+                "interval/retry-exceeds-interval", Severity.WARNING, pos.path, pos.line,
+                f"{obj.id} retries failures every {obj.get('spec', 'retryInterval')}, less often than it "
+                f"reconciles (`interval: {obj.get('spec', 'interval')}`): a failed attempt waits longer "
+                "than a healthy one. Make `retryInterval` shorter than `interval`.",
+                object=obj.id, key="spec.retryInterval",
+            )
+
+    return once(findings())
+
+
+RETRY_EXCEEDS_INTERVAL = Rule(
+    id="interval/retry-exceeds-interval",
+    severity=Severity.WARNING,
+    summary="A Kustomization's retryInterval is longer than its interval",
+    doc="""
+        `retryInterval` is how soon kustomize-controller tries again after a
+        failure; it exists to be shorter than `interval`. A longer one makes a
+        failed Kustomization wait longer than a healthy one, which is almost
+        always a swapped pair of values.
+
+        Failing:
+            kind: Kustomization
+            spec:
+              interval: 5m
+              retryInterval: 1h
+
+        Passing:
+            kind: Kustomization
+            spec:
+              interval: 1h
+              retryInterval: 5m
+    """,
+    check=check_retry_exceeds_interval,
+)
+
+
+# -- interval/no-retry -----------------------------------------------------------------------------
+
+def check_no_retry(ctx: RuleContext) -> Iterator[Finding]:
+    threshold = _option_seconds(ctx, "threshold", "30m")
+    retry = str(ctx.options.get("retry_interval", "2m"))
+
+    def findings() -> Iterator[Finding]:
+        for obj in flux_objects(ctx):
+            if obj.kind not in RETRYING_KINDS or generated(obj.path):
+                continue
+            interval = _seconds(obj, "spec", "interval")
+            if interval is None or interval < threshold or obj.get("spec", "retryInterval") is not None:
+                continue
+            pos = obj.key_pos("spec", "interval")
+            if generated(pos.path):
+                continue
+            fix = add_sibling_fix(ctx, pos, "interval", "retryInterval", retry) if in_own_document(obj, pos) else None
+            yield Finding(
+                "interval/no-retry", Severity.INFO, pos.path, pos.line,
+                f"{obj.id} reconciles every {obj.get('spec', 'interval')} and has no `retryInterval`, "
+                f"so a failed apply is retried only after another {obj.get('spec', 'interval')}. "
+                f"Add `retryInterval: {retry}`.",
+                object=obj.id, key="spec.retryInterval", fix=fix,
+            )
+
+    return once(findings())
+
+
+NO_RETRY = Rule(
+    id="interval/no-retry",
+    severity=Severity.INFO,
+    summary="A long-interval Kustomization without retryInterval retries failures once per interval",
+    doc="""
+        When a Kustomization fails (a transient API error, a webhook not ready
+        yet, a dependency that became ready a minute later), kustomize-controller
+        tries again after `retryInterval`, which defaults to `interval`. With an
+        interval of 30m or more (`options.threshold`) that leaves the cluster
+        broken for a long time.
+
+        Fix: `retryInterval: 2m` (`options.retry_interval`).
+
+        Failing:
+            kind: Kustomization
+            spec:
+              interval: 1h
+
+        Passing:
+            kind: Kustomization
+            spec:
+              interval: 1h
+              retryInterval: 2m
+    """,
+    check=check_no_retry,
+    fixable=True,
+)
+
+
+# -- interval/ineffective --------------------------------------------------------------------------
+
+def check_ineffective(ctx: RuleContext) -> Iterator[Finding]:
+    def findings() -> Iterator[Finding]:
+        for obj in flux_objects(ctx):
+            if obj.get("spec", "interval") is None or generated(obj.path):
+                continue
+            if obj.kind == "HelmRepository" and obj.get("spec", "type") == "oci":
+                why = ("an OCI HelmRepository is only a holder of URL and credentials: nothing polls it, "
+                       "the HelmRelease's chart (or HelmChart) interval decides when a new version is pulled")
+            elif obj.kind == "Provider" and obj.api_version not in PROVIDER_INTERVAL_USED:
+                why = f"{obj.api_version} Providers are not reconciled periodically (the field is deprecated)"
+            else:
+                continue
+            pos = obj.key_pos("spec", "interval")
+            if generated(pos.path):
+                continue
+            fix = delete_line_fix(ctx, pos, "interval") if in_own_document(obj, pos) else None
+            yield Finding(
+                "interval/ineffective", Severity.INFO, pos.path, pos.line,
+                f"{obj.id} sets `interval: {obj.get('spec', 'interval')}`, which Flux does not use: {why}. "
+                "Delete the line.",
+                object=obj.id, key="spec.interval", fix=fix,
+            )
+
+    return once(findings())
+
+
+INEFFECTIVE = Rule(
+    id="interval/ineffective",
+    severity=Severity.INFO,
+    summary="An interval Flux ignores (OCI HelmRepository, Provider)",
+    doc="""
+        A HelmRepository of `type: oci` produces no artifact and is not polled;
+        how often a chart version is checked is the HelmRelease's (or
+        HelmChart's) interval. A notification Provider (v1beta3) is not
+        reconciled periodically either. The line only misleads readers.
+
+        Fix: delete the line.
+
+        Failing:
+            kind: HelmRepository
+            spec:
+              type: oci
+              interval: 5m
+              url: oci://ghcr.io/org/charts
+
+        Passing:
+            kind: HelmRepository
+            spec:
+              type: oci
+              url: oci://ghcr.io/org/charts
+    """,
+    check=check_ineffective,
+    fixable=True,
+)
+
+
+RULES: list[Rule] = [INVALID, MISSING, TOO_SHORT, TIMEOUT_EXCEEDS_INTERVAL, RETRY_EXCEEDS_INTERVAL, NO_RETRY,
+                     INEFFECTIVE]
