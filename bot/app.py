@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     store = store if store is not None else open_store(settings)
     queue = queue if queue is not None else Queue(settings, store)
     app = Flask("flux-review")
-    app.config["MAX_CONTENT_LENGTH"] = settings.tuning.max_webhook_bytes
+    # One byte above the cap: werkzeug stops a chunked body at the limit without an error, so the
+    # receiver sees limit + 1 bytes and refuses it (a declared length above the cap is refused at once).
+    app.config["MAX_CONTENT_LENGTH"] = settings.tuning.max_webhook_bytes + 1
     components = Components(settings, store, queue, WebhookReceiver(settings, store, queue))
     app.extensions["flux_review"] = components
 

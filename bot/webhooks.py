@@ -57,7 +57,7 @@ class WebhookReceiver:
         limit = self.settings.tuning.max_webhook_bytes
         if request.content_length is not None and request.content_length > limit:
             return _answer("payload too large", 413, "too-large")
-        body = request.get_data(cache=False)  # Flask enforces MAX_CONTENT_LENGTH on chunked bodies (413)
+        body = request.get_data(cache=False)  # at most limit + 1 bytes (the app's MAX_CONTENT_LENGTH)
         if len(body) > limit:
             return _answer("payload too large", 413, "too-large")
         if not signature_valid(self.settings.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):

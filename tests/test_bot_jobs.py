@@ -1,0 +1,86 @@
+"""The queue: submissions persisted before they return, debounced wake-ups, the reaper, the data-folder lock."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from bot_support.inprocess import settings_for
+from bot_support.waiting import wait_until
+
+from bot.jobs import Queue, Workers, build_huey
+from bot.review_request import ReviewRequest
+from bot.state import FINALIZING, QUEUED, SqliteStore
+
+REQUEST = ReviewRequest(1, "acme/fleet", 7, "a" * 40, "main", "pull_request.opened", "d-1")
+
+
+def make_queue(tmp_path: Path, **tuning: object) -> Queue:
+    settings = settings_for("http://127.0.0.1:9", tmp_path, **tuning)
+    return Queue(settings, SqliteStore(tmp_path / "state.db"))
+
+
+def test_submit_persists_the_job_before_returning_and_schedules_its_wakeup(tmp_path: Path) -> None:
+    queue = make_queue(tmp_path, review_delay=30.0)
+    accepted = queue.submit("d-1", REQUEST)
+    job = queue.store.get(accepted.job_id)
+    assert job is not None and job.state == QUEUED and job.key == REQUEST.key
+    assert ReviewRequest.from_payload(job.payload) == REQUEST
+    assert queue.huey.scheduled_count() + queue.huey.pending_count() == 1
+    assert queue.submit("d-1", REQUEST).duplicate
+    assert queue.huey.scheduled_count() + queue.huey.pending_count() == 1
+
+
+def test_the_queue_survives_the_process_its_messages_are_in_sqlite(tmp_path: Path) -> None:
+    queue = make_queue(tmp_path, review_delay=0.0)
+    queue.submit("d-1", REQUEST)
+    again = Queue(queue.settings, SqliteStore(tmp_path / "state.db"), build_huey(queue.settings))
+    assert again.huey.pending_count() == 1
+
+
+def test_workers_run_bound_functions_and_the_reaper_wakes_lost_jobs(tmp_path: Path) -> None:
+    queue = make_queue(tmp_path, review_delay=0.0, requeue_after=0.2, job_lease=1.0)
+    seen: list[str] = []
+    finalized: list[str] = []
+    done = threading.Event()
+
+    def review(job_id: str) -> None:
+        seen.append(job_id)
+        if len(seen) >= 2:
+            done.set()
+
+    queue.bind(review, finalized.append)
+    workers = Workers(queue, threads=1, embedded=True)
+    job = queue.store.accept("lost", 0.0, key="1/acme/fleet#9", payload={}, wake_at=0.0, requeue_after=0.2).job_id
+    try:
+        workers.start()
+        queue.submit("d-2", REQUEST)
+        wait_until(done.is_set, 10, what="two jobs to run")
+        assert job in seen  # never enqueued in huey: the reaper found it
+        parked = queue.submit("d-3", ReviewRequest(1, "acme/fleet", 8, "b" * 40, "main", "x")).job_id
+        queue.store.finalize_later(parked, 0.0, {"outcome": {}}, wake_at=0.0)
+        wait_until(lambda: parked in finalized, 10, what="the parked job's finalization")
+        assert queue.store.get(parked).state == FINALIZING
+    finally:
+        workers.stop(graceful=False)
+
+
+def test_one_embedded_consumer_per_data_folder(tmp_path: Path) -> None:
+    queue = make_queue(tmp_path)
+    first = Workers(queue, threads=1, embedded=True)
+    first.prepare()
+    try:
+        with pytest.raises(RuntimeError, match="another flux-review process"):
+            Workers(make_queue(tmp_path), threads=1, embedded=True).prepare()
+    finally:
+        first.stop(graceful=False)
+    again = Workers(make_queue(tmp_path), threads=1, embedded=True)
+    again.prepare()  # free again
+    again.stop(graceful=False)
+
+
+def test_a_process_that_only_submits_refuses_to_run_jobs(tmp_path: Path) -> None:
+    queue = make_queue(tmp_path)
+    with pytest.raises(RuntimeError, match="does not run them"):
+        queue._run_review("x")
