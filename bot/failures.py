@@ -41,6 +41,7 @@ class Failure:
     transient: bool
     outcome: Outcome
     retry_after: float | None = None
+    internal: bool = False  # our own bug: logged with its traceback
 
 
 def classify(error: BaseException) -> Failure:
@@ -74,7 +75,8 @@ def classify(error: BaseException) -> Failure:
         return Failure(True, _unavailable(f"GitHub did not answer ({type(error).__name__})."))
     return Failure(False, Outcome(
         "neutral", "flux-review failed while reviewing",
-        f"An internal error ({type(error).__name__}) stopped the review; it has been logged. " + RERUN_HINT))
+        f"An internal error ({type(error).__name__}) stopped the review; it has been logged. " + RERUN_HINT),
+        internal=True)
 
 
 def _unavailable(reason: str) -> Outcome:

@@ -158,8 +158,10 @@ class JobRunner:
             return
         if failure.transient:
             log.error("job %s: giving up after %d attempts (%s)", job_id, job.attempts, type(error).__name__)
-        else:
+        elif failure.internal:
             log.error("job %s failed", job_id, exc_info=error)
+        else:
+            log.warning("job %s: %s (%s)", job_id, failure.outcome.title, type(error).__name__)
         metrics.JOBS.labels("failed").inc()
         self._close(job, failure.outcome, FAILED)
 

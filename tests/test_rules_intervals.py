@@ -56,7 +56,8 @@ def kustomization(name: str = "apps", spec: str = "interval: 10m", path: str = "
         """)
 
 
-def repo(cluster_file: str, **extra: str) -> dict[str, str]:
+def repo(cluster_file: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A one-cluster repository: clusters/prod/apps.yaml renders ./apps, which holds a ConfigMap."""
     files = {f"{ROOT}/apps.yaml": cluster_file, "apps/configmap.yaml": yaml("""
         apiVersion: v1
         kind: ConfigMap
@@ -64,7 +65,7 @@ def repo(cluster_file: str, **extra: str) -> dict[str, str]:
           name: settings
           namespace: default
         """)}
-    files.update({path.replace("__", "/").replace("_yaml", ".yaml"): text for path, text in extra.items()})
+    files.update(extra or {})
     return files
 
 
@@ -92,8 +93,7 @@ def test_invalid_source_timeout_in_hours_is_rewritten_in_minutes() -> None:
           url: https://github.com/org/platform
           ref: {branch: main}
         """)
-    files = repo(kustomization(), sources_yaml=source)
-    files[f"{ROOT}/sources.yaml"] = files.pop("sources.yaml")
+    files = repo(kustomization(), {f"{ROOT}/sources.yaml": source})
     [finding] = findings(files, "interval/invalid")
     assert "spec.timeout" not in finding.message and "`timeout: 1h`" in finding.message
     fixed = assert_fixed(files, "interval/invalid")
@@ -117,7 +117,7 @@ def test_invalid_ignores_substitutions_and_non_flux_kinds() -> None:
             - interval: 1d
           interval: 1d
         """)
-    files = repo(kustomization(spec="interval: ${APPS_INTERVAL:=10m}"), apps__monitor_yaml=monitor)
+    files = repo(kustomization(spec="interval: ${APPS_INTERVAL:=10m}"), {"apps/monitor.yaml": monitor})
     assert findings(files, "interval/invalid") == []
 
 
@@ -170,8 +170,11 @@ def test_missing_interval_set_by_a_parent_patch_is_not_reported() -> None:
             kind: GitRepository
             name: flux-system
         """)
-    files = repo(parent, apps__child_yaml=child, child__cm_yaml="apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    files = repo(parent, {"apps/child.yaml": child})
     assert findings(files, "interval/missing") == []
+    unpatched = repo(kustomization(name="apps", path="./apps"), {"apps/child.yaml": child})
+    [finding] = findings(unpatched, "interval/missing")
+    assert "Kustomization/flux-system/child" in finding.message
 
 
 def test_missing_is_not_reported_for_kinds_that_need_no_interval_or_for_patch_files() -> None:
@@ -266,7 +269,7 @@ def test_too_short_ignores_bootstrap_files_and_non_flux_intervals() -> None:
           endpoints:
             - interval: 30s
         """)
-    files = repo(kustomization(), apps__monitor_yaml=monitor)
+    files = repo(kustomization(), {"apps/monitor.yaml": monitor})
     files[f"{ROOT}/flux-system/gotk-sync.yaml"] = gotk
     assert findings(files, "interval/too-short") == []
 
@@ -329,7 +332,7 @@ def test_no_retry_look_alikes_are_quiet() -> None:
             kind: OCIRepository
             name: podinfo
         """)
-    files = repo(kustomization(spec="interval: 10m"), apps__release_yaml=release)
+    files = repo(kustomization(spec="interval: 10m"), {"apps/release.yaml": release})
     assert findings(files, "interval/no-retry") == []
     assert findings(repo(kustomization(spec="interval: 1h\nretryInterval: 2m")), "interval/no-retry") == []
 

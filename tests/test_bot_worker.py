@@ -1,0 +1,191 @@
+"""The job runner: every way a review ends leaves the Check Run completed, never in progress."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bot_support.repos import CONFIGMAP, pull_with_broken_yaml
+from bot_support.worker_rig import Rig, make_rig
+from github_sim import Fault
+
+from bot.review_request import ReviewRequest
+from bot.state import DONE, FAILED, FINALIZING, QUEUED, SUPERSEDED
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    made = make_rig(tmp_path)
+    yield made
+    made.sim.stop()
+
+
+def request_for(head: str, number: int = 1, repo: str = "acme/fleet", reason: str = "pull_request.opened"):
+    return ReviewRequest(1, repo, number, head, "main", reason)
+
+
+def test_a_review_creates_then_completes_its_check_run(rig: Rig) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    [run] = rig.sim.runs_for(head)
+    assert run["status"] == "completed" and run["conclusion"] == "failure"
+    assert run["external_id"] == job
+    record = rig.store.get(job)
+    assert (record.state, record.outcome, record.check_run_id) == (DONE, "failure", run["id"])
+
+
+def test_an_invalid_configuration_fails_the_run_with_the_line(rig: Rig) -> None:
+    repo, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    main = repo.commit({}, parent=repo.branches["main"], changes={".github/flux-review.yml": "fail_on: [nope\n"},
+                       branch="main")
+    assert main
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    [run] = rig.sim.runs_for(head)
+    assert run["conclusion"] == "failure"
+    assert run["output"]["title"] == "Invalid flux-review configuration"
+    assert run["output"]["summary"].startswith("acme/fleet:.github/flux-review.yml:2: not valid YAML")
+    assert rig.store.get(job).state == FAILED
+
+
+def test_an_internal_error_completes_the_run_as_neutral_with_a_message(rig: Rig,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("engine bug")
+
+    monkeypatch.setattr("bot.review.review_snapshots", explode)
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    [run] = rig.sim.runs_for(head)
+    assert (run["status"], run["conclusion"]) == ("completed", "neutral")
+    assert "ZeroDivisionError" in run["output"]["summary"] and "engine bug" not in run["output"]["summary"]
+
+
+def test_transient_trouble_retries_the_job_and_keeps_the_same_run(rig: Rig) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    rig.sim.add_fault(Fault("GET", r"^api:/repos/acme/fleet/compare/", "status", times=4, status=502))
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    [run] = rig.sim.runs_for(head)
+    assert run["status"] == "in_progress"
+    record = rig.store.get(job)
+    assert record.state == QUEUED and record.check_run_id == run["id"]
+    assert rig.queue.woken[-1] == (job, pytest.approx(0.01))
+    rig.runner.review(job)  # the retry, woken after its delay
+    [run] = rig.sim.runs_for(head)
+    assert run["status"] == "completed" and run["conclusion"] == "failure"
+    assert len(rig.sim.calls(method="POST", path="/check-runs$")) == 1
+
+
+def test_transient_trouble_on_every_attempt_ends_neutral(rig: Rig) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    rig.sim.add_fault(Fault("GET", r"^api:/repos/acme/fleet/compare/", "status", times=100, status=503))
+    job = rig.submit(request_for(head))
+    for _ in range(3):
+        rig.runner.review(job)
+    [run] = rig.sim.runs_for(head)
+    assert (run["status"], run["conclusion"]) == ("completed", "neutral")
+    assert run["output"]["title"] == "GitHub was unavailable"
+    assert rig.store.get(job).state == FAILED
+
+
+def test_when_even_completing_fails_the_output_is_parked_and_retried(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    monkeypatch.setattr("bot.review.review_snapshots", lambda *a, **k: 1 / 0)
+    rig.sim.add_fault(Fault("PATCH", r"^api:/repos/acme/fleet/check-runs/", "status", times=100, status=500))
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    assert rig.store.get(job).state == FINALIZING
+    assert rig.queue.finalizers == [(job, pytest.approx(0.5))]
+    rig.runner.finalize(job)  # GitHub still down: parked again, a longer delay
+    assert rig.queue.finalizers[-1] == (job, pytest.approx(1.0))
+    rig.sim.clear_faults()
+    rig.runner.finalize(job)
+    [run] = rig.sim.runs_for(head)
+    assert (run["status"], run["conclusion"]) == ("completed", "neutral")
+    assert rig.store.get(job).state == FAILED
+
+
+def test_finalizing_gives_up_after_the_configured_tries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rig = make_rig(tmp_path, finalize_retries=1)
+    monkeypatch.setattr("bot.review.review_snapshots", lambda *a, **k: 1 / 0)
+    try:
+        _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+        rig.sim.add_fault(Fault("PATCH", r"^api:/repos/acme/fleet/check-runs/", "status", times=100, status=500))
+        job = rig.submit(request_for(head))
+        rig.runner.review(job)  # the review fails, and completing its run fails too: parked
+        rig.runner.finalize(job)
+        rig.runner.finalize(job)
+        assert rig.store.get(job).state == FAILED
+        assert rig.store.get(job).outcome == "check run not completed"
+    finally:
+        rig.sim.stop()
+
+
+def test_a_superseded_job_closes_the_run_it_had_started(rig: Rig) -> None:
+    _repo, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    gate = rig.sim.add_fault(Fault("GET", rf"^archive:/acme/fleet/legacy.tar.gz/{head}$", "gate"))
+    old = rig.submit(request_for(head), "one")
+    worker = threading.Thread(target=rig.runner.review, args=(old,))
+    worker.start()
+    assert gate.entered.wait(10)
+    newer = rig.submit(request_for(head, reason="check_run.rerequested"), "two")
+    gate.release.set()
+    worker.join(timeout=20)
+    [run] = rig.sim.runs_for(head)
+    assert (run["status"], run["conclusion"]) == ("completed", "cancelled")
+    assert rig.store.get(old).state == SUPERSEDED
+    assert (newer, 0.0) in rig.queue.woken  # the newest job is woken as soon as the lock is free
+
+
+def test_a_pushed_over_head_is_not_reviewed(rig: Rig) -> None:
+    repo, _base, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    newer = repo.commit({}, parent=head, changes={"apps/app2/configmap.yaml": CONFIGMAP.format(name="x", n=1)})
+    repo.pulls[1].head_sha = newer
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    assert rig.sim.runs_for(head) == [] and rig.sim.runs_for(newer) == []
+    assert rig.store.get(job).state == SUPERSEDED
+
+
+def test_an_exhausted_job_closes_its_run(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, job_attempts=1, job_lease=1.0)
+    try:
+        _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+        job = rig.submit(request_for(head))
+        rig.store.claim(job, "dead-process", 0.0, 1.0, 1)  # claimed long ago by a process that died
+        created = rig.runner.apps.installation(1).repository("acme/fleet").create_check_run(
+            name="flux-review", head_sha=head, status="in_progress", external_id=job)
+        rig.store.set_check_run(job, created.id)  # the run it had started
+        rig.runner.review(job)
+        [closed] = rig.sim.runs_for(head)
+        assert (closed["status"], closed["conclusion"]) == ("completed", "neutral")
+        assert "interrupted" in closed["output"]["title"]
+    finally:
+        rig.sim.stop()
+
+
+def test_a_retried_job_adopts_the_run_it_created_but_never_recorded(rig: Rig) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    job = rig.submit(request_for(head))
+    rig.store.claim(job, "dead-process", 0.0, 1.0, 3)  # died right after GitHub created the run
+    rig.runner.apps.installation(1).repository("acme/fleet").create_check_run(
+        name="flux-review", head_sha=head, status="in_progress", external_id=job)
+    rig.runner.review(job)
+    [run] = rig.sim.runs_for(head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+
+
+def test_a_rerun_for_a_commit_finds_its_pull_request(rig: Rig) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1, number=6)
+    job = rig.submit(ReviewRequest(1, "acme/fleet", None, head, "main", "check_suite.rerequested"))
+    rig.runner.review(job)
+    assert rig.store.get(job).outcome == "resolved"
+    resolved = [j for j, _ in rig.queue.woken if j != job]
+    assert len(resolved) == 1
+    assert rig.store.get(resolved[0]).payload["pull_number"] == 6
