@@ -208,3 +208,24 @@ def test_failure_alert_look_alikes_count_as_coverage() -> None:
 def test_suspended_alert_does_not_count() -> None:
     files = repo(alerts=ALERT + "  suspend: true\n", provider=PROVIDER)
     assert len(findings(files, "notification/no-failure-alerts")) == 1
+
+
+def test_unrendered_alert_is_checked_against_what_the_repository_writes() -> None:
+    files = repo(provider=PROVIDER)
+    alert = ALERT.replace("""\
+    - kind: HelmRelease
+      name: '*'
+""", """\
+    - kind: Kustomization
+      name: flux-system          # made by bootstrap
+    - kind: HelmRelease
+      name: podinfo
+      namespace: apps
+    - kind: HelmRelease
+      name: grafana
+      namespace: apps
+""")
+    files["attic/alerts.yaml"] = alert.replace("name: slack", "name: pagerduty")
+    assert [f.object for f in findings(files, "notification/provider-missing")] == ["Alert/flux-system/on-call"]
+    [missing] = findings(files, "notification/event-source-missing")
+    assert "HelmRelease/apps/grafana" in missing.message and "in this cluster" not in missing.message

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from checks.findings import Finding, Severity
 from checks.kustomize import KUSTOMIZATION_FILES
 from checks.model import KubeObject
-from checks.repo import Cluster, RepoModel
+from checks.repo import BOOTSTRAP_NAMESPACE, Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
 
 # Kinds whose every object the model sees when it is written in the repository.
@@ -26,6 +26,8 @@ _CHECKED_SOURCE_KINDS = frozenset((
     "GitRepository", "OCIRepository", "HelmRepository", "Bucket", "Kustomization", "HelmRelease",
     "ImageRepository", "ImagePolicy", "ImageUpdateAutomation",
 ))
+
+_BOOTSTRAP_KINDS = ("GitRepository", "OCIRepository", "Kustomization")
 
 
 def _alerts(model: RepoModel) -> Iterator[tuple[KubeObject, Cluster | None]]:
@@ -59,6 +61,8 @@ def _exists(model: RepoModel, cluster: Cluster | None, kind: str, namespace: str
     if cluster is not None:
         return bool(cluster.find(kind, namespace, name)) or _hidden_namespace(cluster, namespace or "")
     # Unrendered: match what is written, leniently (a missing namespace may be filled in later).
+    if name == BOOTSTRAP_NAMESPACE and kind in _BOOTSTRAP_KINDS and namespace in (None, BOOTSTRAP_NAMESPACE):
+        return True  # made by flux bootstrap, whether or not a file defines it
     return any(o.kind == kind and o.is_flux and o.name == name and (
         namespace is None or o.namespace in (None, namespace)) for o in model.objects)
 
