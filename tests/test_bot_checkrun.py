@@ -1,0 +1,108 @@
+"""The Check Run lifecycle: start, reuse, adopt, complete with counts and annotations in batches of 50."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.checkrun import Outcome, annotation, complete, finish, start
+from checks.findings import Finding, Severity
+from checks.review import Review
+
+
+class FakeRun:
+    def __init__(self, run_id: int = 1, external_id: str = "", status: str = "in_progress") -> None:
+        self.id, self.external_id, self.status = run_id, external_id, status
+        self.edits: list[dict[str, Any]] = []
+
+    def edit(self, **fields: Any) -> None:
+        self.edits.append(fields)
+
+
+class FakeRepo:
+    def __init__(self, runs: list[FakeRun] | None = None) -> None:
+        self.runs = runs or []
+        self.created: list[dict[str, Any]] = []
+
+    def get_check_run(self, run_id: int) -> FakeRun:
+        return FakeRun(run_id)
+
+    def get_commit(self, sha: str) -> FakeRepo:
+        return self
+
+    def get_check_runs(self, check_name: str) -> list[FakeRun]:
+        assert check_name == "flux-review"
+        return self.runs
+
+    def create_check_run(self, **fields: Any) -> FakeRun:
+        self.created.append(fields)
+        return FakeRun(99)
+
+
+def finding(n: int, severity: Severity = Severity.ERROR, line: int = 3, end: int | None = None) -> Finding:
+    return Finding("structure/yaml-invalid", severity, f"apps/f{n}.yaml", line, f"problem {n}", end_line=end)
+
+
+def test_start_creates_an_in_progress_run_on_the_head_with_the_job_id() -> None:
+    repo = FakeRepo()
+    run = start(repo, "a" * 40, "job-1")  # type: ignore[arg-type]
+    assert run.id == 99
+    [created] = repo.created
+    assert (created["name"], created["head_sha"], created["status"], created["external_id"]) == (
+        "flux-review", "a" * 40, "in_progress", "job-1")
+
+
+def test_a_resumed_job_reuses_its_run_and_a_retried_one_adopts_an_unrecorded_run() -> None:
+    repo = FakeRepo([FakeRun(5, "other-job"), FakeRun(6, "job-1", "completed"), FakeRun(7, "job-1")])
+    assert start(repo, "a" * 40, "job-1", existing_id=42).id == 42  # type: ignore[arg-type]
+    assert start(repo, "a" * 40, "job-1", adopt=True).id == 7  # type: ignore[arg-type]
+    assert repo.created == []
+    assert start(FakeRepo([FakeRun(5, "other")]), "a" * 40, "job-1", adopt=True).id == 99  # type: ignore[arg-type]
+
+
+def test_annotations_map_severities_to_levels_and_respect_lines() -> None:
+    assert annotation(finding(1, Severity.ERROR))["annotation_level"] == "failure"
+    assert annotation(finding(1, Severity.WARNING))["annotation_level"] == "warning"
+    assert annotation(finding(1, Severity.INFO))["annotation_level"] == "notice"
+    spread = annotation(finding(1, line=4, end=9))
+    assert (spread["start_line"], spread["end_line"], spread["path"]) == (4, 9, "apps/f1.yaml")
+    assert annotation(finding(1, line=0))["start_line"] == 1
+    long = Finding("r" * 300, Severity.INFO, "a.yaml", 1, "m" * 70_000)
+    assert len(annotation(long)["title"]) == 255 and len(annotation(long)["message"]) < 65_536
+
+
+def test_completion_sends_annotations_fifty_at_a_time_and_the_conclusion_last() -> None:
+    findings = [finding(n) for n in range(120)] + [finding(200, Severity.WARNING)]
+    review = Review(findings=findings, new_fingerprints=frozenset())
+    run = FakeRun()
+    outcome = complete(run, review, max_annotations=1000)  # type: ignore[arg-type]
+    assert [len(e["output"]["annotations"]) for e in run.edits] == [50, 50, 21]
+    assert all("conclusion" not in e for e in run.edits[:-1])
+    assert (run.edits[-1]["status"], run.edits[-1]["conclusion"]) == ("completed", "failure")
+    assert outcome.title == "120 errors, 1 warning"
+    assert "| 120 | 1 | 0 |" in outcome.summary
+
+
+def test_a_clean_review_succeeds_in_one_request() -> None:
+    run = FakeRun()
+    outcome = complete(run, Review(findings=[], new_fingerprints=frozenset()), 100)  # type: ignore[arg-type]
+    assert (outcome.conclusion, outcome.title) == ("success", "No problems found")
+    assert len(run.edits) == 1 and run.edits[0]["output"]["annotations"] == []
+
+
+def test_warnings_below_the_threshold_do_not_fail_and_the_annotation_cap_is_noted() -> None:
+    review = Review(findings=[finding(n, Severity.WARNING) for n in range(8)], new_fingerprints=frozenset())
+    run = FakeRun()
+    outcome = complete(run, review, max_annotations=5, notes=["2 archive member(s) were not read."])  # type: ignore[arg-type]
+    assert outcome.conclusion == "success"
+    assert sum(len(e["output"]["annotations"]) for e in run.edits) == 5
+    assert "3 more finding(s) are not annotated" in outcome.summary
+    assert "2 archive member(s) were not read." in outcome.summary
+
+
+def test_finish_completes_with_a_prepared_outcome_within_limits() -> None:
+    run = FakeRun()
+    finish(run, Outcome("neutral", "t" * 300, "s" * 70_000))  # type: ignore[arg-type]
+    [edit] = run.edits
+    assert (edit["status"], edit["conclusion"]) == ("completed", "neutral")
+    assert len(edit["output"]["title"]) == 255 and len(edit["output"]["summary"]) == 65_535
+    assert Outcome.from_dict(Outcome("cancelled", "a", "b").to_dict()) == Outcome("cancelled", "a", "b")
