@@ -1,0 +1,28 @@
+"""`serve`: gunicorn with one gthread worker process, our settings, and the consumer inside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot_support.inprocess import settings_for
+
+from bot.server import WEB_THREADS, Server
+
+
+def test_gunicorn_is_configured_from_the_settings(tmp_path: Path) -> None:
+    settings = settings_for("http://127.0.0.1:9", tmp_path).with_address("127.0.0.1", 8123)
+    cfg = Server(settings).cfg
+    assert cfg.bind == ["127.0.0.1:8123"]
+    assert (cfg.workers, cfg.worker_class_str, cfg.threads) == (1, "gthread", WEB_THREADS)
+    assert cfg.control_socket_disable is True
+    assert cfg.worker_exit is not None
+
+
+def test_loading_in_the_worker_starts_the_embedded_consumer(tmp_path: Path) -> None:
+    server = Server(settings_for("http://127.0.0.1:9", tmp_path))
+    app = server.load()
+    try:
+        assert server.workers is not None and server.workers.consumer is not None
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        server._worker_exit(None, None)
