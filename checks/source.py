@@ -177,6 +177,14 @@ class RepoSnapshot:
                     content = handle.read(limits.max_file_bytes + 1)
                     total += len(content)
                     files[path] = content
+                else:
+                    # tarfile ends quietly at a cut-off or corrupt header. In an uncompressed
+                    # archive that shows as non-zero bytes where the next header should be
+                    # (a cut compressed stream raises EOFError instead).
+                    header = data[archive.offset:archive.offset + tarfile.BLOCKSIZE]
+                    if isinstance(archive.fileobj, io.BytesIO) and header.strip(b"\0"):
+                        skipped.append(SkippedMember(
+                            "*", f"archive ends early: unreadable member header at byte {archive.offset}"))
             except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
                 skipped.append(SkippedMember("*", f"archive ends early: {exc}"))
         snapshot = cls.from_mapping(files, label=label)

@@ -240,9 +240,21 @@ def _invalid(path: str, line: int, message: str) -> Finding:
 
 def _pos(path: str, node: Node, offset: int = 0) -> Pos:
     start = node.start_mark.line + 1 + offset
-    end_mark = node.end_mark
+    last = node
+    # A block collection's end mark is the next token (a sibling key, a comment
+    # or blank lines away): it ends where its last value ends.
+    while last.__class__ is not ScalarNode and last.value and not last.flow_style:
+        if last.__class__ is MappingNode:
+            before, child = last.value[-1]
+        else:
+            child = last.value[-1]
+            before = last.value[-2] if len(last.value) > 1 else last
+        if child.start_mark.index <= before.start_mark.index:
+            break  # an alias: its node was written earlier; the next token bounds the collection
+        last = child
+    end_mark = last.end_mark
     end = end_mark.line + 1 + offset
-    # A block collection ends at column 0 of the line after its last value.
+    # A block scalar ends at column 0 of the line after its last line.
     if end > start and end_mark.column == 0:
         end -= 1
     return _new_pos(Pos, (path, start, end))
@@ -262,6 +274,8 @@ class _Converter:
         self.values = 0
         self.seen: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
+        self.duplicates: list[tuple[YMap, Any, int, int]] = []
+        self.documents = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
     def pos(self, node: Node) -> Pos:
@@ -274,7 +288,24 @@ class _Converter:
                 "(a YAML bomb?); the file was not read.",
                 node.start_mark.line + 1 + self.offset,
             )
-        return self._convert(node, depth)
+        root = self._convert(node, depth)
+        if self.duplicates:
+            self._report_duplicates(root)
+        self.documents += 1
+        return root
+
+    def _report_duplicates(self, root: Any) -> None:
+        """Duplicate keys become findings keyed by their key path, never by a line number."""
+        paths = _container_paths(root)
+        for mapping, key, line, first_line in self.duplicates:
+            where = paths.get(id(mapping), "")
+            self.problems.append(Finding(
+                "structure/duplicate-key", Severity.ERROR, self.path, line,
+                f"the key `{key}` appears twice in one mapping (first on line "
+                f"{first_line}); Flux rejects the file. Keep one.",
+                key=f"{self.documents}:{where}.{key}" if where else f"{self.documents}:{key}",
+            ))
+        self.duplicates.clear()
 
     def _expanded_size(self, node: Node, depth: int) -> int:
         """The number of values the node stands for once every alias is expanded (memoised)."""
@@ -334,12 +365,7 @@ class _Converter:
                     key = str(key)
             key_pos = _pos(path, key_node, offset)
             if key in mapping:
-                self.problems.append(Finding(
-                    "structure/duplicate-key", Severity.ERROR, self.path, key_pos.line,
-                    f"the key `{key}` appears twice in one mapping (first on line "
-                    f"{key_positions[key].line}); Flux rejects the file. Keep one.",
-                    key=f"{mapping.pos.line}:{key}",
-                ))
+                self.duplicates.append((mapping, key, key_pos.line, key_positions[key].line))
             mapping[key] = self._convert(value_node, depth + 1)
             key_positions[key] = key_pos
             value_positions[key] = _pos(path, value_node, offset)
@@ -376,6 +402,23 @@ class _Converter:
             return self.constructor.construct_object(node)
         except yaml.YAMLError:
             return node.value
+
+
+def _container_paths(root: Any) -> dict[int, str]:
+    """The key path (``spec.values[0]``) of every mapping and list under a document root."""
+    paths: dict[int, str] = {}
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        node, where = stack.pop()
+        if id(node) in paths:
+            continue
+        if isinstance(node, dict):
+            paths[id(node)] = where
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            paths[id(node)] = where
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+    return paths
 
 
 def _hashable(value: Any) -> bool:
