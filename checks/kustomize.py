@@ -241,7 +241,9 @@ class Kustomizer:
         elif self.snapshot.is_dir(path):
             kfile = self.kustomization_file(path)
             if kfile:
-                self._build_kfile(kfile, stack, build, [], [], None, None)
+                # A base is built on its own: its namespace, patches and name affixes
+                # reach only what it renders, never the resources listed before it.
+                build.absorb(self._build_kfile(kfile, stack, None, [], [], None, None))
             else:
                 build.problems.append(_missing(pos.path, pos.line,
                     f"the resource `{entry}` is a folder without a kustomization.yaml; kustomize "
@@ -261,6 +263,7 @@ class Kustomizer:
                 f"the component `{entry}` is not a folder with a kustomization.yaml ({path}); "
                 "the Kustomization fails to build.", entry))
             return
+        # A component transforms what the including kustomization has accumulated so far.
         self._build_kfile(kfile, stack, build, [], [], None, None)
 
     def _add_file(self, build: Build, path: str, generated: bool) -> None:
@@ -433,10 +436,25 @@ def _strip_identity(content: YMap) -> YMap:
 
 def _set_namespaces(objects: list[Rendered], namespace: str, source: str, pos: Pos) -> None:
     for obj in objects:
+        if obj.body.get("kind") == "Namespace" and obj.body.get("apiVersion") == "v1":
+            _rename_namespace(obj, namespace)
+            continue
         if obj.body.get("kind") in CLUSTER_SCOPED:
             continue
         if obj.namespace != namespace or obj.namespace_source != source:
             obj.set_namespace(namespace, source, pos)
+
+
+def _rename_namespace(obj: Rendered, namespace: str) -> None:
+    """kustomize's namespace transformer renames v1 Namespace objects too (its
+    ``metadata/name`` field spec for kind Namespace): ``name: _`` under
+    ``namespace: media`` becomes Namespace ``media``."""
+    meta = obj.body.get("metadata")
+    if not isinstance(meta, YMap) or meta.get("name") == namespace:
+        return
+    meta = obj.writable().get("metadata")
+    if isinstance(meta, YMap):
+        meta["name"] = namespace
 
 
 def _apply_name_affixes(objects: list[Rendered], doc: YMap) -> None:

@@ -158,6 +158,12 @@ def strategic_merge(target: YMap, patch: YMap, builtin: bool) -> None:
             target.value_pos.setdefault(key, patch.value_pos[key])
         elif builtin and isinstance(value, YSeq) and isinstance(current, YSeq) and key in _MERGE_KEYS:
             _merge_keyed_list(current, value, _MERGE_KEYS[key], builtin)
+        elif isinstance(value, YMap):
+            # A new map (or `$patch: replace`): merged into an empty one, so directives
+            # and nulls inside it are applied, not copied into the object.
+            fresh = YMap(value.pos)
+            strategic_merge(fresh, value, builtin)
+            target.set(key, fresh, patch.key_pos[key], patch.value_pos[key])
         else:
             target.set(key, clone(value), patch.key_pos[key], patch.value_pos[key])
 
