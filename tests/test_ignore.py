@@ -1,0 +1,84 @@
+"""What source-controller leaves out of an artifact: defaults, `.sourceignore`, `spec.ignore`."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.ignore import IgnoreRules, parse_patterns
+
+
+def rules(patterns: str, base: str = "") -> IgnoreRules:
+    return IgnoreRules(parse_patterns(patterns, base))
+
+
+def test_comments_and_blank_lines_are_not_patterns() -> None:
+    assert parse_patterns("# comment\n\n   \n*.txt\n") == parse_patterns("*.txt")
+    assert len(parse_patterns("# only a comment\n")) == 0
+
+
+@pytest.mark.parametrize(("pattern", "path", "ignored"), [
+    ("*.txt", "notes.txt", True),
+    ("*.txt", "deep/down/notes.txt", True),  # no slash: matches at any depth
+    ("*.txt", "notes.yaml", False),
+    ("/top.yaml", "top.yaml", True),
+    ("/top.yaml", "sub/top.yaml", False),  # leading slash anchors
+    ("docs/*.md", "docs/a.md", True),
+    ("docs/*.md", "docs/sub/a.md", False),  # `*` stays in one folder
+    ("docs/*.md", "other/docs/a.md", False),  # a slash inside anchors too
+    ("**/values.yaml", "charts/app/values.yaml", True),
+    ("**/values.yaml", "values.yaml", True),
+    ("apps/**", "apps/a/b/c.yaml", True),
+    ("a/**/z.yaml", "a/b/c/z.yaml", True),
+    ("fil?.yaml", "file.yaml", True),
+    ("fil?.yaml", "fil/.yaml", False),
+    ("drafts/", "drafts/a.yaml", True),  # a file inside an ignored folder
+    ("drafts/", "drafts", False),  # folder-only pattern, tested as a file
+    ("drafts/", "drafts/", True),
+    ("drafts", "apps/drafts/x.yaml", True),
+])
+def test_gitignore_patterns(pattern: str, path: str, ignored: bool) -> None:
+    assert rules(pattern).ignored(path) is ignored
+
+
+def test_negation_brings_a_file_back_and_the_last_match_wins() -> None:
+    ignore = rules("*.yaml\n!keep.yaml\n")
+    assert ignore.ignored("drop.yaml")
+    assert not ignore.ignored("keep.yaml")
+    assert rules("!keep.yaml\n*.yaml\n").ignored("keep.yaml")
+
+
+def test_patterns_of_a_sourceignore_apply_below_its_folder() -> None:
+    ignore = IgnoreRules.for_repository({"apps/.sourceignore": "*.md\n/local.yaml\n"}, None)
+    assert ignore.ignored("apps/README.md")
+    assert ignore.ignored("apps/sub/README.md")
+    assert not ignore.ignored("README.md")
+    assert ignore.ignored("apps/local.yaml")
+    assert not ignore.ignored("apps/sub/local.yaml")  # anchored at apps/
+
+
+def test_default_patterns_without_spec_ignore() -> None:
+    ignore = IgnoreRules.for_repository({}, None)
+    for path in (".git/config", ".github/workflows/ci.yaml", "docs/diagram.png", "apps/.sops.yaml",
+                 ".sops.yaml", "clusters/prod/.flux.yaml", "release.tar.gz", ".gitlab-ci.yml"):
+        assert ignore.ignored(path), path
+    for path in ("clusters/prod/ks.yaml", "apps/podinfo/sops.yaml", "apps/secret.sops.yaml"):
+        assert not ignore.ignored(path), path
+
+
+def test_spec_ignore_replaces_the_defaults_but_keeps_the_vcs_ones() -> None:
+    ignore = IgnoreRules.for_repository({}, "/*\n!/clusters/\n")
+    assert ignore.ignored(".git/config")
+    assert ignore.ignored("README.md")
+    assert ignore.ignored("apps/a.yaml")
+    assert not ignore.ignored("clusters/prod/ks.yaml")
+    assert not ignore.ignored("clusters/prod/.sops.yaml")  # the defaults no longer apply
+
+
+def test_deeper_sourceignore_files_come_last() -> None:
+    ignore = IgnoreRules.for_repository({
+        "apps/team/.sourceignore": "!keep.yaml\n",
+        ".sourceignore": "keep.yaml\n",
+    }, None)
+    assert ignore.ignored("keep.yaml")
+    assert not ignore.ignored("apps/team/keep.yaml")
+    assert ignore.ignored("apps/keep.yaml")
