@@ -122,6 +122,13 @@ def test_placeholder_values_are_reported_because_flux_applies_them_as_written() 
     assert len(run(files, "secrets/plaintext-secret")) == 1
 
 
+def test_unrendered_examples_are_illustrations_but_rendered_ones_are_not() -> None:
+    example = secret("stringData:\n  password: example-password\n")
+    assert run({"docs/examples/secret.yaml": example}, "secrets/plaintext-secret") == []
+    files = {"clusters/prod/apps.yaml": APPS.replace("./apps", "./tests/e2e"), "tests/e2e/secret.yaml": example}
+    assert len(run(files, "secrets/plaintext-secret")) == 1
+
+
 def test_unencrypted_file_named_for_sops_is_reported_even_when_empty() -> None:
     files = {
         "clusters/prod/apps.yaml": APPS,

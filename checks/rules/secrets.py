@@ -19,6 +19,7 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from typing import Any
 
 from checks.findings import Finding, Fix, Severity
@@ -26,6 +27,7 @@ from checks.kustomize import KUSTOMIZATION_FILES
 from checks.model import KubeObject
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
+from checks.rules.sources import once_per_place
 from checks.sops import (
     Leaf,
     is_covered,
@@ -212,9 +214,21 @@ def _written_keys(obj: KubeObject) -> list[str]:
     return keys
 
 
+_EXAMPLE_FOLDERS = frozenset(("docs", "doc", "examples", "example", "samples", "test", "tests", "testdata",
+                              "fixtures", "__fixtures__"))
+
+
+def _example_file(path: str, rendered: set[str]) -> bool:
+    """An unrendered file under docs/, examples/, tests/...: illustrations, not deployed secrets."""
+    return path not in rendered and any(part.lower() in _EXAMPLE_FOLDERS for part in path.split("/")[:-1])
+
+
 def check_plaintext_secret(ctx: RuleContext) -> Iterator[Finding]:
+    rendered = ctx.model.rendered_files
     for obj in ctx.model.objects:
         if not _is_core_kind(obj, "Secret") or sops_metadata(obj.body) is not None:
+            continue
+        if _example_file(obj.path, rendered):
             continue
         plain = _plaintext_keys(obj)
         if looks_like_sops_name(obj.path):
@@ -324,8 +338,9 @@ PLAINTEXT_SECRET = Rule(
         secrets/sops-partial), `${VAR}` placeholders filled by postBuild
         substitution, secret-manager references (`op://`, `vault:`, `ref+...`,
         `akv://`, AWS/GCP secret manager names, `<path:...>`), templates, empty
-        values, and public material: certificates, public keys, SSH
-        `known_hosts` lines and age recipients. Placeholders such as `changeme`
+        values, public material (certificates, public keys, SSH `known_hosts`
+        lines, age recipients), and unrendered files under `docs/`, `examples/`,
+        `tests/` or `testdata/` (illustrations). Placeholders such as `changeme`
         are reported: Flux applies them as they are, so the workload runs with
         that value.
 
@@ -880,6 +895,10 @@ def _credential_values(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple
 
 
 def check_credential_in_values(ctx: RuleContext) -> Iterator[Finding]:
+    return once_per_place(_credentials_in_values(ctx))
+
+
+def _credentials_in_values(ctx: RuleContext) -> Iterator[Finding]:
     for obj in ctx.model.all_objects():
         if obj.kind != "HelmRelease" or not obj.is_flux or obj.implicit:
             continue
@@ -952,7 +971,11 @@ class _Producers:
             self._add(obj, obj.namespace)
             for kind, name in self._produced(obj):
                 self.names.add((kind, name))
-        self.text = _mentions(model)
+        self.model = model
+
+    @cached_property
+    def mentions(self) -> frozenset[str]:
+        return _mentions(self.model)
 
     def _add(self, obj: KubeObject, namespace: str | None) -> None:
         for kind, name in self._produced(obj):
@@ -997,7 +1020,7 @@ class _Producers:
         if any(ns == namespace and (name == prefix or name.startswith(prefix + "-"))
                for ns, prefix in self.prefixes):
             return True
-        return name in self.text
+        return name in self.mentions
 
 
 def _mentions(model: RepoModel) -> frozenset[str]:
@@ -1047,6 +1070,10 @@ def _optional_fix(ctx: RuleContext, obj: KubeObject, path: tuple[str | int, ...]
 
 
 def check_missing_reference(ctx: RuleContext) -> Iterator[Finding]:
+    return once_per_place(_missing_references(ctx))
+
+
+def _missing_references(ctx: RuleContext) -> Iterator[Finding]:
     for cluster in ctx.model.clusters:
         producers: _Producers | None = None
         for obj in cluster.objects:

@@ -474,8 +474,8 @@ def _scp_urls(ctx: RuleContext) -> Iterator[Finding]:
         suggestion = f"`{rewritten}`" if rewritten else "an `ssh://user@host/path` URL"
         yield Finding(
             "source/scp-url", Severity.ERROR, pos.path, pos.line,
-            f"{obj.id} uses the scp-style URL `{url}`, which source-controller does not accept (the "
-            f"GitRepository never fetches). Write it as {suggestion}.",
+            f"{obj.id} uses the scp-style URL `{url}`: the GitRepository CRD accepts only http://, https:// "
+            f"and ssh:// URLs, so the API server rejects it. Write it as {suggestion}.",
             object=obj.id, key="spec.url", fix=fix)
 
 
@@ -484,8 +484,9 @@ SCP_URL = Rule(
     severity=Severity.ERROR,
     summary="An scp-style Git URL (git@host:org/repo), which Flux does not support",
     doc="""
-        source-controller accepts `ssh://`, `https://` and `http://` URLs only; the
-        scp-like shorthand that `git clone` understands fails URL parsing. The fix
+        The GitRepository CRD accepts `ssh://`, `https://` and `http://` URLs only
+        (`^(http|https|ssh)://`); the scp-like shorthand that `git clone`
+        understands is rejected by the API server. The fix
         rewrites it to the equivalent `ssh://` URL (path after the colon becomes
         the path after the host).
 
