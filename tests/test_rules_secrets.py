@@ -117,6 +117,13 @@ def test_plaintext_secret_leaves_the_look_alikes_alone() -> None:
     assert run(files, "secrets/plaintext-secret") == []
 
 
+def test_advice_uses_the_repository_creation_rules() -> None:
+    files = {"clusters/prod/apps.yaml": APPS, "apps/secret.yaml": secret("stringData:\n  password: hunter2x\n"),
+             ".sops.yaml": "creation_rules:\n  - path_regex: .*\\.sops\\.yaml$\n    age: age1xyz\n"}
+    found = run(files, "secrets/plaintext-secret")
+    assert "rename it `secret.sops.yaml`" in found[0].message
+
+
 def test_placeholder_values_are_reported_because_flux_applies_them_as_written() -> None:
     files = {"clusters/prod/apps.yaml": APPS, "apps/secret.yaml": secret("stringData:\n  password: changeme\n")}
     assert len(run(files, "secrets/plaintext-secret")) == 1
@@ -445,3 +452,15 @@ def test_out_of_band_secrets_are_not_reported() -> None:
     assert run({**base, "apps/release.yaml": _values_from("tunnel-id"),
                 "bootstrap/secret.yaml": secret("stringData:\n  id: op://k8s/tunnel/id\n", "tunnel-id")},
                "secrets/missing-reference") == []
+
+
+def test_url_credential_shapes() -> None:
+    from checks.rules.secrets import url_credential
+
+    assert url_credential("https://user:pass@example.com/repo") == "a password"
+    assert url_credential("https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/a/b") == "a token"
+    assert url_credential("https://hooks.slack.com/services/T000/B000/XXXX") == "the webhook's secret path"
+    assert url_credential("https://example.com/hook?token=abc") == "a `token` query parameter"
+    assert url_credential("ssh://git@github.com/acme/fleet") is None
+    assert url_credential("https://github.com/acme/fleet") is None
+    assert url_credential("https://example.com/hook?token=${TOKEN}") is None

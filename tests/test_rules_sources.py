@@ -313,3 +313,28 @@ def test_other_repositories_and_implicit_bootstrap_sources_are_not_checked() -> 
     files = {"clusters/prod/other.yaml": other, "clusters/prod/apps.yaml": APPS,
              "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\n"}
     assert run(files, "source/git-ignore-missing", Config(repository_url="https://github.com/acme/fleet")) == []
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+
+def test_component_rendered_into_many_namespaces_is_one_finding() -> None:
+    component = obj("OCIRepository", "shared", "interval: 10m\nurl: oci://ghcr.io/acme/a\nref:\n  tag: latest\n",
+                    "ignored").replace("  namespace: ignored\n", "")
+    files = {"clusters/prod/apps.yaml": APPS, "clusters/prod/team.yaml": APPS.replace("name: apps", "name: team")
+             .replace("./apps", "./team"),
+             "apps/kustomization.yaml": "namespace: apps\nresources:\n  - ../shared\n",
+             "team/kustomization.yaml": "namespace: team\nresources:\n  - ../shared\n",
+             "shared/kustomization.yaml": "resources:\n  - oci.yaml\n", "shared/oci.yaml": component}
+    found = run(files, "source/floating-ref")
+    assert len(found) == 1 and found[0].path == "shared/oci.yaml"
+    assert "also renders OCIRepository/" in found[0].message
+
+
+def test_scp_rewrites() -> None:
+    from checks.rules.sources import scp_to_ssh
+
+    assert scp_to_ssh("git@github.com:acme/fleet.git") == "ssh://git@github.com/acme/fleet.git"
+    assert scp_to_ssh("git@host:/srv/git/fleet") == "ssh://git@host/srv/git/fleet"
+    assert scp_to_ssh("git@host:2222/acme/fleet") == ""  # maybe a port: no rewrite offered
+    assert scp_to_ssh("ssh://git@github.com/acme/fleet") is None
+    assert scp_to_ssh("https://github.com/acme/fleet") is None

@@ -30,6 +30,7 @@ from checks.rules.base import Rule, RuleContext
 from checks.rules.sources import once_per_place
 from checks.sops import (
     Leaf,
+    SopsConfig,
     is_covered,
     is_encrypted_value,
     is_sops_document,
@@ -223,8 +224,22 @@ def _example_file(path: str, rendered: set[str]) -> bool:
     return path not in rendered and any(part.lower() in _EXAMPLE_FOLDERS for part in path.split("/")[:-1])
 
 
+def _encrypt_advice(path: str, configs: list[SopsConfig]) -> str:
+    """How to encrypt this file, using the repository's own creation rules when they apply."""
+    if is_covered(path, configs):
+        return f"encrypt it with `sops --encrypt --in-place {path}` (a .sops.yaml creation rule covers it)"
+    folder, name = posixpath.split(path)
+    stem, dot, suffix = name.rpartition(".")
+    renamed = posixpath.join(folder, f"{stem}.sops.{suffix}") if dot else ""
+    if renamed and is_covered(renamed, configs):
+        return (f"rename it `{posixpath.basename(renamed)}` and encrypt it with `sops --encrypt --in-place` "
+                "(the repository's .sops.yaml covers that name)")
+    return "encrypt the file with SOPS"
+
+
 def check_plaintext_secret(ctx: RuleContext) -> Iterator[Finding]:
     rendered = ctx.model.rendered_files
+    configs: list[SopsConfig] | None = None
     for obj in ctx.model.objects:
         if not _is_core_kind(obj, "Secret") or sops_metadata(obj.body) is not None:
             continue
@@ -247,19 +262,21 @@ def check_plaintext_secret(ctx: RuleContext) -> Iterator[Finding]:
         if not plain:
             continue
         pos = _key_pos(obj, plain[0])
+        configs = configs if configs is not None else load_sops_configs(ctx.model.snapshot)
         yield Finding(
             "secrets/plaintext-secret", Severity.ERROR, pos.path, pos.line,
             f"{obj.id} holds {'a plaintext value' if len(plain) == 1 else 'plaintext values'} under "
             f"{_named(plain)}. Anyone who can read the repository can read {'it' if len(plain) == 1 else 'them'}: "
-            "encrypt the file with SOPS or replace the Secret with an ExternalSecret (and rotate the value).",
+            f"{_encrypt_advice(obj.path, configs)}, or replace the Secret with an ExternalSecret; then rotate "
+            f"{'the value' if len(plain) == 1 else 'the values'}.",
             object=obj.id, key="plaintext")
-    yield from _generator_literals(ctx.model)
+    yield from _generator_literals(ctx.model, rendered)
 
 
-def _generator_literals(model: RepoModel) -> Iterator[Finding]:
+def _generator_literals(model: RepoModel, rendered: set[str]) -> Iterator[Finding]:
     """kustomize secretGenerator ``literals`` and ``envs`` written in plain text."""
     for path, loaded in model.files.items():
-        if posixpath.basename(path) not in KUSTOMIZATION_FILES or not loaded.docs:
+        if posixpath.basename(path) not in KUSTOMIZATION_FILES or not loaded.docs or _example_file(path, rendered):
             continue
         root = loaded.docs[0].root
         generators = root.get("secretGenerator") if isinstance(root, YMap) else None
