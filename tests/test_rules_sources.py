@@ -109,7 +109,11 @@ def test_bootstrap_sources_and_generated_artifacts_exist() -> None:
     """)
     from_artifact = APPS.replace("name: apps", "name: platform").replace(
         "kind: GitRepository\n    name: flux-system", "kind: ExternalArtifact\n    name: platform")
+    instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "  namespace: flux-system\nspec:\n  sync:\n    kind: Bucket\n    url: s3://fleet\n")
+    from_bucket = APPS.replace("name: apps", "name: bucket").replace("kind: GitRepository", "kind: Bucket")
     files = {"clusters/prod/apps.yaml": oci_root, "clusters/prod/artifacts.yaml": generator,
+             "clusters/prod/instance.yaml": instance, "clusters/prod/bucket.yaml": from_bucket,
              "clusters/prod/platform.yaml": from_artifact, "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"
              "metadata:\n  name: c\n  namespace: default\n"}
     assert run(files, "source/missing") == []
@@ -235,6 +239,10 @@ def test_insecure_flag_and_http_urls_are_reported() -> None:
 
 def test_cluster_internal_http_and_https_pass() -> None:
     files = {
+        "clusters/prod/d.yaml": obj("HelmRepository", "d", "interval: 30m\nurl: https://charts.example.com\n"
+                                    "insecure: true\n"),
+        "clusters/prod/e.yaml": obj("OCIRepository", "e", "interval: 10m\nurl: oci://zot.registry.svc:5000/app\n"
+                                    "insecure: true\nref:\n  tag: 1.0.0\n"),
         "clusters/prod/a.yaml": obj("HelmRepository", "a", "interval: 30m\nurl: https://charts.example.com\n"),
         "clusters/prod/b.yaml": obj("HelmRepository", "b", "interval: 30m\n"
                                     "url: http://chartmuseum.charts.svc.cluster.local:8080\n"),
@@ -306,6 +314,13 @@ def test_own_git_repository_without_ignore_gets_an_ignore_block() -> None:
     assert "  ignore: |\n    # exclude all\n    /*\n" in fixed and "    !/apps\n    !/clusters\n" in fixed
     assert load_yaml("x.yaml", fixed.encode()).ok
     assert run({**files, "clusters/prod/fleet.yaml": fixed}, "source/git-ignore-missing", config) == []
+
+
+def test_root_sourceignore_filters_the_artifact_instead() -> None:
+    files = {"clusters/prod/fleet.yaml": OWN_REPO, "clusters/prod/apps.yaml": FLEET, ".sourceignore": "docs/\n",
+             "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\n"}
+    config = Config(repository_url="https://github.com/acme/fleet")
+    assert run(files, "source/git-ignore-missing", config) == []
 
 
 def test_other_repositories_and_implicit_bootstrap_sources_are_not_checked() -> None:

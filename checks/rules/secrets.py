@@ -757,7 +757,7 @@ _URL_FIELDS = {
     "Provider": ("address",),
 }
 _USERINFO = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?P<userinfo>[^@/?#\s]*)@(?P<host>[^/?#\s]*)")
-_TOKEN_USER = re.compile(r"^(gh[pousr]_|github_pat_|glpat-|x-access-token|x-token-auth|oauth2|[A-Za-z0-9_\-]{32,}$)")
+_TOKEN_USER = re.compile(r"^(gh[pousr]_|github_pat_|glpat-|[A-Za-z0-9_\-]{32,}$)")
 _SECRET_QUERY = re.compile(r"[?&](?P<name>(?:access_|api_|auth_|private_)?(?:token|key|apikey|password|secret|"
                            r"sig|signature|auth))=(?P<value>[^&#]+)", re.I)
 _WEBHOOK_PATHS = re.compile(

@@ -115,6 +115,9 @@ def _produced_sources(cluster: Cluster) -> set[tuple[str, str | None, str]]:
             for artifact in obj.get("spec", "artifacts") or []:
                 if isinstance(artifact, dict) and artifact.get("name"):
                     produced.add(("ExternalArtifact", obj.namespace, str(artifact["name"])))
+        elif obj.kind == "FluxInstance" and obj.is_flux and obj.get("spec", "sync", "kind"):
+            # flux-operator names the sync source after the FluxInstance's namespace
+            produced.add((str(obj.get("spec", "sync", "kind")), obj.namespace, str(obj.namespace)))
         elif obj.kind == "HelmRelease" and obj.is_flux and isinstance(obj.get("spec", "chart", "spec"), dict):
             namespace = obj.get("spec", "chart", "spec", "sourceRef", "namespace") or obj.namespace
             produced.add(("HelmChart", str(namespace), f"{obj.namespace}-{obj.name}"))
@@ -175,8 +178,10 @@ MISSING = Rule(
         a Kustomization applies nothing, a HelmRelease never installs or upgrades.
         The source must be rendered into the same cluster; the namespace defaults
         to the referring object's own. Bootstrap sources (`flux-system`) always
-        exist, ArtifactGenerators create the ExternalArtifacts they list, and a
-        HelmRelease with `chart.spec` creates its HelmChart.
+        exist, a FluxInstance's `spec.sync` creates a source named after its
+        namespace, ArtifactGenerators create the ExternalArtifacts they list, and
+        a HelmRelease with `chart.spec` creates its HelmChart. Sources that only
+        remote bases or externally sourced Kustomizations define cannot be seen.
 
         Also checked: HelmChart and ImageUpdateAutomation `sourceRef`.
 
@@ -504,11 +509,13 @@ SCP_URL = Rule(
 # -- source/insecure ---------------------------------------------------------------------------------------
 
 _URL_FIELDS = {"GitRepository": "url", "HelmRepository": "url", "Bucket": "endpoint"}
+_ADDRESS_FIELDS = {"Bucket": "endpoint", "ImageRepository": "image"}
+_INSECURE_KINDS = frozenset(("OCIRepository", "Bucket", "ImageRepository"))
 
 
 def _internal_host(url: str) -> bool:
     """Addresses inside the cluster or the machine, where TLS is usually not the point."""
-    match = re.match(r"^[a-z]+://(?:[^@/]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)", url.strip().lower())
+    match = re.match(r"^(?:[a-z]+://)?(?:[^@/]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)", url.strip().lower())
     host = match.group("host") if match else ""
     return (not host or "." not in host or host.endswith((".svc", ".svc.cluster.local", ".cluster.local", ".local"))
             or host in ("localhost", "127.0.0.1", "[::1]"))
@@ -518,11 +525,20 @@ def check_insecure(ctx: RuleContext) -> Iterator[Finding]:
     return once_per_place(_insecure(ctx))
 
 
+def _honours_insecure(obj: KubeObject) -> bool:
+    """Kinds whose ``insecure`` flag does something (a plain HelmRepository ignores it)."""
+    if obj.kind == "HelmRepository":
+        return obj.get("spec", "type") == "oci"
+    return obj.kind in _INSECURE_KINDS
+
+
 def _insecure(ctx: RuleContext) -> Iterator[Finding]:
     for obj in _checked_objects(ctx.model):
         if obj.implicit or not obj.is_flux:
             continue
-        if obj.get("spec", "insecure") is True:
+        address = obj.get("spec", _ADDRESS_FIELDS.get(obj.kind, "url"))
+        internal = isinstance(address, str) and _internal_host(address)
+        if obj.get("spec", "insecure") is True and _honours_insecure(obj) and not internal:
             pos = obj.key_pos("spec", "insecure")
             yield Finding(
                 "source/insecure", Severity.WARNING, pos.path, pos.line,
@@ -549,7 +565,8 @@ INSECURE = Rule(
         A source fetched without TLS can be read and tampered with between the
         cluster and the server, and Flux applies whatever arrives. Addresses
         inside the cluster (`*.svc`, `*.cluster.local`, single-label service
-        names, localhost) are not reported for `http://`.
+        names, localhost) are not reported, nor is `insecure` where Flux ignores
+        it (a HelmRepository that is not `type: oci`).
 
         Failing:
             kind: HelmRepository
@@ -732,6 +749,8 @@ def _ignore_fix(model: RepoModel, obj: KubeObject) -> Fix | None:
 
 
 def check_git_ignore_missing(ctx: RuleContext) -> Iterator[Finding]:
+    if ".sourceignore" in ctx.model.snapshot:
+        return  # the repository filters its artifact with a root .sourceignore instead
     sources = ctx.model.repository_sources
     for obj in ctx.model.objects:
         if obj.kind != "GitRepository" or not obj.is_flux or obj.implicit:
@@ -761,7 +780,8 @@ GIT_IGNORE_MISSING = Rule(
         repository: larger downloads on every change and, with a Kustomization
         whose path has no kustomization.yaml, stray YAML files Flux tries to
         apply. Only the GitRepository objects of this repository written in its
-        files are checked (the one bootstrap creates implicitly is not).
+        files are checked (the one bootstrap creates implicitly is not), and
+        none when a root `.sourceignore` filters the artifact.
 
         The fix adds an ignore block that excludes everything and keeps the
         top-level folders the clusters render.
