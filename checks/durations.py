@@ -54,7 +54,7 @@ def parse_friendly(text: str) -> float | None:
     Only whole-text matches count: anything ambiguous returns None, so a fix
     is offered only where the meaning is certain.
     """
-    cleaned = text.strip().lower()
+    cleaned = text.strip()
     if not cleaned or not re.fullmatch(r"(\s*[0-9]+(\.[0-9]+)?\s*[a-zµμ]+)+\s*", cleaned):
         return None
     total = 0.0

@@ -227,7 +227,8 @@ def test_explicit_wait_false_is_turned_on() -> None:
 
 
 def test_gates_that_mean_ready_are_quiet() -> None:
-    health = "healthChecks:\n  - apiVersion: apps/v1\n    kind: Deployment\n    name: controller\n    namespace: infra\n"
+    health = ("healthChecks:\n  - apiVersion: apps/v1\n    kind: Deployment\n"
+              "    name: controller\n    namespace: infra\n")
     patched_parent = ks("infra", "./infra-parent", extra=yaml("""
         patches:
           - patch: |
