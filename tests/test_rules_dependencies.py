@@ -6,6 +6,7 @@ import textwrap
 
 from checks.engine import Analysis, analyze
 from checks.findings import Finding, Fix
+from checks.fixes import apply_fixes
 from checks.source import RepoSnapshot
 
 ROOT = "clusters/prod"
@@ -25,9 +26,9 @@ def findings(files: dict[str, str], rule: str, previous: dict[str, str] | None =
 
 
 def apply_fix(files: dict[str, str], fix: Fix) -> dict[str, str]:
-    lines = files[fix.path].splitlines(keepends=True)
-    lines[fix.start_line - 1:fix.end_line] = [fix.replacement]
-    return {**files, fix.path: "".join(lines)}
+    text, applied, _skipped = apply_fixes(files[fix.path], [fix])
+    assert applied == [fix]
+    return {**files, fix.path: text}
 
 
 def assert_fixed(files: dict[str, str], rule: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ import textwrap
 from checks.config import Config, RuleSettings
 from checks.engine import analyze
 from checks.findings import Finding, Fix
+from checks.fixes import apply_fixes
 from checks.source import RepoSnapshot
 
 ROOT = "clusters/prod"
@@ -22,9 +23,9 @@ def findings(files: dict[str, str], rule: str, config: Config | None = None) -> 
 
 
 def apply_fix(files: dict[str, str], fix: Fix) -> dict[str, str]:
-    lines = files[fix.path].splitlines(keepends=True)
-    lines[fix.start_line - 1:fix.end_line] = [fix.replacement]
-    return {**files, fix.path: "".join(lines)}
+    text, applied, _skipped = apply_fixes(files[fix.path], [fix])
+    assert applied == [fix]
+    return {**files, fix.path: text}
 
 
 def assert_fixed(files: dict[str, str], rule: str, config: Config | None = None) -> dict[str, str]:
@@ -289,6 +290,16 @@ def test_wait_without_timeout_on_a_long_interval_gets_a_timeout() -> None:
     assert "59m30s" in finding.message
     fixed = assert_fixed(files, "interval/timeout-exceeds-interval")
     assert "  wait: true\n  timeout: 5m\n" in fixed[f"{ROOT}/apps.yaml"]
+
+
+def test_health_checks_without_timeout_get_a_timeout_below_the_interval() -> None:
+    spec = ("interval: 2h\nhealthChecks:\n  - apiVersion: apps/v1\n    kind: Deployment\n"
+            "    name: web\n    namespace: apps")
+    files = repo(kustomization(spec=spec))
+    [finding] = findings(files, "interval/timeout-exceeds-interval")
+    assert "sets `healthChecks` with no `timeout`" in finding.message and "1h59m30s" in finding.message
+    fixed = assert_fixed(files, "interval/timeout-exceeds-interval")
+    assert "  interval: 2h\n  timeout: 5m\n" in fixed[f"{ROOT}/apps.yaml"]
 
 
 def test_timeout_look_alikes_are_quiet() -> None:

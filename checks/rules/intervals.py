@@ -447,8 +447,8 @@ def check_timeout_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
                 yield Finding(
                     "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
                     f"{obj.id} has `timeout: {obj.get('spec', 'timeout')}`, longer than its "
-                    f"`interval: {obj.get('spec', 'interval')}`: one stuck attempt outlasts the "
-                    f"reconciliation period and holds back what depends on it. {advice}.",
+                    f"`interval: {obj.get('spec', 'interval')}`: one stuck attempt blocks new revisions for "
+                    f"longer than a whole interval. {advice}.",
                     object=obj.id, key="spec.timeout", fix=fix,
                 )
             elif obj.kind == "Kustomization":
@@ -470,7 +470,9 @@ def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceilin
     pos = obj.key_pos("spec", key)
     if generated(pos.path):
         return
-    fix = add_sibling_fix(ctx, pos, "wait", "timeout", suggested) if waits and in_own_document(obj, pos) else None
+    anchor_key = "wait" if waits else "interval"
+    anchor = pos if waits else obj.key_pos("spec", "interval")
+    fix = add_sibling_fix(ctx, anchor, anchor_key, "timeout", suggested) if in_own_document(obj, anchor) else None
     yield Finding(
         "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
         f"{obj.id} sets `{key}` with no `timeout`, so health checks wait up to "
