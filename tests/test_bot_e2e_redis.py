@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import redis
 from bot_support import payloads
 from bot_support.delivery import deliver
 from bot_support.keys import key_pair
@@ -13,6 +14,8 @@ from bot_support.redis_server import redis_server
 from bot_support.repos import pull_with_broken_yaml
 from bot_support.waiting import wait_until
 from github_sim import Fault, GitHubSim
+
+from bot.state import RedisStore
 
 pytestmark = pytest.mark.redis
 
@@ -29,19 +32,24 @@ def sim() -> Iterator[GitHubSim]:
 
 
 @pytest.fixture(scope="module")
-def deployment(sim: GitHubSim, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[BotProcess]]:
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis"), db=2) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def deployment(sim: GitHubSim, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[BotProcess]]:
     """The web process first, then two worker processes."""
     folder = tmp_path_factory.mktemp("scale-out")
-    with redis_server(folder, db=2) as url:
-        env = bot_environment(APP_ID, key_pair()[0], SECRET, sim.url, folder / "data", redis_url=url)
-        processes: list[BotProcess] = []
-        try:
-            processes.append(serve(env, folder / "web.log"))
-            processes += [worker(env, folder / f"worker{n}.log") for n in (1, 2)]
-            yield processes
-        finally:
-            for process in processes:
-                process.stop()
+    env = bot_environment(APP_ID, key_pair()[0], SECRET, sim.url, folder / "data", redis_url=redis_url)
+    processes: list[BotProcess] = []
+    try:
+        processes.append(serve(env, folder / "web.log"))
+        processes += [worker(env, folder / f"worker{n}.log") for n in (1, 2)]
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()
 
 
 def completed_runs(sim: GitHubSim, sha: str, count: int = 1) -> list[dict]:
@@ -88,3 +96,23 @@ def test_two_workers_never_review_one_pull_request_at_once(sim: GitHubSim, deplo
         ("PATCH", f"/repos/fleet/locked/check-runs/{first}"))
     assert ("PATCH", f"/repos/fleet/locked/check-runs/{second}") in writes
 
+
+
+def test_a_killed_worker_s_job_is_finished_by_the_other_worker(sim: GitHubSim, deployment: list[BotProcess],
+                                                              redis_url: str) -> None:
+    web, workers = deployment[0], deployment[1:]
+    _repo, _, head = pull_with_broken_yaml(sim, "fleet/killed", installation_id=23)
+    gate = sim.add_fault(Fault("GET", rf"^archive:/fleet/killed/legacy.tar.gz/{head}$", "gate"))
+    deliver(web.url, "pull_request",
+            payloads.pull_request("opened", "fleet/killed", 1, head, installation_id=23), SECRET)
+    wait_until(gate.entered.is_set, REVIEW_TIMEOUT, what="the review to reach the head archive")
+    ledger = RedisStore(redis.Redis.from_url(redis_url))
+    [running] = ledger._ids_in_state("running")
+    owner_pid = int(ledger.get(running).owner.split(":")[1])
+    ledger.close()
+    [victim] = [w for w in workers if w.proc is not None and w.proc.pid == owner_pid]
+    victim.kill()
+    gate.release.set()
+    [run] = completed_runs(sim, head)  # resumed by the survivor once the lease expired
+    assert run["conclusion"] == "failure"
+    assert len(sim.runs_for(head)) == 1

@@ -185,3 +185,12 @@ def test_sqlite_state_survives_reopening(tmp_path: Path) -> None:
     assert again.get(job).state == RUNNING
     assert again.accept("a", 200).duplicate
     again.close()
+
+
+def test_jobs_are_listed_under_their_current_state_only(store: Store) -> None:
+    job = submit(store, "a")
+    assert store._ids_in_state(QUEUED) == [job]
+    store.claim(job, "w1", 100, LEASE, 3)
+    assert (store._ids_in_state(QUEUED), store._ids_in_state(RUNNING)) == ([], [job])
+    store.finish(job, "w1", 101, DONE)
+    assert store._ids_in_state(RUNNING) == [] and store._ids_in_state(DONE) == []

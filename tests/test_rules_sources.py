@@ -353,3 +353,33 @@ def test_scp_rewrites() -> None:
     assert scp_to_ssh("git@host:2222/acme/fleet") == ""  # maybe a port: no rewrite offered
     assert scp_to_ssh("ssh://git@github.com/acme/fleet") is None
     assert scp_to_ssh("https://github.com/acme/fleet") is None
+
+
+def test_each_cluster_resolves_its_own_artifact_generator() -> None:
+    """Two clusters defining an ExternalArtifact of the same name render their own folders (model)."""
+    from checks.repo import build_model
+
+    def generator(env: str) -> str:
+        return obj("ArtifactGenerator", "flux-system", f"""\
+            sources:
+              - alias: repo
+                kind: GitRepository
+                name: flux-system
+            artifacts:
+              - name: apps
+                copy:
+                  - from: "@repo/apps/{env}/**"
+                    to: "@artifact/{env}/"
+        """)
+
+    def apps(env: str) -> str:
+        return APPS.replace("kind: GitRepository", "kind: ExternalArtifact").replace(
+            "name: flux-system\n", "name: apps\n").replace("./apps", f"./{env}")
+
+    files = {f"clusters/{env}/{name}": text for env in ("production", "staging")
+             for name, text in (("artifacts.yaml", generator(env)), ("apps.yaml", apps(env)))}
+    files |= {f"apps/{env}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {env}\n"
+              "  namespace: default\n" for env in ("production", "staging")}
+    model = build_model(RepoSnapshot.from_mapping(files))
+    folders = {c.name: c.renders["Kustomization/flux-system/apps"].folder for c in model.clusters}
+    assert folders == {"production": "apps/production", "staging": "apps/staging"}

@@ -657,3 +657,16 @@ def test_version_bump_and_pinned_release_name_are_not_identity_changes() -> None
     head_release = base_release.replace("version: 1.x", "version: 2.x").replace(
         "  interval: 15m\n", "  interval: 15m\n  releaseName: podinfo\n")
     assert run({**base, "apps/release.yaml": head_release}, "structure/release-identity-change", base=base) == []
+
+
+def test_bootstrap_kustomization_postbuild_is_read_from_gotk_sync() -> None:
+    """The model renders a cluster from an implicit root; the written one has the postBuild."""
+    sync = kustomization("flux-system", "./clusters/prod", extra=SUBSTITUTE)
+    files = {
+        "clusters/prod/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
+        "clusters/prod/flux-system/gotk-sync.yaml": sync,
+        "clusters/prod/cm.yaml": config_map("web", "NAME: ${CLUSTER_NAME}\nHOST: ${CLUSTER_HOST}\n"),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert "CLUSTER_HOST" in finding.message and finding.severity == Severity.ERROR
+    assert "Kustomization/flux-system/flux-system" in finding.message

@@ -71,13 +71,14 @@ class RedisStore(Store):
                             pull = PullRecord(job.key, pull_fields.get("latest", ""),
                                               pull_fields.get("running", ""),
                                               float(pull_fields.get("lease_until") or 0))
+                    previous_state = job.state if job is not None else None  # ``change`` mutates ``job``
                     verdict = change(job, pull)
                     if verdict.job is None and verdict.pull is None:
                         pipe.reset()
                         return verdict.result
                     pipe.multi()
                     if verdict.job is not None:
-                        self._write(pipe, verdict.job, job)
+                        self._write(pipe, verdict.job, previous_state)
                     if verdict.pull is not None:
                         pipe.hset(self._k("pull", verdict.pull.key), mapping={
                             "latest": verdict.pull.latest, "running": verdict.pull.running,
@@ -89,11 +90,11 @@ class RedisStore(Store):
                     continue
         raise RuntimeError(f"job {job_id}: too many concurrent writers")
 
-    def _write(self, pipe: redis.client.Pipeline, job: JobRecord, before: JobRecord | None) -> None:
+    def _write(self, pipe: redis.client.Pipeline, job: JobRecord, previous_state: str | None) -> None:
         job_key = self._k("job", job.id)
         pipe.hset(job_key, mapping=job.to_fields())
-        if before is not None and before.state != job.state:
-            pipe.srem(self._k("state", before.state), job.id)
+        if previous_state is not None and previous_state != job.state:
+            pipe.srem(self._k("state", previous_state), job.id)
         if job.state in TERMINAL:
             pipe.expire(job_key, JOB_TTL)
         else:
