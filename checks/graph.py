@@ -76,21 +76,42 @@ class ClusterGraph:
         for dependency, dependent in self.depends.edges():
             if dependency in order and dependent in order:
                 order.add_edge(dependency, dependent)
-        for parent, child in self.renders.edges():
+        for parent, child in self.render_tree_edges():
             if parent in order and child in order:
                 order.add_edge(parent, child)
         stuck = {n for cycle in nx.simple_cycles(order) for n in cycle} if not nx.is_directed_acyclic_graph(
             order) else set()
+        stuck |= {n for n in self.missing() if n in order}  # named in dependsOn, defined nowhere
         if stuck:
             stuck |= {d for n in stuck for d in nx.descendants(order, n)}
             order.remove_nodes_from(stuck)
         return [sorted(wave) for wave in nx.topological_generations(order)]
 
+    def render_tree_edges(self) -> list[tuple[str, str]]:
+        """Each Kustomization under the first Kustomization that rendered it.
+
+        A Kustomization that renders itself (the bootstrap one, whose folder holds
+        its own definition) or is rendered again further down is not waiting for
+        itself: only the first render orders it, so the tree has no cycle.
+        """
+        seen = {ks_id for ks_id, node in self.cluster.renders.items() if node.kustomization.rendered_by is None}
+        edges = []
+        for parent, node in self.cluster.renders.items():
+            for child in node.children:
+                if child not in seen:
+                    seen.add(child)
+                    edges.append((parent, child))
+        return edges
+
     def blocked(self) -> list[str]:
-        """Kustomizations that never become ready because they sit in or after a cycle."""
+        """Kustomizations that never become ready: in or after a cycle, or after a missing dependency."""
         placed = {n for wave in self.deployment_order() for n in wave}
         return sorted(n for n, d in self.depends.nodes(data=True)
-                      if d.get("kind") == "Kustomization" and n not in placed)
+                      if d.get("kind") == "Kustomization" and n not in placed and not d.get("missing"))
+
+    def missing(self) -> list[str]:
+        """Ids named in a dependsOn that no object of the cluster has."""
+        return sorted(n for n, d in self.depends.nodes(data=True) if d.get("missing"))
 
 
 def cluster_graph(cluster: Cluster) -> ClusterGraph:
@@ -141,9 +162,18 @@ def render_text(graph: ClusterGraph) -> str:
             after = sorted(short_name(p) for p in graph.depends.predecessors(node)) if node in graph.depends else []
             suffix = f"  after {', '.join(after)}" if after else ""
             lines.append(f"  {number:>2}. {short_name(node)}{suffix}")
-    for cycle in graph.cycles():
+    cycles = graph.cycles()
+    for cycle in cycles:
         lines.append(f"  never applied (dependsOn cycle): {' -> '.join(map(short_name, [*cycle, cycle[0]]))}")
-    blocked = [n for n in graph.blocked() if not any(n in c for c in graph.cycles())]
+    blocked = [n for n in graph.blocked() if not any(n in c for c in cycles)]
+    after_missing: set[str] = set()
+    for missing in graph.missing():
+        waiting = sorted(n for n in nx.descendants(graph.depends, missing) if n in blocked)
+        if waiting:
+            after_missing.update(waiting)
+            lines.append(f"  never applied (dependsOn {short_name(missing)}, which does not exist): "
+                         f"{', '.join(map(short_name, waiting))}")
+    blocked = [n for n in blocked if n not in after_missing]
     if blocked:
         lines.append(f"  waiting on a cycle: {', '.join(map(short_name, blocked))}")
     return "\n".join(lines)
