@@ -257,6 +257,13 @@ class _ModelBuilder:
                     artifacts[str(artifact.get("name") or "")] = copies
         return artifacts
 
+    def _cluster_artifacts(self, cluster: Cluster | None) -> dict[str, list[tuple[str, str]]]:
+        """ExternalArtifacts of the cluster's own ArtifactGenerators first: clusters often reuse names."""
+        if cluster is None:
+            return self.artifacts
+        generators = [o for o in cluster.objects if o.kind == "ArtifactGenerator" and o.is_flux]
+        return {**self.artifacts, **self._artifact_paths(generators)} if generators else self.artifacts
+
     def _checkout_prefix(self, objects: list[KubeObject]) -> str:
         """The folder this snapshot is inside its real repository, when paths say so.
 
@@ -355,7 +362,7 @@ class _ModelBuilder:
             ks = queue.popleft()
             if ks.id in cluster.renders:
                 continue
-            node = self._render(ks)
+            node = self._render(ks, cluster)
             cluster.renders[ks.id] = node
             if node.build is None:
                 continue
@@ -396,8 +403,8 @@ class _ModelBuilder:
             body.set("metadata", meta, pos, pos)
             cluster.add(KubeObject(body, pos.path, -1, namespace, cluster=cluster.name, implicit=True))
 
-    def _render(self, ks: KubeObject) -> RenderNode:
-        folder, external = self._local_folder(ks)
+    def _render(self, ks: KubeObject, cluster: Cluster | None = None) -> RenderNode:
+        folder, external = self._local_folder(ks, cluster)
         node = RenderNode(ks, folder, external)
         if external or folder is None:
             return node
@@ -417,7 +424,7 @@ class _ModelBuilder:
         self.problems.extend(node.build.problems)
         return node
 
-    def _local_folder(self, ks: KubeObject) -> tuple[str | None, bool]:
+    def _local_folder(self, ks: KubeObject, cluster: Cluster | None = None) -> tuple[str | None, bool]:
         """The repository folder a Kustomization renders, or (None, True) for external sources."""
         path = ks.get("spec", "path")
         path = normalize(str(path)) if isinstance(path, str | int) and path is not None else ""
@@ -428,8 +435,9 @@ class _ModelBuilder:
         kind = str(ref.get("kind") or "GitRepository")
         namespace = str(ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE)
         name = str(ref.get("name") or "")
-        if kind == "ExternalArtifact" and name in self.artifacts:
-            for target, origin in self.artifacts[name]:
+        artifacts = self._cluster_artifacts(cluster) if kind == "ExternalArtifact" else {}
+        if name in artifacts:
+            for target, origin in artifacts[name]:
                 if not target or path == target or path.startswith(target + "/"):
                     rest = path[len(target):].strip("/") if target else path
                     return normalize(posixpath.join(origin, rest)), False
