@@ -8,6 +8,7 @@ because a silently ignored typo in a CI gate is worse than a failed run.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,7 +130,7 @@ def load_config_text(text: str, source: str) -> Config:
         if "sources" in repo:
             values["repository_sources"] = reader.strings(repo, "sources")
     if "flux_version" in root:
-        values["flux_version"] = str(root["flux_version"])
+        values["flux_version"] = _flux_version(reader, root, text)
     if "intervals" in root:
         values.update(_intervals(reader, reader.mapping(root, "intervals")))
     if "tenants" in root:
@@ -186,8 +187,27 @@ def _intervals(reader: _Reader, intervals: YMap) -> dict[str, dict[str, str]]:
                     raise ConfigError(f"{reader.source}:{table.key_pos[kind].line}: intervals.{key}: "
                                       f"{kind!r} is not a Flux kind with an interval")
                 merged[kind] = reader.text(table, kind)
+                if not _DURATION.fullmatch(merged[kind]):
+                    raise ConfigError(f"{reader.source}:{table.value_pos[kind].line}: intervals.{key}.{kind}: "
+                                      f"{merged[kind]!r} is not a duration (for example 90s, 10m, 1h30m)")
             result[target] = merged
     return result
+
+
+_DURATION = re.compile(r"([0-9]+(\.[0-9]+)?(ms|s|m|h))+")
+_VERSION = re.compile(r"v?[0-9]+\.[0-9]+(\.[0-9]+)?")
+
+
+def _flux_version(reader: _Reader, root: YMap, text: str) -> str:
+    """The version as written: unquoted `2.10` is the float 2.1 to YAML, so read the line instead."""
+    version = reader.text(root, "flux_version")
+    line = root.value_pos["flux_version"].line
+    if isinstance(root["flux_version"], float):
+        written = re.search(r"flux_version\s*:\s*([0-9.]+)", text.splitlines()[line - 1])
+        version = written.group(1) if written else version
+    if not _VERSION.fullmatch(version):
+        raise ConfigError(f"{reader.source}:{line}: flux_version must be a release like \"2.9\", not {version!r}")
+    return version
 
 
 def _tenants(reader: _Reader, root: YMap) -> tuple[Tenant, ...]:
