@@ -754,7 +754,7 @@ _URL_FIELDS = {
     "OCIRepository": ("url",),
     "Bucket": ("endpoint",),
     "ImageRepository": ("image",),
-    "Provider": ("address",),
+    "Provider": ("address", "proxy"),
 }
 _USERINFO = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?P<userinfo>[^@/?#\s]*)@(?P<host>[^/?#\s]*)")
 _TOKEN_USER = re.compile(r"^(gh[pousr]_|github_pat_|glpat-|[A-Za-z0-9_\-]{32,}$)")
@@ -819,7 +819,7 @@ CREDENTIAL_IN_URL = Rule(
         `https://user:token@host/...` in a GitRepository, HelmRepository or
         OCIRepository `url` (or a Bucket `endpoint`) puts the credential in the
         repository, in the object's status and in events. The same holds for a
-        Provider `address` that embeds a token: `user:password@`, a `token=` or
+        Provider `address` (or `proxy`) that embeds a token: `user:password@`, a `token=` or
         `key=` query parameter, or a webhook URL whose path is the secret (Slack,
         Discord, Teams, Telegram). The message shows the host, never the
         credential. `${VAR}` placeholders are not reported.
