@@ -381,7 +381,6 @@ def _undefined(model: RepoModel, resolver: _Substitutions, variables: _Variables
                text: _Text, name: str) -> Finding | None:
     ks = obj.rendered_by
     where = f"`${{{name}}}` in {obj.id} (`{text.field}`)"
-    escape = f"or write `$${{{name}}}` if the text is meant literally"
     if variables.runs:
         if variables.names is None or name in variables.names:
             return None
@@ -391,18 +390,18 @@ def _undefined(model: RepoModel, resolver: _Substitutions, variables: _Variables
         else:
             severity = Severity.WARNING
             outcome = "Flux replaces it with an empty string"
-        message = (f"{where} is not supplied by {ks}: its postBuild.substitute and substituteFrom "
-                   f"have no `{name}`, so {outcome}. Add `{name}` to postBuild.substitute, give it a "
-                   f"default (`${{{name}:=value}}`), {escape}.")
+        message = (f"{where} is not supplied by {ks} (no `{name}` in its postBuild.substitute or "
+                   f"substituteFrom): {outcome}. Add the variable, give it a default "
+                   f"(`${{{name}:=value}}`), or escape it as `$${{{name}}}`.")
     else:
         # Without postBuild nothing is substituted: only a variable this cluster supplies
         # elsewhere is a sign the author expected Flux to replace it.
         if name not in resolver.supplied_in_cluster():
             return None
         severity = Severity.WARNING
-        message = (f"{where} reaches the cluster literally: {ks} has no postBuild, so nothing "
-                   f"substitutes `{name}` (other Kustomizations of this cluster supply it). Add "
-                   f"postBuild.substitute or substituteFrom to {ks}, {escape}.")
+        message = (f"{where} reaches the cluster literally: {ks} has no postBuild, though other "
+                   f"Kustomizations of this cluster supply `{name}`. Add postBuild.substitute or "
+                   f"substituteFrom to it, or escape the text as `$${{{name}}}` if it is meant literally.")
     line = _line_of(model, text.pos, "${" + name)
     return Finding("structure/undefined-variable", severity, text.pos.path, line, message,
                    object=obj.id, key=f"{text.field}:{name}")
@@ -657,9 +656,8 @@ def _unrendered_files(ctx: RuleContext) -> Iterator[Finding]:
         more = f" and {len(objects) - 1} more Flux object{'s' if len(objects) > 2 else ''}" if len(objects) > 1 else ""
         yield Finding(
             "structure/unrendered-file", Severity.INFO, path, first.line,
-            f"{path} holds {first.id}{more}, but no Kustomization of any cluster renders this file: Flux "
-            f"never applies it. Delete it if it is obsolete, or add it to a kustomization.yaml or a "
-            f"Kustomization's path.")
+            f"{first.id}{more} in this file is rendered by no Kustomization of any cluster, so Flux never "
+            f"applies it. Delete the file if it is obsolete, or list it again in a kustomization.yaml.")
 
 
 def _outside_clusters(path: str) -> bool:
