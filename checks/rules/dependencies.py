@@ -486,26 +486,31 @@ def _crd_providers(cluster: Cluster) -> dict[str, set[str]]:
     return providers
 
 
-def _before(cluster: Cluster, start: str) -> set[str]:
-    """Kustomizations that are applied before ``start``: its dependencies and parents, transitively."""
-    parents: dict[str, str] = {}
-    for parent, node in cluster.renders.items():
-        for child in node.children:
-            parents.setdefault(child, parent)
-    by_id = {o.id: o for o in cluster.objects if o.kind == "Kustomization" and o.is_flux}
-    seen: set[str] = set()
-    queue = [start]
-    while queue:
-        current = queue.pop()
-        obj = by_id.get(current)
-        following = [d.target_id for d in dependencies(obj)] if obj is not None else []
-        if current in parents:
-            following.append(parents[current])
-        for node in following:
-            if node not in seen:
-                seen.add(node)
-                queue.append(node)
-    return seen
+class _Order:
+    """Which Kustomizations of a cluster are applied before which: dependsOn and render parents."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.parents: dict[str, str] = {}
+        for parent, node in cluster.renders.items():
+            for child in node.children:
+                self.parents.setdefault(child, parent)
+        self.kustomizations = {o.id: o for o in cluster.objects if o.kind == "Kustomization" and o.is_flux}
+
+    def before(self, start: str) -> set[str]:
+        """Everything ``start`` waits for or is created by, transitively."""
+        seen: set[str] = set()
+        queue = [start]
+        while queue:
+            current = queue.pop()
+            obj = self.kustomizations.get(current)
+            following = [d.target_id for d in dependencies(obj)] if obj is not None else []
+            if current in self.parents:
+                following.append(self.parents[current])
+            for node in following:
+                if node not in seen:
+                    seen.add(node)
+                    queue.append(node)
+        return seen
 
 
 def check_missing_crd_order(ctx: RuleContext) -> Iterator[Finding]:
@@ -520,13 +525,14 @@ def check_missing_crd_order(ctx: RuleContext) -> Iterator[Finding]:
                     continue
                 if obj.group in providers and len(providers[obj.group]) == 1:
                     used[(obj.rendered_by, obj.group)].add(obj.kind)
-            kustomizations = {o.id: o for o in cluster.objects if o.kind == "Kustomization" and o.is_flux}
+            order = _Order(cluster)
+            kustomizations = order.kustomizations
             for (consumer_id, group), kinds in sorted(used.items()):
                 provider_id = next(iter(providers[group]))
                 consumer = kustomizations.get(consumer_id)
                 if consumer is None or consumer.implicit or consumer_id == provider_id:
                     continue
-                if provider_id in _before(cluster, consumer_id):
+                if provider_id in order.before(consumer_id):
                     continue
                 provider = kustomizations.get(provider_id)
                 if provider is None:
