@@ -38,6 +38,9 @@ from bot.state import FINALIZING, Accepted, Store
 log = logging.getLogger(__name__)
 
 REVIEW_TASK = "flux_review.review"
+KEEP_DELIVERIES = 30 * 24 * 3600.0  # GitHub redelivers only on request, and not after that long
+KEEP_FINISHED_JOBS = 14 * 24 * 3600.0
+PRUNE_EVERY = 3600.0
 FINALIZE_TASK = "flux_review.finalize"
 
 
@@ -67,6 +70,7 @@ class Queue:
         self.store = store
         self.huey = huey if huey is not None else build_huey(settings)
         self.clock = clock
+        self._next_prune = 0.0
         self._review: Callable[[str], None] | None = None
         self._finalize: Callable[[str], None] | None = None
         self._review_task = self.huey.task(name=REVIEW_TASK)(self._run_review)
@@ -121,7 +125,13 @@ class Queue:
     def reap(self) -> int:
         """Wake every job that needs it (see the module docstring); returns how many."""
         grace = max(self.settings.tuning.job_lease, 1.0)
-        due = self.store.take_due(self.clock(), grace)
+        now = self.clock()
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY
+            pruned = self.store.prune(now, KEEP_DELIVERIES, KEEP_FINISHED_JOBS)
+            if pruned:
+                log.info("forgot %d old delivery ids and finished jobs", pruned)
+        due = self.store.take_due(now, grace)
         for job in due:
             log.info("job %s (%s): waking it again (state %s)", job.id, job.key, job.state)
             if job.state == FINALIZING:

@@ -87,18 +87,18 @@ class WebhookReceiver:
                 return _answer_json({"status": "duplicate"}, 202, event, "duplicate")
             log.info("%s (delivery %s): queued job %s for %s", name, delivery, accepted.job_id, decision.request.key)
             return _answer_json({"status": "queued", "job": accepted.job_id}, 202, event, "queued")
-        accepted = self.store.accept(delivery, now)
-        if accepted.duplicate:
+        if isinstance(decision, Ignore):
+            # Nothing is written for ignored events: a repeat of one changes nothing either.
+            log.info("%s (delivery %s): ignored, %s", name, delivery, decision.reason)
+            return _answer_json({"status": "ignored", "reason": decision.reason}, 202, event, "ignored")
+        if self.store.accept(delivery, now).duplicate:
             return _answer_json({"status": "duplicate"}, 202, event, "duplicate")
         if isinstance(decision, RecordInstallation):
             self.store.record_installation(decision.installation_id, decision.account, decision.action,
                                            decision.added, decision.removed, now)
             log.info("installation %s (%s): %s, +%d -%d repositories", decision.installation_id,
                      decision.account, decision.action, len(decision.added), len(decision.removed))
-            return _answer_json({"status": "recorded"}, 202, event, "recorded")
-        assert isinstance(decision, Ignore)
-        log.info("%s (delivery %s): ignored, %s", name, delivery, decision.reason)
-        return _answer_json({"status": "ignored", "reason": decision.reason}, 202, event, "ignored")
+        return _answer_json({"status": "recorded"}, 202, event, "recorded")
 
 
 def _payload(mimetype: str, body: bytes) -> dict[str, Any] | None:

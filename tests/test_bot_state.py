@@ -194,3 +194,14 @@ def test_jobs_are_listed_under_their_current_state_only(store: Store) -> None:
     assert (store._ids_in_state(QUEUED), store._ids_in_state(RUNNING)) == ([], [job])
     store.finish(job, "w1", 101, DONE)
     assert store._ids_in_state(RUNNING) == []
+
+
+def test_old_deliveries_and_finished_jobs_are_forgotten(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    old = submit(store, "old", now=0.0)
+    store.finish(old, "w", 1.0, DONE)
+    running = submit(store, "recent", now=950.0, key="k#2")
+    assert store.prune(1000.0, deliveries_older_than=100.0, jobs_older_than=100.0) == 2  # a delivery and a job
+    assert store.get(old) is None and store.get(running) is not None
+    assert not store.accept("old", 1001.0).duplicate  # forgotten: GitHub never redelivers that late
+    store.close()

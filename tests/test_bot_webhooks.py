@@ -113,6 +113,8 @@ def test_unhandled_events_and_actions_are_accepted_and_ignored(client: FlaskClie
     for answer in (star, closed):
         assert answer.status_code == 202 and answer.get_json()["status"] == "ignored"
     assert "needs no review" in closed.get_json()["reason"]
+    again = post(client, "star", {"action": "created"}, delivery="s")
+    assert again.get_json()["status"] == "ignored"  # nothing was written for it
     assert jobs(client) == []
 
 

@@ -178,6 +178,10 @@ class Store(ABC):
         """A job record, or None."""
 
     @abstractmethod
+    def prune(self, now: float, deliveries_older_than: float, jobs_older_than: float) -> int:
+        """Forget old delivery ids and finished jobs; returns how many records went."""
+
+    @abstractmethod
     def ping(self) -> None:
         """Raise if the storage cannot be reached (health checks)."""
 

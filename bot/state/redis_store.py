@@ -135,6 +135,10 @@ class RedisStore(Store):
         return {"account": fields.get("account", ""), "action": fields.get("action", ""),
                 "repositories": repositories, "updated_at": float(fields.get("updated_at") or 0)}
 
+    def prune(self, now: float, deliveries_older_than: float, jobs_older_than: float) -> int:
+        """Redis expires delivery ids and finished jobs by itself (``DELIVERY_TTL``, ``JOB_TTL``)."""
+        return 0
+
     def ping(self) -> None:
         self.client.ping()
 

@@ -142,6 +142,16 @@ class SqliteStore(Store):
             return None
         return {"account": row[0], "action": row[1], "repositories": json.loads(row[2]), "updated_at": row[3]}
 
+    def prune(self, now: float, deliveries_older_than: float, jobs_older_than: float) -> int:
+        placeholders = ",".join("?" * len(TERMINAL))
+        with self._transaction() as db:
+            gone = db.execute("delete from deliveries where received_at < ?",
+                              (now - deliveries_older_than,)).rowcount
+            gone += db.execute(f"delete from jobs where state in ({placeholders}) and updated_at < ?",
+                               (*TERMINAL, now - jobs_older_than)).rowcount
+            db.execute("delete from pulls where latest not in (select id from jobs)")
+        return gone
+
     def ping(self) -> None:
         self._db().execute("select 1").fetchone()
 
