@@ -279,7 +279,8 @@ NO_FAILURE_ALERTS = Rule(
         reconciliation is only visible to someone running `flux get`. An Alert
         with `eventSeverity: error` or `info` (the default) whose event sources
         include the kind covers it. Reported once per cluster, on the cluster
-        root folder's kustomization file (or its first file). It is only info:
+        root folder's kustomization file (or its first file): the entry point
+        of the cluster, where a new alerts file would be listed. It is only info:
         a repository may hear of failures another way (Prometheus alerts on
         Flux metrics, a Provider created outside Git); switch the rule off then.
 
