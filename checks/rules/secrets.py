@@ -1056,7 +1056,9 @@ def _mentions(model: RepoModel) -> frozenset[str]:
             text = model.snapshot.read(path).decode("utf-8", "replace")
         except (KeyError, OSError):
             continue
-        words.update(re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text))
+        for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text):
+            words.add(word)
+            words.update(word.split("."))  # `cluster-secrets.yaml` names `cluster-secrets` too
     return frozenset(words)
 
 
