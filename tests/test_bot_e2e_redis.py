@@ -106,7 +106,7 @@ def test_a_killed_worker_s_job_is_finished_by_the_other_worker(sim: GitHubSim, d
     deliver(web.url, "pull_request",
             payloads.pull_request("opened", "fleet/killed", 1, head, installation_id=23), SECRET)
     wait_until(gate.entered.is_set, REVIEW_TIMEOUT, what="the review to reach the head archive")
-    ledger = RedisStore(redis.Redis.from_url(redis_url))
+    ledger = RedisStore(redis.Redis.from_url(redis_url, socket_timeout=5))
     [running] = ledger._ids_in_state("running")
     owner_pid = int(ledger.get(running).owner.split(":")[1])
     ledger.close()

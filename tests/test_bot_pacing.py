@@ -24,7 +24,7 @@ def test_local_slots_are_one_interval_apart_per_key() -> None:
 @pytest.fixture(scope="module")
 def redis_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[redis.Redis]:
     with redis_server(Path(tmp_path_factory.mktemp("redis")), db=3) as url:
-        client = redis.Redis.from_url(url)
+        client = redis.Redis.from_url(url, socket_timeout=5)
         yield client
         client.close()
 

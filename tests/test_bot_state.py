@@ -37,7 +37,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
         backend: Store = SqliteStore(tmp_path / "state.db")
     else:
-        client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
+        client = redis.Redis.from_url(request.getfixturevalue("redis_url"), socket_timeout=5)
         client.flushdb()
         backend = RedisStore(client)
     yield backend
