@@ -63,6 +63,32 @@ def parse_patch(path: str, patch: str | None, status: str = "modified",
     return ChangedFile(path, status, previous_path, frozenset(added), frozenset(shown))
 
 
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _diff_path(text: str, prefix: str = "") -> str:
+    """A path as git diff writes it: C-quoted when unusual (``"caf\\303\\251.yaml"``), a tab after
+    names with spaces, and the ``a/``/``b/`` prefix."""
+    text = text.rstrip("\t")
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        raw, inner, index = bytearray(), text[1:-1], 0
+        while index < len(inner):
+            char = inner[index]
+            if char == "\\" and index + 1 < len(inner):
+                escaped = inner[index + 1]
+                if escaped.isdigit():
+                    raw.append(int(inner[index + 1:index + 4], 8) & 0xFF)
+                    index += 4
+                    continue
+                raw.append(_ESCAPES.get(escaped, ord(escaped)))
+                index += 2
+                continue
+            raw.extend(char.encode())
+            index += 1
+        text = raw.decode("utf-8", "replace")
+    return text.removeprefix(prefix)
+
+
 def parse_git_diff(text: str) -> dict[str, ChangedFile]:
     """Split ``git diff -M --unified`` output into ``ChangedFile``s keyed by head path."""
     files: dict[str, ChangedFile] = {}
@@ -74,20 +100,21 @@ def parse_git_diff(text: str) -> dict[str, ChangedFile]:
         status = "modified"
         for line in header.splitlines():
             if line.startswith("--- "):
-                old = None if line[4:] == "/dev/null" else line[6:]
+                old = None if line[4:] == "/dev/null" else _diff_path(line[4:], "a/")
             elif line.startswith("+++ "):
-                new = None if line[4:] == "/dev/null" else line[6:]
+                new = None if line[4:] == "/dev/null" else _diff_path(line[4:], "b/")
             elif line.startswith("rename from "):
-                old, status = line[12:], "renamed"
+                old, status = _diff_path(line[12:]), "renamed"
             elif line.startswith("rename to "):
-                new, status = line[10:], "renamed"
+                new, status = _diff_path(line[10:]), "renamed"
             elif line.startswith("new file mode"):
                 status = "added"
             elif line.startswith("deleted file mode"):
                 status = "removed"
-        if old is None and new is None:
-            parts = header.split("\n", 1)[0].split(" b/", 1)
-            new = parts[1] if len(parts) == 2 else None
+        if old is None and new is None:  # no hunks (empty or binary files): names from the first line
+            first = header.split("\n", 1)[0][len("diff --git "):]
+            quoted = re.fullmatch(r'(?:"a/.*"|a/.*) ("b/.*"|b/.*)', first)
+            new = _diff_path(quoted.group(1), "b/") if quoted else None
             old = new
         patch = "@@" + body if body else ""
         if status == "removed":
