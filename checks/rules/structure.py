@@ -888,8 +888,8 @@ def _identity_changes(before: KubeObject, after: KubeObject) -> Iterator[Finding
     old, new = _identity(before), _identity(after)
     if old is None or new is None:
         return
-    reinstall = (f"helm-controller uninstalls the release `{old.release_name}` (deleting what the chart "
-                 f"created, persistent volume claims included) and installs `{new.release_name}` from scratch")
+    reinstall = (f"helm-controller uninstalls the release `{old.release_name}`, deleting the objects its chart "
+                 f"created, and installs `{new.release_name}` from scratch")
     changes = []
     if old.release_namespace != new.release_namespace:
         changes.append(("targetNamespace", "spec.targetNamespace", old.release_namespace, new.release_namespace))
@@ -1244,8 +1244,8 @@ RELEASE_IDENTITY_CHANGE = Rule(
         helm-controller identifies the Helm release it manages by release name,
         release namespace (`targetNamespace`, else the HelmRelease's own),
         storage namespace and chart name. When a change alters any of them, it
-        uninstalls the old release (deleting what the chart created, persistent
-        volume claims included) and installs a new one. The default release name
+        uninstalls the old release (deleting the objects its chart created, the
+        PersistentVolumeClaims it templates included) and installs a new one. The default release name
         is `[targetNamespace-]name`, so adding a targetNamespace renames the
         release too. Only reported in a review, against the base of the change.
 
