@@ -73,11 +73,6 @@ class InstallationTokens:
                 del self._tokens[installation_id]
         return self.token(installation_id)
 
-    def forget(self, installation_id: int) -> None:
-        """Drop a cached token (the installation was deleted or suspended)."""
-        with self._lock(installation_id):
-            self._tokens.pop(installation_id, None)
-
     def _lock(self, installation_id: int) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(installation_id, threading.Lock())

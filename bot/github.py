@@ -218,12 +218,6 @@ class GitHubApps:
                 self._clients[installation_id] = client
             return client
 
-    def forget(self, installation_id: int) -> None:
-        """Drop an installation's client and token (it was deleted or suspended)."""
-        with self._lock:
-            self._clients.pop(installation_id, None)
-        self.tokens.forget(installation_id)
-
     def _build(self, installation_id: int) -> InstallationClient:
         tuning = self.settings.tuning
         auth = InstallationAuth(self.tokens, installation_id)

@@ -10,7 +10,7 @@ and everything slow happens in the worker.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.handlers import check_events, installation, issue_comment, pull_request
@@ -29,7 +29,6 @@ class Context:
     app_id: str
     review_drafts: bool = True
     delivery: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, delivery: str) -> Context:

@@ -1,8 +1,9 @@
 """``installation`` and ``installation_repositories`` events: who installed the App, on what.
 
 These are recorded in the state store and logged; nothing is queued. A
-deleted or suspended installation's cached token is dropped by the worker
-when it next needs one (GitHub refuses it anyway).
+worker still holding a token of a deleted or suspended installation gets
+a 401, asks for a new token, is refused, and closes its Check Run with a
+"cannot read this repository" message.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ events by itself).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -153,7 +152,3 @@ def _str(value: bytes | str) -> str:
 def _text(fields: dict[Any, Any]) -> dict[str, str]:
     return {_str(k): _str(v) for k, v in fields.items()}
 
-
-def job_json(job: JobRecord) -> str:
-    """A job as JSON, for operators' debugging output."""
-    return json.dumps(job.to_fields(), sort_keys=True)
