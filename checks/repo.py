@@ -339,11 +339,12 @@ class _ModelBuilder:
         kustomizations = [o for o in objects if o.kind == "Kustomization" and o.is_flux
                           and isinstance(o.get("spec", "path"), str)]
         folders = {id(ks): self._strip_prefix(normalize(str(ks.get("spec", "path")))) for ks in kustomizations}
-        roots = []
-        for ks in kustomizations:
-            held = any(other is not ks and _inside(ks.path, folders[id(other)]) for other in kustomizations)
-            if not held or _inside(ks.path, folders[id(ks)]):
-                roots.append(ks)
+        roots = [ks for ks in kustomizations
+                 if not any(other is not ks and _inside(ks.path, folders[id(other)]) for other in kustomizations)]
+        if not roots:
+            # Everything is held by something (a bootstrap Kustomization whose folder also holds
+            # the others): start from the ones that render their own file.
+            roots = [ks for ks in kustomizations if _inside(ks.path, folders[id(ks)])]
         for ks in roots:
             ref = ks.get("spec", "sourceRef")
             if isinstance(ref, dict) and ref.get("name") and str(ref.get("kind") or "GitRepository") in (
