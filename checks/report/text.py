@@ -43,7 +43,8 @@ def summary_line(findings: Sequence[Finding], stats: dict) -> str:
                                                                            Severity.INFO) if counts[s]]
     head = (f"{total} problem{'s' if total != 1 else ''} ({', '.join(parts)})" if total
             else "No problems")
-    tail = f" in {stats.get('files', 0)} files, {stats.get('seconds', 0):.2f} s."
+    files = stats.get("files", 0)
+    tail = f" in {files} file{'s' if files != 1 else ''}, {stats.get('seconds', 0):.2f} s."
     hints = []
     if total:
         hints.append("`flux-review explain RULE` for details")
