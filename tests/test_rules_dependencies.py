@@ -152,6 +152,15 @@ def test_missing_target_look_alikes_are_quiet() -> None:
     assert findings(files, "dependency/missing-target") == []
 
 
+def test_missing_target_in_a_file_shared_by_two_clusters_is_reported_once_naming_both() -> None:
+    shared = ks("web", "./apps", extra="dependsOn:\n  - name: db\n")
+    files = {"clusters/prod/ks.yaml": ks("shared", "./shared"), "clusters/staging/ks.yaml": ks("shared", "./shared"),
+             "shared/web.yaml": shared, **base_files()}
+    [finding] = findings(files, "dependency/missing-target")
+    assert finding.path == "shared/web.yaml"
+    assert "which does not exist in clusters prod, staging" in finding.message
+
+
 # -- dependency/kind-mismatch ------------------------------------------------------------------------
 
 def test_kustomization_depending_on_a_helm_release_name_is_a_kind_mismatch() -> None:

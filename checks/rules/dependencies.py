@@ -28,6 +28,7 @@ from checks.rules.intervals import (
     once,
     replace_value_fix,
 )
+from checks.yaml_docs import Pos
 
 DEPENDS_ON_KINDS = ("Kustomization", "HelmRelease")
 MAX_CYCLES = 100
@@ -63,10 +64,9 @@ class Dependency:
     def path(self) -> tuple[str | int, ...]:
         return ("spec", "dependsOn", self.index)
 
-    def display(self, beside: KubeObject | None = None) -> str:
+    def display(self) -> str:
         """The target as a user wrote it: ``name``, or ``namespace/name`` across namespaces."""
-        origin = beside or self.dependent
-        return self.name if self.namespace == origin.namespace else f"{self.namespace}/{self.name}"
+        return self.name if self.namespace == self.dependent.namespace else f"{self.namespace}/{self.name}"
 
 
 def dependencies(obj: KubeObject) -> list[Dependency]:
@@ -93,11 +93,9 @@ def _dependents(cluster: Cluster) -> Iterator[KubeObject]:
             yield obj
 
 
-def _entry_pos(dep: Dependency) -> Any:
-    obj = dep.dependent
-    if isinstance(dep.entry, dict) and "name" in dep.entry:
-        return obj.key_pos(*dep.path, "name")
-    return obj.pos(*dep.path)
+def _entry_pos(dep: Dependency) -> Pos:
+    """The line of the entry's ``name:``, where a user edits the dependency."""
+    return dep.dependent.key_pos(*dep.path, "name")
 
 
 def _other_kind(kind: str) -> str:
