@@ -347,8 +347,10 @@ class _ModelBuilder:
             roots = [ks for ks in kustomizations if _inside(ks.path, folders[id(ks)])]
         for ks in roots:
             ref = ks.get("spec", "sourceRef")
-            if isinstance(ref, dict) and ref.get("name") and str(ref.get("kind") or "GitRepository") in (
-                    "GitRepository", "OCIRepository", "Bucket"):
+            # Only a Git source is taken to be this repository by inference: an OCI artifact or
+            # bucket at a root is usually something else (upstream manifests, a build output).
+            if isinstance(ref, dict) and ref.get("name") and str(ref.get("kind") or "GitRepository") == (
+                    "GitRepository"):
                 self.sources.add((str(ref.get("kind") or "GitRepository"),
                                   str(ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE),
                                   str(ref["name"])))
