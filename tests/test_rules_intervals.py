@@ -103,7 +103,7 @@ def test_invalid_source_timeout_in_hours_is_rewritten_in_minutes() -> None:
 
 def test_invalid_number_has_no_guessed_fix() -> None:
     [finding] = findings(repo(kustomization(spec="interval: 5")), "interval/invalid")
-    assert finding.fix is None and "int" in finding.message
+    assert finding.fix is None and "is a number, not a duration with a unit" in finding.message
 
 
 def test_invalid_ignores_substitutions_and_non_flux_kinds() -> None:

@@ -29,6 +29,8 @@ REQUIRES_INTERVAL = frozenset((
     "GitRepository", "OCIRepository", "Bucket", "HelmChart", "Kustomization", "HelmRelease",
     "ImageRepository", "ImageUpdateAutomation",
 ))
+# Kinds with a `spec.interval` field at all (required or not).
+HAS_INTERVAL = REQUIRES_INTERVAL | {"HelmRepository", "Receiver", "Provider", "ImagePolicy"}
 # Timeouts of these kinds follow a pattern without hours (source-controller, image-reflector).
 TIMEOUT_WITHOUT_HOURS = frozenset(("GitRepository", "OCIRepository", "HelmRepository", "Bucket",
                                    "ImageRepository"))
@@ -185,7 +187,9 @@ def _option_seconds(ctx: RuleContext, name: str, default: str) -> float:
 
 def _duration_fields(obj: KubeObject) -> list[tuple[tuple[str, ...], bool]]:
     """The duration fields of an object's kind, each with whether the CRD accepts hours."""
-    fields: list[tuple[tuple[str, ...], bool]] = [(("spec", "interval"), True)]
+    fields: list[tuple[tuple[str, ...], bool]] = []
+    if obj.kind in HAS_INTERVAL:
+        fields.append((("spec", "interval"), True))
     if obj.kind == "Kustomization":
         fields.append((("spec", "retryInterval"), True))
     if obj.kind == "HelmRelease":
@@ -216,7 +220,7 @@ def check_invalid(ctx: RuleContext) -> Iterator[Finding]:
 def _invalid_finding(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], field: str, value: Any,
                      pos: Pos, hours: bool) -> Finding:
     written = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
-    units = "ms, s, m, h" if hours else "ms, s, m (no hours for this timeout)"
+    units = "units ms, s, m, h" if hours else "units ms, s, m; no hours for this timeout"
     seconds = None
     if isinstance(value, str):
         seconds = parse_duration(value)
@@ -228,10 +232,11 @@ def _invalid_finding(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], f
         if not hours and "h" in replacement:
             replacement = _without_hours(seconds)
     if isinstance(value, str):
-        what = f"`{field}: {written}` is not a duration Flux accepts (units: {units})"
+        what = f"`{field}: {written}` is not a duration Flux accepts ({units})"
     else:
-        what = f"`{field}: {written}` is a {type(value).__name__}, not a duration string such as `10m`"
-    advice = f" Use `{replacement}`." if replacement else " Write it with those units, for example `10m`."
+        kind = "a number" if isinstance(value, int | float) and not isinstance(value, bool) else "not text"
+        what = f"`{field}: {written}` is {kind}, not a duration with a unit"
+    advice = f" Use `{replacement}`." if replacement else " Write it with a unit, for example `10m`."
     fix = replace_value_fix(ctx, pos, path[-1], replacement) if replacement else None
     return Finding(
         "interval/invalid", Severity.ERROR, pos.path, pos.line,
