@@ -56,7 +56,11 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.server import serve
 
     logs.configure(settings.log_level)
-    serve(settings.with_address(args.host, args.port))
+    try:
+        serve(settings.with_address(args.host, args.port))
+    except RuntimeError as error:
+        print(f"flux-review: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     return EXIT_OK
 
 

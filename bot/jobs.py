@@ -234,6 +234,11 @@ class Workers:
                     log.exception("could not check the worker threads")
 
 
+def ensure_data_dir_free(data_dir: Path) -> None:
+    """Fail early, with the reason, when another embedded server already runs jobs from ``data_dir``."""
+    _lock_data_dir(data_dir).close()
+
+
 def _lock_data_dir(data_dir: Path) -> IO[str]:
     data_dir.mkdir(parents=True, exist_ok=True)
     handle = open(data_dir / "consumer.lock", "w")  # noqa: SIM115 - held for the process's life

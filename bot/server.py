@@ -20,7 +20,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from bot.app import components_of, create_app
-from bot.jobs import Workers
+from bot.jobs import Workers, ensure_data_dir_free
 from bot.runtime import build_workers
 from bot.settings import Settings
 
@@ -73,5 +73,7 @@ class Server(BaseApplication):
 
 
 def serve(settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT."""
+    """Run until SIGTERM or SIGINT; ``RuntimeError`` when another server already uses ``DATA_DIR``."""
+    if not settings.scale_out:
+        ensure_data_dir_free(settings.data_dir)
     Server(settings).run()

@@ -57,3 +57,18 @@ def test_the_engine_command_line_offers_the_app_commands_when_installed() -> Non
     from checks.cli import build_parser
 
     assert build_parser().parse_args(["serve", "--port", "1"]).func.__name__ == "run_serve"
+
+
+def test_a_second_embedded_server_on_one_data_folder_is_refused(tmp_path: Path) -> None:
+    from bot_support.keys import key_pair
+
+    from bot.jobs import _lock_data_dir
+
+    held = _lock_data_dir(tmp_path)
+    try:
+        done = run_bot("serve", "--port", "1", APP_ID="1", PRIVATE_KEY=key_pair()[0], WEBHOOK_SECRET="s",
+                       DATA_DIR=str(tmp_path))
+    finally:
+        held.close()
+    assert done.returncode == 2
+    assert "another flux-review process already runs jobs from" in done.stderr
