@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from checks.config import Config
 from checks.findings import Finding, sort_key
 from checks.repo import ParseCache, RepoModel, build_model
-from checks.rules import RULES
+from checks.rules import RULES, RULES_BY_ID
 from checks.rules.base import RuleContext
 from checks.source import RepoSnapshot
+from checks.suppressions import UNUSED_RULE_ID, apply_suppressions
+from checks.yaml_docs import decode_text
 
 
 @dataclass
@@ -40,27 +42,52 @@ def analyze(snapshot: RepoSnapshot, config: Config | None = None, previous: Anal
     model = build_model(snapshot, config, cache)
     model_seconds = time.perf_counter() - started
     findings: dict[tuple[str, str, int, str], Finding] = {}
+    ran: set[str] = set()
     for rule in RULES:
         settings = config.rule(rule.id)
         if not settings.enabled:
             continue
         if rule.needs_base and previous is None:
             continue
+        ran.add(rule.id)
         context = RuleContext(model, previous.model if previous else None, settings.options)
         for finding in rule.check(context):
-            if not config.path_selected(finding.path):
-                continue
-            if settings.severity is not None:
-                finding = finding.with_severity(settings.severity)
-            findings.setdefault((finding.rule, finding.path, finding.line, finding.message), finding)
-    ordered = sorted(findings.values(), key=sort_key)
+            _collect(findings, finding, config)
+    suppressions = apply_suppressions(findings.values(), {p: f.text for p, f in model.files.items()},
+                                      lambda path: _read_text(snapshot, path, config), RULES_BY_ID, ran)
+    kept = {(f.rule, f.path, f.line, f.message): f for f in suppressions.kept}
+    if UNUSED_RULE_ID in ran:
+        for finding in suppressions.unused:
+            _collect(kept, finding, config)
+    ordered = sorted(kept.values(), key=sort_key)
     stats = {
         "files": len(snapshot.sizes),
         "yaml_files": len(model.files),
         "objects": len(model.objects),
         "clusters": len(model.clusters),
         "kustomizations": sum(len(c.renders) for c in model.clusters),
+        "suppressed": len(suppressions.suppressed),
         "model_seconds": round(model_seconds, 4),
         "seconds": round(time.perf_counter() - started, 4),
     }
     return Analysis(ordered, model, stats)
+
+
+def _collect(findings: dict[tuple[str, str, int, str], Finding], finding: Finding, config: Config) -> None:
+    """Keep a finding once, inside the selected paths, at its configured severity."""
+    if not config.path_selected(finding.path):
+        return
+    severity = config.rule(finding.rule).severity
+    if severity is not None:
+        finding = finding.with_severity(severity)
+    findings.setdefault((finding.rule, finding.path, finding.line, finding.message), finding)
+
+
+def _read_text(snapshot: RepoSnapshot, path: str, config: Config) -> str | None:
+    """The text of a file that is not a loaded YAML file (a ``Kustomization`` file), for its suppressions."""
+    if path not in snapshot or snapshot.size(path) > config.max_file_bytes:
+        return None
+    try:
+        return decode_text(snapshot.read(path))
+    except (OSError, KeyError, UnicodeError):
+        return None

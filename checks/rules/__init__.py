@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks import suppressions
 from checks.rules import (
     api_versions,
     dependencies,
@@ -20,6 +21,7 @@ RULES: list[Rule] = [
     *secrets.RULES,
     *sources.RULES,
     *structure.RULES,
+    *suppressions.RULES,
     *api_versions.RULES,
     *tenancy.RULES,
     *notifications.RULES,
