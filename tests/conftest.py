@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,11 @@ def model_of() -> Callable[..., RepoModel]:
         return build_model(RepoSnapshot.from_mapping(_files(files)), config or Config())
 
     return make
+
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say why the corpus tests were skipped, even under -q (they need ../shared/corpora beside the checkout)."""
+    corpora = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+    if not corpora.is_dir():
+        terminalreporter.write_line(f"corpora: {corpora} is absent, the corpus tests were skipped")
