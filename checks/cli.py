@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
+from checks import fixes
 from checks import graph as graphs
 from checks.config import Config, ConfigError, load_config
 from checks.engine import analyze
@@ -32,7 +33,10 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage error (exit 2) or the help (exit 0)
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_ERROR
@@ -60,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a folder (the whole repository)")
     check.add_argument("path", nargs="?", default=".")
     _output_options(check, ("text", "json", "sarif"))
+    edits = check.add_mutually_exclusive_group()
+    edits.add_argument("--fix", action="store_true",
+                       help="apply the fixes to the files in place, then report what remains")
+    edits.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff without writing anything")
     check.set_defaults(func=run_check)
 
     review = commands.add_parser("review", help="review a change of a git repository against its base")
@@ -136,36 +145,60 @@ def run_check(args: argparse.Namespace) -> int:
     snapshot = _snapshot(args.path)
     config = load_config(snapshot, args.config)
     analysis = analyze(snapshot, config)
+    if args.fix or args.diff:
+        planned = fixes.plan_fixes(analysis.findings, lambda path: _read_bytes(snapshot, path))
+    if args.diff:
+        sys.stdout.write(fixes.unified_diff(planned))
+        sys.stderr.write(fixes.describe(planned, analysis.findings))
+        return _exit_code(analysis.findings, config)
+    if args.fix:
+        written, _ = fixes.write_fixes(args.path, planned)
+        # Keep machine-readable output parseable: the account of the edits goes to stderr then.
+        account = sys.stdout if args.format == "text" else sys.stderr
+        account.write(fixes.describe(planned, analysis.findings, {f.path for f in written}))
+        if written:
+            if args.format == "text":
+                account.write("\n")
+            snapshot = _snapshot(args.path)
+            config = load_config(snapshot, args.config)
+            analysis = analyze(snapshot, config)
     _emit(analysis.findings, analysis.stats, args.format)
     return _exit_code(analysis.findings, config)
 
 
+def _read_bytes(snapshot: RepoSnapshot, path: str) -> bytes | None:
+    try:
+        return snapshot.read(path)
+    except (KeyError, OSError):
+        return None
+
+
 def run_review(args: argparse.Namespace) -> int:
     from checks.diff import parse_git_diff
-    from checks.review import compare
+    from checks.review import review_snapshots
     from checks.source import _git, merge_base
 
     if not os.path.isdir(args.repo):
         raise UsageError(f"{args.repo}: no such folder")
+    try:
+        _git(args.repo, "rev-parse", "--git-dir")
+    except SnapshotError:
+        raise UsageError(f"{args.repo}: not a git repository (review compares two revisions of a clone; "
+                         "`flux-review check` checks a folder)") from None
     base_rev = merge_base(args.repo, args.base, args.head)
     head_snapshot = RepoSnapshot.from_git(args.repo, args.head)
     base_snapshot = RepoSnapshot.from_git(args.repo, base_rev)
     config = load_config(head_snapshot, args.config)
     diff = _git(args.repo, "diff", "-M", "--no-color", "--no-ext-diff", "--unified=3", base_rev,
                 args.head, "--").decode("utf-8", "replace")
-    changes = parse_git_diff(diff)
-    from checks.repo import ParseCache
-
-    cache = ParseCache()
-    base = analyze(base_snapshot, config, cache=cache)
-    head = analyze(head_snapshot, config, previous=base, cache=cache)
-    review = compare(base, head, changes, config)
+    review = review_snapshots(base_snapshot, head_snapshot, parse_git_diff(diff), config)
     if args.format == "markdown":
         from checks.report import markdown
 
         sys.stdout.write(markdown.render_review(review))
     else:
-        _emit(review.findings, head.stats, args.format, new=set(review.new_fingerprints))
+        stats = dict(review.head.stats) if review.head else {}
+        _emit(review.findings, stats, args.format, new=set(review.new_fingerprints))
     return _exit_code(review.findings, config)
 
 
