@@ -272,19 +272,23 @@ class _ModelBuilder:
         strip that prefix instead of reporting every path missing.
         """
         votes: dict[str, int] = {}
+        direct = 0
         for obj in objects:
             path = obj.get("spec", "path")
             if obj.kind != "Kustomization" or not obj.is_flux or not isinstance(path, str):
                 continue
             parts = normalize(path).split("/")
             if not parts[0] or self.snapshot.is_dir("/".join(parts)):
+                direct += bool(parts[0])
                 continue
             for cut in range(1, len(parts)):
                 if self.snapshot.is_dir("/".join(parts[cut:])) and not self.snapshot.is_dir(parts[0]):
                     prefix = "/".join(parts[:cut])
                     votes[prefix] = votes.get(prefix, 0) + 1
                     break
-        return max(votes, key=lambda p: (votes[p], len(p))) if votes else ""
+        # In a subfolder snapshot most paths carry the prefix; a lone typo must stay a missing path.
+        best = max(votes, key=lambda p: (votes[p], len(p))) if votes else ""
+        return best if best and votes[best] > direct else ""
 
     def _strip_prefix(self, path: str) -> str:
         if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):

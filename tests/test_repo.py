@@ -678,3 +678,15 @@ def test_a_moved_childs_source_reference_follows_its_new_namespace(model_of: Mod
     })
     node = model.clusters[0].renders["Kustomization/tenant/child"]
     assert node.external and node.build is None
+
+
+def test_a_typo_in_the_first_folder_of_a_path_is_not_taken_for_a_prefix(model_of: Model) -> None:
+    model = model_of({
+        "clusters/prod/apps.yaml": ks("apps", "./apps/prod"),
+        "clusters/prod/infra.yaml": ks("infra", "./infrastructure"),
+        "clusters/prod/typo.yaml": ks("typo", "./infra/apps/prod"),
+        "apps/prod/cm.yaml": cm("app"),
+        "infrastructure/cm.yaml": cm("infra"),
+    })
+    assert problems(model) == [("structure/path-missing", "clusters/prod/typo.yaml", 8)]
+    assert model.clusters[0].renders["Kustomization/flux-system/typo"].folder is None
