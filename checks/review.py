@@ -3,20 +3,24 @@
 A finding is reported for a change when it is new at head (its fingerprint
 is absent at base), or when it sits on a line the change wrote. Findings
 the change causes in files it did not touch (a deleted dependency target,
-a removed source) are new by fingerprint, so they are reported too.
+a removed source) are new by fingerprint, so they are reported too; rules
+that compare with the base (``needs_base``) see the base model. Fingerprints
+anchored on a file (findings without an object) follow the file through a
+rename, so moving a file does not make its old problems look new.
 Pre-existing problems in touched files are kept apart, for a collapsed
-section of the summary.
+section of the summary, and problems the change removes are counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checks.config import Config
 from checks.diff import ChangedFile
 from checks.engine import Analysis, analyze
 from checks.findings import Finding, Severity
+from checks.repo import ParseCache
 from checks.source import RepoSnapshot
 
 
@@ -31,6 +35,7 @@ class Review:
     base: Analysis | None = None
     changes: Mapping[str, ChangedFile] = field(default_factory=dict)
     fail_on: Severity | None = Severity.ERROR
+    resolved: list[Finding] = field(default_factory=list)
 
     def is_new(self, finding: Finding) -> bool:
         return finding.fingerprint in self.new_fingerprints
@@ -55,11 +60,17 @@ def review_snapshots(
     head: RepoSnapshot,
     changes: Mapping[str, ChangedFile],
     config: Config | None = None,
+    cache: ParseCache | None = None,
 ) -> Review:
-    """Review the change from ``base`` to ``head`` described by ``changes``."""
+    """Review the change from ``base`` to ``head`` described by ``changes``.
+
+    Base and head share one parse cache: the files a change did not touch
+    are parsed once.
+    """
     config = config or Config()
-    base_analysis = analyze(base, config)
-    head_analysis = analyze(head, config, previous=base_analysis)
+    cache = cache or ParseCache()
+    base_analysis = analyze(base, config, cache=cache)
+    head_analysis = analyze(head, config, previous=base_analysis, cache=cache)
     return compare(base_analysis, head_analysis, changes, config)
 
 
@@ -67,12 +78,20 @@ def compare(
     base: Analysis, head: Analysis, changes: Mapping[str, ChangedFile], config: Config
 ) -> Review:
     """Split head's findings into those the change is responsible for and the rest."""
-    base_prints = {f.fingerprint for f in base.findings}
+    renamed = {c.previous_path: c.path for c in changes.values() if c.previous_path and c.previous_path != c.path}
+    removed = {path for path, c in changes.items() if c.status == "removed"}
+    base_prints = {_at_head(f, renamed).fingerprint for f in base.findings}
+    # A finding anchored on a file (no object) whose file the change removed may reappear
+    # on another file of the same cluster (a cluster-wide finding reported on its first file).
+    orphaned = {_same_problem(f) for f in base.findings if f.object is None and f.path in removed}
+    head_prints = {f.fingerprint for f in head.findings}
+    moved = {_same_problem(f) for f in head.findings if f.object is None}
     reported: list[Finding] = []
     pre_existing: list[Finding] = []
     new: set[str] = set()
     for finding in head.findings:
-        is_new = finding.fingerprint not in base_prints
+        is_new = finding.fingerprint not in base_prints and not (
+            finding.object is None and _same_problem(finding) in orphaned)
         if is_new:
             new.add(finding.fingerprint)
         if is_new or _touches(finding, changes.get(finding.path)):
@@ -87,7 +106,20 @@ def compare(
         base=base,
         changes=changes,
         fail_on=config.fail_on,
+        resolved=[f for f in base.findings if _at_head(f, renamed).fingerprint not in head_prints
+                  and not (f.path in removed and f.object is None and _same_problem(f) in moved)],
     )
+
+
+def _same_problem(finding: Finding) -> tuple[str, str, str]:
+    return (finding.rule, finding.key, finding.message)
+
+
+def _at_head(finding: Finding, renamed: Mapping[str, str]) -> Finding:
+    """A base finding as head would name it: its file renamed where the change renamed it."""
+    if finding.path in renamed:
+        return replace(finding, path=renamed[finding.path])
+    return finding
 
 
 def _touches(finding: Finding, change: ChangedFile | None) -> bool:
