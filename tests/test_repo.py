@@ -690,3 +690,38 @@ def test_a_typo_in_the_first_folder_of_a_path_is_not_taken_for_a_prefix(model_of
     })
     assert problems(model) == [("structure/path-missing", "clusters/prod/typo.yaml", 8)]
     assert model.clusters[0].renders["Kustomization/flux-system/typo"].folder is None
+
+
+def test_sourceignore_and_spec_ignore_filter_the_generated_walk(model_of: Model) -> None:
+    files = {
+        "clusters/prod/apps.yaml": ks("apps", "./apps"),
+        "apps/cm.yaml": cm("kept"),
+        "apps/drafts/cm.yaml": cm("draft"),
+        "apps/values.yaml": "replicaCount: 1\n",
+        "apps/.sops.yaml": "creation_rules: []\n",
+        ".sourceignore": "apps/drafts/\napps/values.yaml\n",
+    }
+    model = model_of(files)
+    assert {o.name for o in model.clusters[0].objects if o.kind == "ConfigMap"} == {"kept"}
+    node = model.clusters[0].renders["Kustomization/flux-system/apps"]
+    assert node.build is not None and node.build.non_manifests == []
+    assert model.ignore.ignored("apps/drafts/cm.yaml")
+    # A spec.ignore on this repository's GitRepository replaces the defaults: .sops.yaml is read again.
+    files["clusters/prod/source.yaml"] = textwrap.dedent("""\
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata:
+          name: flux-system
+          namespace: flux-system
+        spec:
+          url: https://github.com/example/fleet
+          ignore: |
+            /*
+            !/apps/
+            !/clusters/
+        """)
+    model = model_of(files)
+    node = model.clusters[0].renders["Kustomization/flux-system/apps"]
+    assert node.build is not None
+    assert [n.path for n in node.build.non_manifests] == ["apps/.sops.yaml"]
+    assert {o.name for o in model.clusters[0].objects if o.kind == "ConfigMap"} == {"kept"}
