@@ -1,31 +1,34 @@
-"""SARIF 2.1.0 for GitHub code scanning and other CI: rules with help, locations, fixes."""
+"""SARIF 2.1.0 for GitHub code scanning and other CI: rules with help, locations, fixes.
+
+One run of the ``flux-review`` tool carries every rule's metadata (so a
+viewer can explain a rule without flux-review installed) and one result
+per finding. A fix replaces whole lines; in SARIF terms its deleted region
+runs from column 1 of its first line to column 1 of the line after its
+last, so the replaced lines' line ends go with them and the inserted text
+brings its own.
+"""
 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from checks.findings import Finding, Severity, sort_key
 from checks.rules import RULES
+from checks.rules.base import Rule
 
-SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+# GitHub code scanning's own severity words for results that are not security alerts.
+_GITHUB_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
 
 
 def render(findings: Sequence[Finding], version: str = "0.1.0") -> str:
     """One run of the ``flux-review`` tool with every rule's metadata and the results."""
-    rules = [
-        {
-            "id": rule.id,
-            "name": rule.id.replace("/", "-"),
-            "shortDescription": {"text": rule.summary},
-            "fullDescription": {"text": rule.documentation.split("\n\n")[0]},
-            "help": {"text": rule.documentation, "markdown": f"```\n{rule.documentation}\n```"},
-            "defaultConfiguration": {"level": _LEVELS[rule.severity]},
-            "properties": {"tags": [rule.group]},
-        }
-        for rule in RULES
-    ]
+    rules = [_descriptor(rule) for rule in RULES]
     index = {rule["id"]: number for number, rule in enumerate(rules)}
     results = [_result(f, index) for f in sorted(findings, key=sort_key)]
     document = {
@@ -42,14 +45,55 @@ def render(findings: Sequence[Finding], version: str = "0.1.0") -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+def _descriptor(rule: Rule) -> dict:
+    documentation = rule.documentation
+    return {
+        "id": rule.id,
+        "name": rule.id.replace("/", "-"),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": documentation.split("\n\n")[0]},
+        "help": {"text": documentation, "markdown": help_markdown(documentation)},
+        "defaultConfiguration": {"level": _LEVELS[rule.severity]},
+        "properties": {"tags": [rule.group, "flux"], "problem.severity": _GITHUB_SEVERITY[rule.severity]},
+    }
+
+
+def help_markdown(documentation: str) -> str:
+    """A rule's documentation as Markdown: prose stays prose, indented examples become YAML blocks."""
+    out: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        while block and not block[-1].strip():
+            block.pop()
+        if block:
+            out.extend(["", "```yaml", *textwrap.dedent("\n".join(block)).split("\n"), "```", ""])
+            block.clear()
+
+    for line in documentation.split("\n"):
+        if line.startswith("    ") or (block and not line.strip()):
+            block.append(line)
+        else:
+            flush()
+            out.append(line)
+    flush()
+    return "\n".join(out).strip() + "\n"
+
+
+def _uri(path: str) -> str:
+    """A repository path as a relative URI reference (spaces and the like percent-encoded)."""
+    return quote(path, safe="/")
+
+
 def _result(finding: Finding, index: dict[str, int]) -> dict:
+    start = max(1, finding.line)
     result: dict = {
         "ruleId": finding.rule,
         "level": _LEVELS[finding.severity],
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": finding.line, "endLine": finding.last_line},
+            "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": SRCROOT},
+            "region": {"startLine": start, "endLine": max(start, finding.last_line)},
         }}],
         "partialFingerprints": {"fluxReview/v1": finding.fingerprint},
     }
@@ -62,9 +106,10 @@ def _result(finding: Finding, index: dict[str, int]) -> dict:
         result["fixes"] = [{
             "description": {"text": f"Apply the {finding.rule} fix"},
             "artifactChanges": [{
-                "artifactLocation": {"uri": fix.path, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": _uri(fix.path), "uriBaseId": SRCROOT},
                 "replacements": [{
-                    "deletedRegion": {"startLine": fix.start_line, "endLine": fix.end_line},
+                    "deletedRegion": {"startLine": max(1, fix.start_line), "startColumn": 1,
+                                      "endLine": max(1, fix.end_line) + 1, "endColumn": 1},
                     "insertedContent": {"text": fix.replacement},
                 }],
             }],
