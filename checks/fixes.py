@@ -71,37 +71,55 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, list[Fix], list[S
 
     Line numbers refer to ``text`` as given. A fix identical to one already
     applied is a duplicate (two findings with the same remedy) and counts once.
+    Fixes of the same lines that both keep those lines and only add lines
+    after them (``retryInterval`` and ``timeout`` added under one ``interval``)
+    do not conflict: their additions are combined, in order.
     """
     lines = split_lines(text)
     applied: list[Fix] = []
     skipped: list[SkippedFix] = []
+    edits: dict[tuple[int, int], str] = {}  # (start, end) -> replacement, the text the applied fixes make
     for fix in fixes:
-        if any(fix == done for done in applied):
+        if fix in applied:
             continue
         if not 1 <= fix.start_line <= fix.end_line <= len(lines):
             skipped.append(SkippedFix(fix, f"{_span(fix)}: outside the file ({len(lines)} lines)"))
             continue
-        clash = next((done for done in applied if done.start_line <= fix.end_line
-                      and fix.start_line <= done.end_line), None)
-        if clash is not None:
-            skipped.append(SkippedFix(fix, f"{_span(fix)}: overlaps the fix of {_span(clash)}, applied "
-                                           "first; run --fix again to apply it"))
+        span = (fix.start_line, fix.end_line)
+        clash = next(((start, end) for start, end in edits if start <= fix.end_line and fix.start_line <= end), None)
+        if clash is None:
+            edits[span] = fix.replacement
+            applied.append(fix)
             continue
-        applied.append(fix)
-    for fix in sorted(applied, key=lambda f: f.start_line, reverse=True):
-        lines[fix.start_line - 1:fix.end_line] = _replacement_lines(fix, lines)
+        original = "".join(line.rstrip("\r\n") + "\n" for line in lines[fix.start_line - 1:fix.end_line])
+        if clash == span and _adds_after(edits[span], original) and _adds_after(fix.replacement, original):
+            edits[span] += _with_line_end(fix.replacement)[len(original):]
+            applied.append(fix)
+            continue
+        first = next(f for f in applied if (f.start_line, f.end_line) == clash)
+        skipped.append(SkippedFix(fix, f"{_span(fix)}: overlaps the fix of {_span(first)}, applied "
+                                       "first; run --fix again to apply it"))
+    for (start, end), replacement in sorted(edits.items(), reverse=True):
+        lines[start - 1:end] = _replacement_lines(replacement, lines[end - 1], end == len(lines))
     return "".join(lines), applied, skipped
 
 
-def _replacement_lines(fix: Fix, lines: list[str]) -> list[str]:
+def _adds_after(replacement: str, original: str) -> bool:
+    """True when a replacement keeps the original lines as they were and only adds lines after them."""
+    replacement = _with_line_end(replacement)
+    return len(replacement) > len(original) and replacement.startswith(original)
+
+
+def _with_line_end(text: str) -> str:
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
+def _replacement_lines(replacement: str, last: str, at_end: bool) -> list[str]:
     """The replacement text split into lines, with the line end the replaced lines used."""
-    last = lines[fix.end_line - 1]
     ending = "\r\n" if last.endswith("\r\n") else "\r" if last.endswith("\r") else "\n"
-    replacement = fix.replacement
-    if replacement and not replacement.endswith("\n"):
-        replacement += "\n"  # a fix replaces whole lines; never glue the next line onto it
-    new = [line[:-1] + ending if line.endswith("\n") else line for line in split_lines(replacement)]
-    if new and fix.end_line == len(lines) and not last.endswith(("\n", "\r")):
+    # A fix replaces whole lines; never glue the next line onto it.
+    new = [line[:-1] + ending if line.endswith("\n") else line for line in split_lines(_with_line_end(replacement))]
+    if new and at_end and not last.endswith(("\n", "\r")):
         new[-1] = new[-1].rstrip("\r\n")  # the file had no final line end; do not add one
     return new
 

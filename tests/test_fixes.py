@@ -43,6 +43,18 @@ def test_overlapping_fix_is_skipped_with_a_reason() -> None:
     assert "overlaps the fix of lines 2-3" in skipped[0].reason and "--fix again" in skipped[0].reason
 
 
+def test_fixes_that_only_add_lines_after_the_same_line_are_combined() -> None:
+    text = "spec:\n  interval: 1h\n  path: ./apps\n"
+    retry = Fix("f.yaml", 2, 2, "  interval: 1h\n  retryInterval: 2m\n")
+    timeout = Fix("f.yaml", 2, 2, "  interval: 1h\n  timeout: 5m\n")
+    fixed, applied, skipped = apply_fixes(text, [retry, timeout])
+    assert fixed == "spec:\n  interval: 1h\n  retryInterval: 2m\n  timeout: 5m\n  path: ./apps\n"
+    assert applied == [retry, timeout] and skipped == []
+    rewrite = Fix("f.yaml", 2, 2, "  interval: 10m\n")  # changes the line itself: a real conflict
+    _, applied, skipped = apply_fixes(text, [retry, rewrite])
+    assert applied == [retry] and [s.fix for s in skipped] == [rewrite]
+
+
 def test_identical_fixes_count_once() -> None:
     fix = Fix("f.yaml", 2, 2, "b: 20\n")
     text, applied, skipped = apply_fixes(TEXT, [fix, Fix("f.yaml", 2, 2, "b: 20\n")])
