@@ -239,22 +239,27 @@ def _invalid(path: str, line: int, message: str) -> Finding:
 
 
 def _pos(path: str, node: Node, offset: int = 0) -> Pos:
+    """Where a node was written (for collections, prefer the bottom-up ``_collection_pos``)."""
     start = node.start_mark.line + 1 + offset
-    last = node
-    # A block collection's end mark is the next token (a sibling key, a comment
-    # or blank lines away): it ends where its last value ends.
-    while last.__class__ is not ScalarNode and last.value and not last.flow_style:
-        if last.__class__ is MappingNode:
-            before, child = last.value[-1]
-        else:
-            child = last.value[-1]
-            before = last.value[-2] if len(last.value) > 1 else last
-        if child.start_mark.index <= before.start_mark.index:
-            break  # an alias: its node was written earlier; the next token bounds the collection
-        last = child
-    end_mark = last.end_mark
+    if node.__class__ is not ScalarNode and node.value and not node.flow_style:
+        last = node.value[-1][1] if node.__class__ is MappingNode else node.value[-1]
+        if last.start_mark.index > node.start_mark.index:
+            return _new_pos(Pos, (path, start, _pos(path, last, offset).end_line))
+    end_mark = node.end_mark
     end = end_mark.line + 1 + offset
     # A block scalar ends at column 0 of the line after its last line.
+    if end > start and end_mark.column == 0:
+        end -= 1
+    return _new_pos(Pos, (path, start, end))
+
+
+def _collection_pos(path: str, node: Node, offset: int, last_written: bool, last_pos: Pos | None) -> Pos:
+    start = node.start_mark.line + 1 + offset
+    # An alias as last value points at a node written earlier: the next token bounds the collection.
+    if last_pos is not None and not node.flow_style and last_written:
+        return _new_pos(Pos, (path, start, max(start, last_pos.end_line)))
+    end_mark = node.end_mark
+    end = end_mark.line + 1 + offset
     if end > start and end_mark.column == 0:
         end -= 1
     return _new_pos(Pos, (path, start, end))
@@ -328,34 +333,51 @@ class _Converter:
         return total
 
     def _convert(self, node: Node, depth: int) -> Any:
-        # The hot loop of loading: positions are built inline and scalars of the
-        # common `str` tag short-circuit, which keeps loading near libyaml's floor.
+        return self._convert_at(node, depth)[0]
+
+    def _convert_at(self, node: Node, depth: int) -> tuple[Any, Pos]:
+        """The value of a node and where it was written.
+
+        The hot loop of loading. A block collection's end mark is the next token
+        (a sibling key, a comment or blank lines away), so its last line is taken
+        from its last child, computed bottom-up in the same pass.
+        """
         known = self.seen.get(id(node))
         if known is not None:
-            return known
+            return known, known.pos
+        path, offset = self.path, self.offset
         if node.__class__ is ScalarNode:
-            return node.value if node.tag == _STR else self._scalar(node)
+            value = node.value if node.tag == _STR else self._scalar(node)
+            return value, _pos(path, node, offset)
         if depth > self.limits.max_depth:
             raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
-                          node.start_mark.line + 1 + self.offset)
-        path, offset = self.path, self.offset
+                          node.start_mark.line + 1 + offset)
+        start = node.start_mark.line + 1 + offset
+        placeholder = _new_pos(Pos, (path, start, start))
         if node.__class__ is SequenceNode:
-            seq = YSeq(_pos(path, node, offset))
+            seq = YSeq(placeholder)
             self.seen[id(node)] = seq
             items = seq.item_pos
+            last_written, bound = True, node.start_mark.index
             for item in node.value:
-                seq.append(self._convert(item, depth + 1))
-                items.append(_pos(path, item, offset))
-            return seq
-        mapping = YMap(_pos(path, node, offset))
+                value, item_pos = self._convert_at(item, depth + 1)
+                seq.append(value)
+                items.append(item_pos)
+                last_written = item.start_mark.index > bound
+                bound = max(bound, item.start_mark.index)
+            seq.pos = _collection_pos(path, node, offset, last_written, items[-1] if items else None)
+            return seq, seq.pos
+        mapping = YMap(placeholder)
         self.seen[id(node)] = mapping
         key_positions, value_positions = mapping.key_pos, mapping.value_pos
         merges: list[YMap] = []
+        last_written, last_pos = True, None
         for key_node, value_node in node.value:
             if key_node.__class__ is ScalarNode and key_node.tag == _STR:
                 key = key_node.value
             elif key_node.tag == _MERGE:
-                merged = self._convert(value_node, depth + 1)
+                merged, last_pos = self._convert_at(value_node, depth + 1)
+                last_written = value_node.start_mark.index > key_node.start_mark.index
                 merges.extend(m for m in (merged if isinstance(merged, list) else [merged])
                               if isinstance(m, YMap))
                 continue
@@ -366,14 +388,17 @@ class _Converter:
             key_pos = _pos(path, key_node, offset)
             if key in mapping:
                 self.duplicates.append((mapping, key, key_pos.line, key_positions[key].line))
-            mapping[key] = self._convert(value_node, depth + 1)
+            value, value_pos = self._convert_at(value_node, depth + 1)
+            mapping[key] = value
             key_positions[key] = key_pos
-            value_positions[key] = _pos(path, value_node, offset)
+            value_positions[key] = value_pos
+            last_written, last_pos = value_node.start_mark.index > key_node.start_mark.index, value_pos
         for merged in merges:
             for key, value in merged.items():
                 if key not in mapping:
                     mapping.set(key, value, merged.key_pos[key], merged.value_pos[key])
-        return mapping
+        mapping.pos = _collection_pos(path, node, offset, last_written, last_pos)
+        return mapping, mapping.pos
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag, value = node.tag, node.value
