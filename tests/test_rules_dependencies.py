@@ -351,6 +351,16 @@ def test_renamed_dependency_is_reported_on_the_untouched_dependent() -> None:
     assert findings(head, "dependency/missing-target", previous=base) == []
 
 
+def test_deleting_an_earlier_document_is_not_called_a_rename() -> None:
+    # `b` moves up to document 0 when `a` above it is deleted: that is a deletion of `a`.
+    together = ks("a", "./infra") + "---\n" + ks("b", "./apps", extra="dependsOn:\n  - name: a\n")
+    base = cluster(**base_files(), **{f"{ROOT}/pair.yaml": together})
+    head = {**base, f"{ROOT}/pair.yaml": ks("b", "./apps", extra="dependsOn:\n  - name: a\n")}
+    [finding] = findings(head, "dependency/deleted-target", previous=base)
+    assert "which this change deletes" in finding.message
+    assert "renames" not in finding.message
+
+
 def test_deleted_helm_repository_is_reported_on_the_helm_release() -> None:
     repository = yaml("""
         apiVersion: source.toolkit.fluxcd.io/v1

@@ -687,15 +687,16 @@ def check_deleted_target(ctx: RuleContext) -> Iterator[Finding]:
                     before = [o for o in base.find(ref.kind, ref.namespace, ref.name) if not o.implicit]
                     if not before:
                         continue
-                    yield _deleted_target(ctx, ref, before[0], cluster)
+                    yield _deleted_target(ctx, ref, before[0], cluster, base)
 
     return once(findings())
 
 
-def _deleted_target(ctx: RuleContext, ref: Reference, old: KubeObject, cluster: Cluster) -> Finding:
+def _deleted_target(ctx: RuleContext, ref: Reference, old: KubeObject, cluster: Cluster,
+                    base: Cluster) -> Finding:
     obj = ref.obj
     pos = obj.key_pos(*ref.field, "name") if isinstance(obj.get(*ref.field), dict) else obj.key_pos(*ref.field)
-    renamed = _renamed_to(old, cluster)
+    renamed = _renamed_to(old, cluster, base, obj)
     if renamed is not None:
         change = f"which this change renames to {renamed.id}"
         advice = f"Point `{ref.label}` at `{renamed.name}`."
@@ -710,11 +711,16 @@ def _deleted_target(ctx: RuleContext, ref: Reference, old: KubeObject, cluster: 
     )
 
 
-def _renamed_to(old: KubeObject, cluster: Cluster) -> KubeObject | None:
-    """The object that took the deleted one's place: same kind, same file and document, new name."""
+def _renamed_to(old: KubeObject, cluster: Cluster, base: Cluster, dependent: KubeObject) -> KubeObject | None:
+    """The object that took the deleted one's place: same kind, file and document, a name new in this change.
+
+    An object that already existed at base only moved up (an earlier document was
+    deleted); calling that a rename would advise pointing at the wrong object.
+    """
     for obj in cluster.objects:
         if (obj.kind == old.kind and obj.path == old.path and obj.doc_index == old.doc_index
-                and obj.name != old.name and not obj.implicit):
+                and obj.name != old.name and not obj.implicit and obj.id != dependent.id
+                and not base.find(obj.kind, obj.namespace, obj.name)):
             return obj
     return None
 
