@@ -59,7 +59,8 @@ class Finding:
 
     ``key`` is what makes the problem unique within its rule and object (a
     field path, a dependency name); with the rule and the object it forms the
-    fingerprint. Findings without an object fall back to the file path.
+    fingerprint. Findings without an object use ``anchor`` (for example a
+    cluster, for cluster-wide findings) and else the file path.
     """
 
     rule: str
@@ -71,6 +72,7 @@ class Finding:
     object: str | None = None
     fix: Fix | None = None
     key: str = ""
+    anchor: str = ""
 
     @property
     def last_line(self) -> int:
@@ -78,7 +80,7 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        anchor = self.object if self.object else self.path
+        anchor = self.object or self.anchor or self.path
         digest = hashlib.sha256(f"{self.rule}\0{anchor}\0{self.key}".encode()).hexdigest()
         return digest[:16]
 

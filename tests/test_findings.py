@@ -88,3 +88,13 @@ def test_sort_key_orders_by_file_line_rule_message() -> None:
         ("a.yaml", 2, "interval/invalid"), ("a.yaml", 2, "interval/too-short"), ("a.yaml", 9, "interval/too-short"),
         ("b.yaml", 1, "interval/too-short"),
     ]
+
+
+def test_findings_without_an_object_can_anchor_their_fingerprint_elsewhere_than_their_file() -> None:
+    from checks.findings import Finding, Severity
+
+    first = Finding("notification/no-failure-alerts", Severity.INFO, "clusters/a/x.yaml", 1, "m",
+                    key="cluster:a", anchor="cluster/a")
+    moved = Finding("notification/no-failure-alerts", Severity.INFO, "clusters/a/b.yaml", 3, "m",
+                    key="cluster:a", anchor="cluster/a")
+    assert first.fingerprint == moved.fingerprint

@@ -202,7 +202,7 @@ def _check_no_failure_alerts(ctx: RuleContext) -> Iterable[Finding]:
             f"cluster {cluster.name}: no Alert forwards {kinds} failures, so a broken deployment is only "
             f"noticed by looking. Add an Alert with `eventSeverity: error` and the event sources {sources} "
             "(or switch this rule off if failures reach you another way).",
-            key=f"cluster:{cluster.name}",
+            key=f"cluster:{cluster.name}", anchor=f"cluster/{cluster.name}",
         )
 
 
