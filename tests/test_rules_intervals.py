@@ -647,3 +647,18 @@ def test_grandchildren_patched_through_nested_patches_are_grouped_on_the_ancesto
     fixed = assert_fixed(files, "interval/no-retry")
     assert ("                spec:\n                  retryInterval: 2m\n                  prune: true\n"
             in fixed[f"{ROOT}/tiers.yaml"])
+
+
+def test_a_json6902_patch_for_children_is_named_without_a_line_fix() -> None:
+    parent = UNPATCHED_PARENT + """
+      patches:
+        - patch: |
+            - op: add
+              path: /spec/prune
+              value: true
+          target:
+            kind: Kustomization
+    """
+    [finding] = findings(family({name: child(name) for name in APPS}, parent=parent), "interval/no-retry")
+    assert "add `{op: add, path: /spec/retryInterval, value: 2m}` to the JSON 6902 patch" in finding.message
+    assert finding.fix is None

@@ -407,7 +407,10 @@ def group_subject(group: Group) -> str:
 def group_advice(group: Group, field_name: str, value: str) -> str:
     """Where to set the field once, and what else that would change."""
     owner = group.anchor.owner
-    if group.anchor.patch is not None:
+    if group.anchor.patch is not None and isinstance(group.anchor.patch.content, YSeq):
+        advice = (f"Set it once: add `{{op: add, path: /spec/{field_name}, value: {value}}}` to the JSON 6902 "
+                  f"patch {owner.id} gives child Kustomizations (`spec.patches`), instead of in each of them.")
+    elif group.anchor.patch is not None:
         advice = (f"Set `{field_name}: {value}` once, under `spec:` in the patch {owner.id} gives child "
                   "Kustomizations (`spec.patches`), instead of in each of them.")
     else:
