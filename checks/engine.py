@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from checks.config import Config
 from checks.findings import Finding, sort_key
-from checks.repo import ParseCache, RepoModel, build_model
+from checks.repo import ParseCache, RepoModel, build_model, collector_paused
 from checks.rules import RULES, RULES_BY_ID
 from checks.rules.base import RuleContext
 from checks.source import RepoSnapshot
@@ -37,7 +37,12 @@ def analyze(snapshot: RepoSnapshot, config: Config | None = None, previous: Anal
     ``previous`` is the analysis of the base of a change; rules that compare
     (deleted dependency targets, release identity changes) read it.
     """
-    config = config or Config()
+    with collector_paused():  # rules allocate as much as loading does; see collector_paused
+        return _analyze(snapshot, config or Config(), previous, cache)
+
+
+def _analyze(snapshot: RepoSnapshot, config: Config, previous: Analysis | None,
+             cache: ParseCache | None) -> Analysis:
     started = time.perf_counter()
     model = build_model(snapshot, config, cache)
     model_seconds = time.perf_counter() - started

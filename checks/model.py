@@ -10,6 +10,7 @@ are kept too, with the namespace written in them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from checks.yaml_docs import Pos, YMap
@@ -85,11 +86,12 @@ class KubeObject:
     implicit: bool = False
     notes: list[str] = field(default_factory=list)
 
-    @property
+    # Cached: rules ask these of every object many times, and bodies are never replaced.
+    @cached_property
     def api_version(self) -> str:
         return str(self.body.get("apiVersion") or "")
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.body.get("kind") or "")
 
@@ -102,7 +104,7 @@ class KubeObject:
         meta = self.body.get("metadata")
         return str(meta.get("name") or "") if isinstance(meta, dict) else ""
 
-    @property
+    @cached_property
     def is_flux(self) -> bool:
         return is_flux(self.api_version, self.kind)
 

@@ -30,13 +30,53 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 200
 DEFAULT_MAX_VALUES = 1_000_000
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Parser = getattr(yaml, "CParser", None)
+_Parser = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 _BOOL_TRUE = frozenset(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"))
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _MERGE = _TAG + "merge"
 _ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},]", re.M)
+
+
+class _FastResolver(yaml.resolver.Resolver):
+    """PyYAML's implicit tag resolution, minus the per-node overhead we never use.
+
+    libyaml's composer calls back into Python for every node (resolve, and the
+    path-resolver hooks, which are unused). Same answers as ``Resolver``:
+    a plain scalar whose first character starts no implicit type is a string.
+    """
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            if implicit[0]:
+                resolvers = _IMPLICIT.get(value[0] if value else "")
+                if resolvers:
+                    for tag, regexp in resolvers:
+                        if regexp.match(value):
+                            return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+if _Parser is not None:
+
+    class _Loader(_Parser, yaml.constructor.SafeConstructor, _FastResolver):
+        def __init__(self, stream: Any) -> None:
+            _Parser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _FastResolver.__init__(self)
+else:  # pragma: no cover - PyYAML without libyaml
+    _Loader = yaml.SafeLoader
 
 
 class Pos(NamedTuple):
@@ -253,6 +293,16 @@ def _pos(path: str, node: Node, offset: int = 0) -> Pos:
     return _new_pos(Pos, (path, start, end))
 
 
+def _scalar_pos(path: str, node: Node, offset: int) -> Pos:
+    start = node.start_mark.line + 1 + offset
+    end_mark = node.end_mark
+    end = end_mark.line + 1 + offset
+    # A block scalar ends at column 0 of the line after its last line.
+    if end > start and end_mark.column == 0:
+        end -= 1
+    return _new_pos(Pos, (path, start, end))
+
+
 def _collection_pos(path: str, node: Node, offset: int, last_written: bool, last_pos: Pos | None) -> Pos:
     start = node.start_mark.line + 1 + offset
     # An alias as last value points at a node written earlier: the next token bounds the collection.
@@ -280,6 +330,7 @@ class _Converter:
         self.seen: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.duplicates: list[tuple[YMap, Any, int, int]] = []
+        self.tracking = True
         self.documents = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
@@ -293,6 +344,7 @@ class _Converter:
                 "(a YAML bomb?); the file was not read.",
                 node.start_mark.line + 1 + self.offset,
             )
+        self.tracking = has_aliases
         root = self._convert(node, depth)
         if self.duplicates:
             self._report_duplicates(root)
@@ -342,9 +394,10 @@ class _Converter:
         (a sibling key, a comment or blank lines away), so its last line is taken
         from its last child, computed bottom-up in the same pass.
         """
-        known = self.seen.get(id(node))
-        if known is not None:
-            return known, known.pos
+        if self.tracking:
+            known = self.seen.get(id(node))
+            if known is not None:
+                return known, known.pos
         path, offset = self.path, self.offset
         if node.__class__ is ScalarNode:
             value = node.value if node.tag == _STR else self._scalar(node)
@@ -360,8 +413,12 @@ class _Converter:
             items = seq.item_pos
             last_written, bound = True, node.start_mark.index
             for item in node.value:
-                value, item_pos = self._convert_at(item, depth + 1)
-                seq.append(value)
+                if item.__class__ is ScalarNode:
+                    seq.append(item.value if item.tag == _STR else self._scalar(item))
+                    item_pos = _scalar_pos(path, item, offset)
+                else:
+                    value, item_pos = self._convert_at(item, depth + 1)
+                    seq.append(value)
                 items.append(item_pos)
                 last_written = item.start_mark.index > bound
                 bound = max(bound, item.start_mark.index)
@@ -385,10 +442,15 @@ class _Converter:
                 key = self._convert(key_node, depth + 1)
                 if not _hashable(key):
                     key = str(key)
-            key_pos = _pos(path, key_node, offset)
+            key_pos = _scalar_pos(path, key_node, offset) if key_node.__class__ is ScalarNode else _pos(
+                path, key_node, offset)
             if key in mapping:
                 self.duplicates.append((mapping, key, key_pos.line, key_positions[key].line))
-            value, value_pos = self._convert_at(value_node, depth + 1)
+            if value_node.__class__ is ScalarNode:
+                value = value_node.value if value_node.tag == _STR else self._scalar(value_node)
+                value_pos = _scalar_pos(path, value_node, offset)
+            else:
+                value, value_pos = self._convert_at(value_node, depth + 1)
             mapping[key] = value
             key_positions[key] = key_pos
             value_positions[key] = value_pos

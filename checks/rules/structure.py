@@ -67,6 +67,18 @@ class _Text:
     pos: Pos
 
 
+def _holds_placeholder(node: Any) -> bool:
+    """Quick walk before the positioned one: most objects hold no ``${`` at all."""
+    if isinstance(node, str):
+        return "${" in node
+    if isinstance(node, dict):
+        return any(("${" in key if isinstance(key, str) else False) or _holds_placeholder(value)
+                   for key, value in node.items())
+    if isinstance(node, list):
+        return any(_holds_placeholder(item) for item in node)
+    return False
+
+
 def _texts(node: Any, prefix: str = "", pos: Pos | None = None) -> Iterator[_Text]:
     """Every string (keys included) of a body containing ``${``, with where it was written."""
     if isinstance(node, dict):
@@ -367,6 +379,8 @@ def _undefined_variables(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if substitution_disabled(obj.labels(), obj.annotations()):
                 continue
+            if not _holds_placeholder(obj.body):
+                continue
             for text in _texts(obj.body):
                 for ref in parse(text.text).references:
                     if ref.has_default:
@@ -422,6 +436,8 @@ def _substitution_syntax(ctx: RuleContext) -> Iterator[Finding]:
             if variables is None or variables.runs is not True:
                 continue  # no substitution, no parse
             if substitution_disabled(obj.labels(), obj.annotations()):
+                continue
+            if not _holds_placeholder(obj.body):
                 continue
             for text in _texts(obj.body):
                 for problem in parse(text.text).problems:
