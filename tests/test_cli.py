@@ -272,3 +272,14 @@ def test_review_of_an_unknown_base_exits_2(tmp_path: Path, capsys: pytest.Captur
     assert code == 2 and "no-such-branch: unknown revision" in err
     code, out, _ = run(capsys, "review", str(repo), "--base", "main", "--format", "markdown")
     assert code == 0 and out.startswith("### No new problems\n")
+
+
+def test_the_executable_runs_as_a_process(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n")
+    done = subprocess.run([sys.executable, "-m", "checks.cli", "check", str(tmp_path), "--format", "json"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert '"version": 1' in done.stdout

@@ -19,7 +19,7 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from checks.findings import Finding, Fix, Severity
@@ -856,6 +856,7 @@ _PLACEHOLDERS = frozenset((
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
+@lru_cache(maxsize=4096)
 def _normal(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
 
@@ -904,7 +905,7 @@ def _credential_values(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple
             if isinstance(value, dict | list):
                 if not _SKIP_PARENTS.match(_normal(str(key))):
                     yield from _credential_values(value, (*path, key))
-            elif is_credential_key(str(key)) and is_credential_value(str(key), value):
+            elif isinstance(value, str) and is_credential_key(str(key)) and is_credential_value(str(key), value):
                 yield (*path, key), _dotted((*path, key))
     elif isinstance(node, list):
         for index, item in enumerate(node):

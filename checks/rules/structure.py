@@ -79,6 +79,21 @@ def _holds_placeholder(node: Any) -> bool:
     return False
 
 
+def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
+    """False when nothing in the object can hold ``${``, without walking it when possible.
+
+    An object whose values are still those of its own file (no parent patch
+    replaced them) can only hold ``${`` if that file's text does.
+    """
+    loaded = model.files.get(obj.path)
+    if loaded is not None and "${" not in loaded.text and 0 <= obj.doc_index < len(loaded.docs):
+        root = loaded.docs[obj.doc_index].root
+        if isinstance(root, dict) and all(
+                value is root.get(key) for key, value in obj.body.items() if key != "metadata"):
+            return _holds_placeholder(obj.body.get("metadata"))
+    return _holds_placeholder(obj.body)
+
+
 def _texts(node: Any, prefix: str = "", pos: Pos | None = None) -> Iterator[_Text]:
     """Every string (keys included) of a body containing ``${``, with where it was written."""
     if isinstance(node, dict):
@@ -379,7 +394,7 @@ def _undefined_variables(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if substitution_disabled(obj.labels(), obj.annotations()):
                 continue
-            if not _holds_placeholder(obj.body):
+            if not _may_hold_placeholder(model, obj):
                 continue
             for text in _texts(obj.body):
                 for ref in parse(text.text).references:
@@ -437,7 +452,7 @@ def _substitution_syntax(ctx: RuleContext) -> Iterator[Finding]:
                 continue  # no substitution, no parse
             if substitution_disabled(obj.labels(), obj.annotations()):
                 continue
-            if not _holds_placeholder(obj.body):
+            if not _may_hold_placeholder(model, obj):
                 continue
             for text in _texts(obj.body):
                 for problem in parse(text.text).problems:
