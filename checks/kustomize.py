@@ -282,18 +282,17 @@ class Kustomizer:
                     ", not a mapping; kustomize cannot decode it as a Kubernetes object.",
                     key=f"doc{doc.index}"))
                 continue
-            if not root.get("kind"):
+            if not root.get("kind") or not isinstance(root.get("kind"), str):
                 if generated:
                     build.non_manifests.append(NonManifest(path, doc.pos.line,
                         "it is not a Kubernetes object (no `kind`)"))
                 continue
             if root.get("kind") == "List" and isinstance(root.get("items"), YSeq):
                 for item in root["items"]:
-                    if isinstance(item, YMap):
+                    if isinstance(item, YMap) and _is_object(item):
                         build.objects.append(Rendered(item, path, doc.index))
                 continue
-            meta = root.get("metadata")
-            if not isinstance(meta, YMap) or not meta.get("name"):
+            if not _is_object(root):
                 if generated:
                     build.non_manifests.append(NonManifest(path, doc.pos.line,
                         "the object has no `metadata.name`"))
@@ -432,6 +431,14 @@ def _strip_identity(content: YMap) -> YMap:
             continue
         body.set(key, value, content.key_pos[key], content.value_pos[key])
     return body
+
+
+def _is_object(body: YMap) -> bool:
+    """A mapping kustomize can take as an object: a text kind and a scalar metadata.name."""
+    meta = body.get("metadata")
+    return (isinstance(body.get("kind"), str) and bool(body.get("kind")) and isinstance(meta, YMap)
+            and isinstance(meta.get("name"), str | int) and not isinstance(meta.get("name"), bool)
+            and meta.get("name") != "")
 
 
 def _set_namespaces(objects: list[Rendered], namespace: str, source: str, pos: Pos) -> None:

@@ -204,8 +204,8 @@ class _ModelBuilder:
                 if not isinstance(root, YMap) or not isinstance(root.get("kind"), str):
                     continue
                 meta = root.get("metadata")
-                if not isinstance(meta, YMap) or not meta.get("name") or not isinstance(root.get("apiVersion"),
-                                                                                         str):
+                if (not isinstance(meta, YMap) or not meta.get("name") or isinstance(meta.get("name"), dict | list)
+                        or not isinstance(root.get("apiVersion"), str)):
                     continue
                 namespace = meta.get("namespace")
                 namespace = str(namespace) if namespace and root["kind"] not in CLUSTER_SCOPED else None

@@ -560,3 +560,14 @@ def test_generators_make_config_maps_and_secrets() -> None:
     assert credentials.namespace == "apps"  # the file's namespace transformer wins over the generator's
     assert {"app/config.json", "app/other.conf", "app/creds.env"} <= result.files
     assert result.problems == []
+
+
+def test_documents_with_a_mapping_for_kind_or_name_are_not_taken_as_objects() -> None:
+    files = {
+        "apps/odd.yaml": "apiVersion: v1\nkind: {a: 1}\nmetadata:\n  name: x\n",
+        "apps/odder.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x]\n",
+        "apps/fine.yaml": cm("fine"),
+    }
+    rendered = build(files, "apps")
+    assert [obj.body["metadata"]["name"] for obj in rendered.objects] == ["fine"]
+    assert {n.path for n in rendered.non_manifests} == {"apps/odd.yaml", "apps/odder.yaml"}
