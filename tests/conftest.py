@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from rule_support import snapshot
 
 from checks.config import Config
 from checks.repo import RepoModel, build_model
 from checks.source import RepoSnapshot
 
 
-def _files(files: Mapping[str, str | bytes]) -> dict[str, str | bytes]:
-    """Dedent text files so tests can indent their YAML with the code."""
-    return {path: textwrap.dedent(text) if isinstance(text, str) else text for path, text in files.items()}
-
-
 @pytest.fixture
 def snapshot_of() -> Callable[..., RepoSnapshot]:
     """``snapshot_of({path: text})``: an in-memory snapshot (text is dedented)."""
-
-    def make(files: Mapping[str, str | bytes]) -> RepoSnapshot:
-        return RepoSnapshot.from_mapping(_files(files))
-
-    return make
+    return snapshot
 
 
 @pytest.fixture
@@ -33,7 +24,7 @@ def model_of() -> Callable[..., RepoModel]:
     """``model_of({path: text}, config=None)``: the repository model of an inline repository."""
 
     def make(files: Mapping[str, str | bytes], config: Config | None = None) -> RepoModel:
-        return build_model(RepoSnapshot.from_mapping(_files(files)), config or Config())
+        return build_model(snapshot(files), config or Config())
 
     return make
 

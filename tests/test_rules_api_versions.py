@@ -5,26 +5,11 @@ from __future__ import annotations
 import textwrap
 
 import yaml
+from rule_support import apply_fix, findings, kustomization
 
 from checks.config import Config
-from checks.engine import analyze
-from checks.findings import Finding
-from checks.source import RepoSnapshot
 
-CLUSTER = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
+CLUSTER = kustomization()
 
 
 def repo(**apps: str) -> dict[str, str]:
@@ -32,23 +17,6 @@ def repo(**apps: str) -> dict[str, str]:
     files = {"clusters/prod/apps.yaml": CLUSTER}
     files.update({f"apps/{name.replace('_', '-')}.yaml": textwrap.dedent(text) for name, text in apps.items()})
     return files
-
-
-def findings(files: dict[str, str], rule: str, config: Config | None = None) -> list[Finding]:
-    result = analyze(RepoSnapshot.from_mapping(files), config)
-    return [f for f in result.findings if f.rule == rule]
-
-
-def apply_fix(files: dict[str, str], finding: Finding) -> dict[str, str]:
-    """Replace the fix's lines in its file (what a suggestion block does)."""
-    fix = finding.fix
-    assert fix is not None
-    lines = files[fix.path].splitlines(keepends=True)
-    lines[fix.start_line - 1:fix.end_line] = [fix.replacement]
-    fixed = dict(files)
-    fixed[fix.path] = "".join(lines)
-    list(yaml.safe_load_all(fixed[fix.path]))  # the fixed file still parses
-    return fixed
 
 
 HELM_RELEASE_V2BETA1 = """\

@@ -2,66 +2,17 @@
 
 from __future__ import annotations
 
-import textwrap
-
-from checks.engine import Analysis, analyze
-from checks.findings import Finding, Fix
-from checks.fixes import apply_fixes
-from checks.source import RepoSnapshot
-
-ROOT = "clusters/prod"
-
-
-def yaml(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def run(files: dict[str, str], previous: dict[str, str] | None = None) -> Analysis:
-    base = analyze(RepoSnapshot.from_mapping(previous)) if previous is not None else None
-    return analyze(RepoSnapshot.from_mapping(files), previous=base)
-
-
-def findings(files: dict[str, str], rule: str, previous: dict[str, str] | None = None) -> list[Finding]:
-    return [f for f in run(files, previous).findings if f.rule == rule]
-
-
-def apply_fix(files: dict[str, str], fix: Fix) -> dict[str, str]:
-    text, applied, _skipped = apply_fixes(files[fix.path], [fix])
-    assert applied == [fix]
-    return {**files, fix.path: text}
-
-
-def assert_fixed(files: dict[str, str], rule: str) -> dict[str, str]:
-    """Apply the single finding's fix and prove the finding is gone (and the file still parses)."""
-    found = findings(files, rule)
-    assert len(found) == 1, found
-    assert found[0].fix is not None
-    fixed = apply_fix(files, found[0].fix)
-    result = run(fixed)
-    assert not [f for f in result.findings if f.rule == rule]
-    assert not [f for f in result.findings if f.rule == "structure/yaml-invalid"]
-    return fixed
+from rule_support import ROOT, config_map, findings, helm_release, kustomization, round_trip, yaml
 
 
 def ks(name: str, path: str, namespace: str = "flux-system", extra: str = "") -> str:
-    """A Flux Kustomization of this repository; ``extra`` is more of its spec."""
-    more = textwrap.indent(yaml(extra), "  ") if extra else ""
-    return yaml(f"""
-        ---
-        apiVersion: kustomize.toolkit.fluxcd.io/v1
-        kind: Kustomization
-        metadata:
-          name: {name}
-          namespace: {namespace}
-        spec:
-          interval: 10m
-          path: {path}
-          prune: true
-          sourceRef:
-            kind: GitRepository
-            name: flux-system
-            namespace: flux-system
-        """) + more
+    """A Flux Kustomization of this repository, as its own document; ``extra`` is more of its spec."""
+    return "---\n" + kustomization(name, path, extra, namespace, source_namespace="flux-system")
+
+
+def release(name: str, namespace: str = "apps", extra: str = "") -> str:
+    """A HelmRelease of the chart ``name`` from flux-system/charts, as its own document."""
+    return "---\n" + helm_release(name, namespace, extra, version="1.0.0", source_namespace="flux-system")
 
 
 def deployment(name: str = "controller", namespace: str = "infra") -> str:
@@ -80,38 +31,6 @@ def deployment(name: str = "controller", namespace: str = "infra") -> str:
         """)
 
 
-def configmap(name: str = "settings", namespace: str = "apps") -> str:
-    return yaml(f"""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: {name}
-          namespace: {namespace}
-        """)
-
-
-def helm_release(name: str, namespace: str = "apps", extra: str = "") -> str:
-    more = textwrap.indent(yaml(extra), "  ") if extra else ""
-    return yaml(f"""
-        ---
-        apiVersion: helm.toolkit.fluxcd.io/v2
-        kind: HelmRelease
-        metadata:
-          name: {name}
-          namespace: {namespace}
-        spec:
-          interval: 15m
-          chart:
-            spec:
-              chart: {name}
-              version: 1.0.0
-              sourceRef:
-                kind: HelmRepository
-                name: charts
-                namespace: flux-system
-        """) + more
-
-
 def cluster(*kustomizations: str, **folders: str) -> dict[str, str]:
     """clusters/prod/ks.yaml holds the Kustomizations; ``folders`` maps a file path to its text."""
     files = {f"{ROOT}/ks.yaml": "".join(kustomizations)}
@@ -120,7 +39,7 @@ def cluster(*kustomizations: str, **folders: str) -> dict[str, str]:
 
 
 def base_files() -> dict[str, str]:
-    return {"infra/deploy.yaml": deployment(), "apps/settings.yaml": configmap()}
+    return {"infra/deploy.yaml": deployment(), "apps/settings.yaml": config_map("settings", namespace="apps")}
 
 
 # -- dependency/missing-target -----------------------------------------------------------------------
@@ -139,7 +58,7 @@ def test_missing_target_in_another_namespace_gets_a_namespace_fix() -> None:
                     ks("apps", "./apps", extra="dependsOn:\n  - name: infra  # first\n"), **base_files())
     [finding] = findings(files, "dependency/missing-target")
     assert "add `namespace: platform`" in finding.message
-    fixed = assert_fixed(files, "dependency/missing-target")
+    fixed = round_trip(files, "dependency/missing-target")
     assert "    - name: infra  # first\n      namespace: platform\n" in fixed[f"{ROOT}/ks.yaml"]
 
 
@@ -166,7 +85,7 @@ def test_missing_target_in_a_file_shared_by_two_clusters_is_reported_once_naming
 def test_kustomization_depending_on_a_helm_release_name_is_a_kind_mismatch() -> None:
     files = cluster(ks("apps", "./apps", extra="dependsOn:\n  - name: podinfo\n    namespace: apps\n"),
                     ks("releases", "./releases"),
-                    **base_files(), **{"releases/podinfo.yaml": helm_release("podinfo")})
+                    **base_files(), **{"releases/podinfo.yaml": release("podinfo")})
     [finding] = findings(files, "dependency/kind-mismatch")
     assert "which is a HelmRelease (HelmRelease/apps/podinfo)" in finding.message
     assert "flux-system/releases" in finding.message
@@ -174,7 +93,7 @@ def test_kustomization_depending_on_a_helm_release_name_is_a_kind_mismatch() -> 
 
 
 def test_helm_release_depending_on_a_kustomization_name_is_a_kind_mismatch() -> None:
-    releases = helm_release("podinfo", namespace="flux-system",
+    releases = release("podinfo", namespace="flux-system",
                             extra="dependsOn:\n  - name: infra\n")
     files = cluster(ks("infra", "./infra"), ks("releases", "./releases"),
                     **base_files(), **{"releases/podinfo.yaml": releases})
@@ -183,7 +102,7 @@ def test_helm_release_depending_on_a_kustomization_name_is_a_kind_mismatch() -> 
 
 
 def test_same_kind_dependencies_are_not_a_mismatch() -> None:
-    releases = helm_release("redis") + helm_release("app", extra="dependsOn:\n  - name: redis\n")
+    releases = release("redis") + release("app", extra="dependsOn:\n  - name: redis\n")
     files = cluster(ks("releases", "./releases"), **base_files(), **{"releases/all.yaml": releases})
     assert findings(files, "dependency/kind-mismatch") == []
     assert findings(files, "dependency/missing-target") == []
@@ -225,14 +144,14 @@ def test_dependency_without_wait_is_reported_once_on_the_dependency_with_a_wait_
     [finding] = findings(files, "dependency/not-ready-gate")
     assert finding.object == "Kustomization/flux-system/infra"
     assert "dependsOn of apps, jobs" in finding.message
-    fixed = assert_fixed(files, "dependency/not-ready-gate")
+    fixed = round_trip(files, "dependency/not-ready-gate")
     assert "spec:\n  wait: true\n  interval: 10m\n" in fixed[f"{ROOT}/ks.yaml"]
 
 
 def test_explicit_wait_false_is_turned_on() -> None:
     files = cluster(ks("infra", "./infra", extra="wait: false\n"),
                     ks("apps", "./apps", extra="dependsOn:\n  - name: infra\n"), **base_files())
-    fixed = assert_fixed(files, "dependency/not-ready-gate")
+    fixed = round_trip(files, "dependency/not-ready-gate")
     assert "  wait: true\n" in fixed[f"{ROOT}/ks.yaml"]
 
 
@@ -267,7 +186,7 @@ def test_gates_that_mean_ready_are_quiet() -> None:
 
 
 def test_helm_release_dependencies_are_not_readiness_gates() -> None:
-    releases = helm_release("redis") + helm_release("app", extra="dependsOn:\n  - name: redis\n")
+    releases = release("redis") + release("app", extra="dependsOn:\n  - name: redis\n")
     files = cluster(ks("releases", "./releases"), **base_files(), **{"releases/all.yaml": releases})
     assert findings(files, "dependency/not-ready-gate") == []
 
@@ -306,7 +225,7 @@ def test_custom_resources_applied_before_their_crds_are_reported_with_a_depends_
     assert finding.object == "Kustomization/flux-system/widgets"
     assert "applies Widget (example.com)" in finding.message
     assert "Kustomization/flux-system/crds installs" in finding.message
-    fixed = assert_fixed(files, "dependency/missing-crd-order")
+    fixed = round_trip(files, "dependency/missing-crd-order")
     assert "  dependsOn: [{name: crds}]\n" in fixed[f"{ROOT}/ks.yaml"]
 
 
@@ -314,7 +233,7 @@ def test_crd_order_fix_adds_an_entry_to_an_existing_depends_on() -> None:
     files = cluster(ks("crds", "./crds"), ks("infra", "./infra"),
                     ks("widgets", "./widgets", extra="dependsOn:\n  - name: infra\n"),
                     **{"crds/widgets.yaml": CRD, "widgets/blue.yaml": WIDGET, "infra/deploy.yaml": deployment()})
-    fixed = assert_fixed(files, "dependency/missing-crd-order")
+    fixed = round_trip(files, "dependency/missing-crd-order")
     assert "  dependsOn:\n    - name: crds\n    - name: infra\n" in fixed[f"{ROOT}/ks.yaml"]
 
 
@@ -343,12 +262,12 @@ def test_renamed_dependency_is_reported_on_the_untouched_dependent() -> None:
     base = cluster(ks("infra", "./infra"), **base_files(),
                    **{f"{ROOT}/apps.yaml": ks("apps", "./apps", extra="dependsOn:\n  - name: infra\n")})
     head = {**base, f"{ROOT}/ks.yaml": ks("infra-controllers", "./infra")}
-    [finding] = findings(head, "dependency/deleted-target", previous=base)
+    [finding] = findings(head, "dependency/deleted-target", base=base)
     assert finding.path == f"{ROOT}/apps.yaml"
     assert finding.object == "Kustomization/flux-system/apps"
     assert "renames to Kustomization/flux-system/infra-controllers" in finding.message
     # The review names the cause once: missing-target leaves it to deleted-target.
-    assert findings(head, "dependency/missing-target", previous=base) == []
+    assert findings(head, "dependency/missing-target", base=base) == []
 
 
 def test_deleting_an_earlier_document_is_not_called_a_rename() -> None:
@@ -356,7 +275,7 @@ def test_deleting_an_earlier_document_is_not_called_a_rename() -> None:
     together = ks("a", "./infra") + "---\n" + ks("b", "./apps", extra="dependsOn:\n  - name: a\n")
     base = cluster(**base_files(), **{f"{ROOT}/pair.yaml": together})
     head = {**base, f"{ROOT}/pair.yaml": ks("b", "./apps", extra="dependsOn:\n  - name: a\n")}
-    [finding] = findings(head, "dependency/deleted-target", previous=base)
+    [finding] = findings(head, "dependency/deleted-target", base=base)
     assert "which this change deletes" in finding.message
     assert "renames" not in finding.message
 
@@ -373,9 +292,9 @@ def test_deleted_helm_repository_is_reported_on_the_helm_release() -> None:
           url: https://charts.example.com
         """)
     base = cluster(ks("releases", "./releases"), **base_files(), **{
-        "releases/podinfo.yaml": helm_release("podinfo"), f"{ROOT}/charts.yaml": repository})
+        "releases/podinfo.yaml": release("podinfo"), f"{ROOT}/charts.yaml": repository})
     head = {k: v for k, v in base.items() if k != f"{ROOT}/charts.yaml"}
-    [finding] = findings(head, "dependency/deleted-target", previous=base)
+    [finding] = findings(head, "dependency/deleted-target", base=base)
     assert finding.path == "releases/podinfo.yaml" and finding.line == 15
     assert "HelmRepository/flux-system/charts (`chart.spec.sourceRef`), which this change deletes" in finding.message
 
@@ -385,7 +304,7 @@ def test_deleted_target_is_quiet_when_references_follow_or_without_a_base() -> N
                    **base_files())
     head = cluster(ks("platform", "./infra"), ks("apps", "./apps", extra="dependsOn:\n  - name: platform\n"),
                    **base_files())
-    assert findings(head, "dependency/deleted-target", previous=base) == []
+    assert findings(head, "dependency/deleted-target", base=base) == []
     broken = cluster(ks("platform", "./infra"), ks("apps", "./apps", extra="dependsOn:\n  - name: infra\n"),
                      **base_files())
     assert findings(broken, "dependency/deleted-target") == []

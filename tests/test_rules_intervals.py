@@ -2,70 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
+from rule_support import ROOT, analyze_files, config_map, findings, kustomization, round_trip, yaml
 
 from checks.config import Config, RuleSettings
-from checks.engine import analyze
-from checks.findings import Finding, Fix
-from checks.fixes import apply_fixes
-from checks.source import RepoSnapshot
-
-ROOT = "clusters/prod"
-
-
-def yaml(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def findings(files: dict[str, str], rule: str, config: Config | None = None) -> list[Finding]:
-    result = analyze(RepoSnapshot.from_mapping(files), config)
-    return [f for f in result.findings if f.rule == rule]
-
-
-def apply_fix(files: dict[str, str], fix: Fix) -> dict[str, str]:
-    text, applied, _skipped = apply_fixes(files[fix.path], [fix])
-    assert applied == [fix]
-    return {**files, fix.path: text}
-
-
-def assert_fixed(files: dict[str, str], rule: str, config: Config | None = None) -> dict[str, str]:
-    """Apply the single finding's fix and prove the finding is gone (and the file still parses)."""
-    found = findings(files, rule, config)
-    assert len(found) == 1, found
-    assert found[0].fix is not None
-    fixed = apply_fix(files, found[0].fix)
-    result = analyze(RepoSnapshot.from_mapping(fixed), config)
-    assert not [f for f in result.findings if f.rule == rule]
-    assert not [f for f in result.findings if f.rule == "structure/yaml-invalid"]
-    return fixed
-
-
-def kustomization(name: str = "apps", spec: str = "interval: 10m", path: str = "./apps") -> str:
-    return yaml(f"""
-        apiVersion: kustomize.toolkit.fluxcd.io/v1
-        kind: Kustomization
-        metadata:
-          name: {name}
-          namespace: flux-system
-        spec:
-          {textwrap.indent(yaml(spec), "          ").strip()}
-          path: {path}
-          prune: true
-          sourceRef:
-            kind: GitRepository
-            name: flux-system
-        """)
 
 
 def repo(cluster_file: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """A one-cluster repository: clusters/prod/apps.yaml renders ./apps, which holds a ConfigMap."""
-    files = {f"{ROOT}/apps.yaml": cluster_file, "apps/configmap.yaml": yaml("""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: settings
-          namespace: default
-        """)}
+    files = {f"{ROOT}/apps.yaml": cluster_file, "apps/configmap.yaml": config_map("settings")}
     files.update(extra or {})
     return files
 
@@ -77,7 +21,7 @@ def test_invalid_day_interval_is_an_error_with_the_hour_equivalent() -> None:
     [finding] = findings(files, "interval/invalid")
     assert finding.path == f"{ROOT}/apps.yaml" and finding.line == 7
     assert "Kustomization/flux-system/apps" in finding.message and "`24h`" in finding.message
-    fixed = assert_fixed(files, "interval/invalid")
+    fixed = round_trip(files, "interval/invalid")
     assert "  interval: 24h  # daily\n" in fixed[f"{ROOT}/apps.yaml"]
 
 
@@ -97,7 +41,7 @@ def test_invalid_source_timeout_in_hours_is_rewritten_in_minutes() -> None:
     files = repo(kustomization(), {f"{ROOT}/sources.yaml": source})
     [finding] = findings(files, "interval/invalid")
     assert "spec.timeout" not in finding.message and "`timeout: 1h`" in finding.message
-    fixed = assert_fixed(files, "interval/invalid")
+    fixed = round_trip(files, "interval/invalid")
     assert 'timeout: "60m"' in fixed[f"{ROOT}/sources.yaml"]
 
 
@@ -140,7 +84,7 @@ def test_missing_interval_on_a_git_repository_is_added() -> None:
     files[f"{ROOT}/sources.yaml"] = source
     [finding] = findings(files, "interval/missing")
     assert finding.line == 6 and "GitRepository/flux-system/platform" in finding.message
-    fixed = assert_fixed(files, "interval/missing")
+    fixed = round_trip(files, "interval/missing")
     assert "spec:\n  interval: 10m\n  url:" in fixed[f"{ROOT}/sources.yaml"]
 
 
@@ -246,7 +190,7 @@ def test_too_short_reports_minimum_and_recommended_and_fixes_to_recommended() ->
     [finding] = findings(files, "interval/too-short")
     assert finding.line == 7
     assert "OCIRepository/flux-system/platform reconciles every 30s; minimum 1m, recommended 10m" in finding.message
-    fixed = assert_fixed(files, "interval/too-short")
+    fixed = round_trip(files, "interval/too-short")
     assert "  interval: 10m\n" in fixed[f"{ROOT}/oci.yaml"]
 
 
@@ -281,14 +225,14 @@ def test_timeout_longer_than_interval_is_lowered() -> None:
     files = repo(kustomization(spec="interval: 10m\ntimeout: 30m"))
     [finding] = findings(files, "interval/timeout-exceeds-interval")
     assert "`timeout: 30m`, longer than its `interval: 10m`" in finding.message
-    assert_fixed(files, "interval/timeout-exceeds-interval")
+    round_trip(files, "interval/timeout-exceeds-interval")
 
 
 def test_wait_without_timeout_on_a_long_interval_gets_a_timeout() -> None:
     files = repo(kustomization(spec="interval: 1h\nwait: true"))
     [finding] = findings(files, "interval/timeout-exceeds-interval")
     assert "59m30s" in finding.message
-    fixed = assert_fixed(files, "interval/timeout-exceeds-interval")
+    fixed = round_trip(files, "interval/timeout-exceeds-interval")
     assert "  wait: true\n  timeout: 5m\n" in fixed[f"{ROOT}/apps.yaml"]
 
 
@@ -298,7 +242,7 @@ def test_health_checks_without_timeout_get_a_timeout_below_the_interval() -> Non
     files = repo(kustomization(spec=spec))
     [finding] = findings(files, "interval/timeout-exceeds-interval")
     assert "sets `healthChecks` with no `timeout`" in finding.message and "1h59m30s" in finding.message
-    fixed = assert_fixed(files, "interval/timeout-exceeds-interval")
+    fixed = round_trip(files, "interval/timeout-exceeds-interval")
     assert "  interval: 2h\n  timeout: 5m\n" in fixed[f"{ROOT}/apps.yaml"]
 
 
@@ -326,7 +270,7 @@ def test_no_retry_on_a_long_interval_adds_a_retry_interval() -> None:
     files = repo(kustomization(spec="interval: 1h"))
     [finding] = findings(files, "interval/no-retry")
     assert finding.severity.name == "INFO"
-    fixed = assert_fixed(files, "interval/no-retry")
+    fixed = round_trip(files, "interval/no-retry")
     assert "  interval: 1h\n  retryInterval: 2m\n" in fixed[f"{ROOT}/apps.yaml"]
 
 
@@ -365,7 +309,7 @@ HELM_REPOSITORY = """
 def test_interval_on_an_oci_helm_repository_is_deleted() -> None:
     files = repo(kustomization())
     files[f"{ROOT}/charts.yaml"] = yaml(HELM_REPOSITORY).format(type="type: oci\n  ", url="oci://ghcr.io/org")
-    fixed = assert_fixed(files, "interval/ineffective")
+    fixed = round_trip(files, "interval/ineffective")
     assert "interval" not in fixed[f"{ROOT}/charts.yaml"]
 
 
@@ -393,75 +337,37 @@ def test_interval_on_an_http_helm_repository_is_used() -> None:
 
 # -- many children, one decision: grouped on the parent ----------------------------------------------
 
-PARENT = """
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: cluster-apps
-      namespace: flux-system
-    spec:
-      interval: 10m
-      path: ./apps
-      prune: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-      patches:
-        - # defaults for every child Kustomization
-          patch: |-
-            apiVersion: kustomize.toolkit.fluxcd.io/v1
-            kind: Kustomization
-            metadata:
-              name: _
-            spec:
-              patches:
-                - patch: |-
-                    apiVersion: helm.toolkit.fluxcd.io/v2
-                    kind: HelmRelease
-                    metadata:
-                      name: _
-                    spec:
-                      install:
-                        crds: CreateReplace
-                  target:
-                    group: helm.toolkit.fluxcd.io
-                    kind: HelmRelease
-          target:
-            group: kustomize.toolkit.fluxcd.io
-            kind: Kustomization
+PATCHES = """
+    patches:
+      - # defaults for every child Kustomization
+        patch: |-
+          apiVersion: kustomize.toolkit.fluxcd.io/v1
+          kind: Kustomization
+          metadata:
+            name: _
+          spec:
+            patches:
+              - patch: |-
+                  apiVersion: helm.toolkit.fluxcd.io/v2
+                  kind: HelmRelease
+                  metadata:
+                    name: _
+                  spec:
+                    install:
+                      crds: CreateReplace
+                target:
+                  group: helm.toolkit.fluxcd.io
+                  kind: HelmRelease
+        target:
+          group: kustomize.toolkit.fluxcd.io
+          kind: Kustomization
     """
-
-UNPATCHED_PARENT = """
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: cluster-apps
-      namespace: flux-system
-    spec:
-      interval: 10m
-      path: ./apps
-      prune: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-    """
+PARENT = kustomization("cluster-apps", extra=PATCHES)
+UNPATCHED_PARENT = kustomization("cluster-apps")
 
 
 def child(name: str, interval: str = "1h", extra: str = "", folder: str = "workloads") -> str:
-    return yaml(f"""
-        apiVersion: kustomize.toolkit.fluxcd.io/v1
-        kind: Kustomization
-        metadata:
-          name: {name}
-          namespace: flux-system
-        spec:
-          interval: {interval}
-          path: ./{folder}/{name}
-          prune: true
-          sourceRef:
-            kind: GitRepository
-            name: flux-system
-        """) + "".join(f"  {line}\n" for line in extra.splitlines())
+    return kustomization(name, f"./{folder}/{name}", extra, spec=f"interval: {interval}")
 
 
 def family(children: dict[str, str], parent: str = PARENT, root: str = "apps") -> dict[str, str]:
@@ -474,13 +380,7 @@ def family(children: dict[str, str], parent: str = PARENT, root: str = "apps") -
         """) + "".join(f"  - ./{name}/ks.yaml\n" for name in children)
     for name, text in children.items():
         files[f"{root}/{name}/ks.yaml"] = text
-        files[f"workloads/{name}/configmap.yaml"] = yaml(f"""
-            apiVersion: v1
-            kind: ConfigMap
-            metadata:
-              name: {name}
-              namespace: default
-            """)
+        files[f"workloads/{name}/configmap.yaml"] = config_map(name)
     return files
 
 
@@ -501,9 +401,9 @@ def test_no_retry_on_every_child_is_one_finding_on_the_parent_patch() -> None:
         "5 Kustomizations rendered by Kustomization/flux-system/cluster-apps (Kustomization/flux-system/atuin, "
         "Kustomization/flux-system/bazarr, Kustomization/flux-system/plex and 2 more) reconcile every 1h")
     assert "Set `retryInterval: 2m` once, under `spec:` in the patch" in finding.message
-    fixed = assert_fixed(files, "interval/no-retry")
+    fixed = round_trip(files, "interval/no-retry")
     assert "        spec:\n          retryInterval: 2m\n          patches:\n" in fixed[f"{ROOT}/apps.yaml"]
-    model = analyze(RepoSnapshot.from_mapping(fixed)).model
+    model = analyze_files(fixed).model
     [atuin] = model.clusters[0].find("Kustomization", "flux-system", "atuin")
     assert atuin.get("spec", "retryInterval") == "2m"
     assert atuin.get("spec", "patches", 0, "target", "kind") == "HelmRelease"
@@ -562,7 +462,7 @@ def test_an_inline_suppression_on_a_child_keeps_it_out_of_the_group() -> None:
     children = {name: child(name) for name in APPS}
     children["plex"] = children["plex"].replace(
         "  interval: 1h\n", "  interval: 1h  # flux-review: ignore[interval/no-retry]\n")
-    result = analyze(RepoSnapshot.from_mapping(family(children)))
+    result = analyze_files(family(children))
     found = [f for f in result.findings if f.rule == "interval/no-retry"]
     assert len(found) == 4 and "Kustomization/flux-system/plex" not in {f.object for f in found}
     assert not [f for f in result.findings if f.rule == "structure/unused-suppression"]
@@ -585,39 +485,27 @@ def test_wait_without_timeout_on_every_child_is_one_warning_on_the_parent() -> N
     assert findings(family(children), "interval/no-retry") == []
 
 
-TIERS = """
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: cluster-tiers
-      namespace: flux-system
-    spec:
-      interval: 10m
-      path: ./tiers
-      prune: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-      patches:
-        - patch: |
-            apiVersion: kustomize.toolkit.fluxcd.io/v1
-            kind: Kustomization
-            metadata:
-              name: _
-            spec:
-              patches:
-                - patch: |
-                    apiVersion: kustomize.toolkit.fluxcd.io/v1
-                    kind: Kustomization
-                    metadata:
-                      name: _
-                    spec:
-                      prune: true
-                  target:
-                    kind: Kustomization
-          target:
-            kind: Kustomization
-    """
+TIERS = kustomization("cluster-tiers", "./tiers", extra="""
+    patches:
+      - patch: |
+          apiVersion: kustomize.toolkit.fluxcd.io/v1
+          kind: Kustomization
+          metadata:
+            name: _
+          spec:
+            patches:
+              - patch: |
+                  apiVersion: kustomize.toolkit.fluxcd.io/v1
+                  kind: Kustomization
+                  metadata:
+                    name: _
+                  spec:
+                    prune: true
+                target:
+                  kind: Kustomization
+        target:
+          kind: Kustomization
+    """)
 
 
 def test_grandchildren_patched_through_nested_patches_are_grouped_on_the_ancestor() -> None:
@@ -634,31 +522,25 @@ def test_grandchildren_patched_through_nested_patches_are_grouped_on_the_ancesto
         files[f"tiers/{tier}.yaml"] = child(tier, "10m", folder="tier")
         for name in names:
             files[f"tier/{tier}/{name}.yaml"] = child(name)
-            files[f"workloads/{name}/configmap.yaml"] = yaml(f"""
-                apiVersion: v1
-                kind: ConfigMap
-                metadata:
-                  name: {name}
-                  namespace: default
-                """)
+            files[f"workloads/{name}/configmap.yaml"] = config_map(name)
     [finding] = findings(files, "interval/no-retry")
     assert finding.object == "Kustomization/flux-system/cluster-tiers"
     assert finding.message.startswith("6 Kustomizations rendered under Kustomization/flux-system/cluster-tiers")
-    fixed = assert_fixed(files, "interval/no-retry")
+    fixed = round_trip(files, "interval/no-retry")
     assert ("                spec:\n                  retryInterval: 2m\n                  prune: true\n"
             in fixed[f"{ROOT}/tiers.yaml"])
 
 
 def test_a_json6902_patch_for_children_is_named_without_a_line_fix() -> None:
-    parent = UNPATCHED_PARENT + """
-      patches:
-        - patch: |
-            - op: add
-              path: /spec/prune
-              value: true
-          target:
-            kind: Kustomization
-    """
+    parent = kustomization("cluster-apps", extra="""
+        patches:
+          - patch: |
+              - op: add
+                path: /spec/prune
+                value: true
+            target:
+              kind: Kustomization
+        """)
     [finding] = findings(family({name: child(name) for name in APPS}, parent=parent), "interval/no-retry")
     assert "add `{op: add, path: /spec/retryInterval, value: 2m}` to the JSON 6902 patch" in finding.message
     assert finding.fix is None

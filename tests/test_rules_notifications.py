@@ -4,24 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from checks.engine import analyze
-from checks.findings import Finding
-from checks.source import RepoSnapshot
+from rule_support import findings, kustomization
 
-APPS = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
+APPS = kustomization()
 
 PROVIDER = """\
 apiVersion: notification.toolkit.fluxcd.io/v1beta3
@@ -71,10 +56,6 @@ def repo(**files: str) -> dict[str, str]:
     result = {"clusters/prod/apps.yaml": APPS, "apps/podinfo.yaml": RELEASE}
     result.update({f"apps/{name}.yaml": textwrap.dedent(text) for name, text in files.items()})
     return result
-
-
-def findings(files: dict[str, str], rule: str) -> list[Finding]:
-    return [f for f in analyze(RepoSnapshot.from_mapping(files)).findings if f.rule == rule]
 
 
 # -- notification/provider-missing ---------------------------------------------------

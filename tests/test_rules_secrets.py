@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import base64
 import textwrap
-from collections.abc import Mapping
 
-from checks.engine import analyze
-from checks.findings import Finding, Fix
-from checks.source import RepoSnapshot
-from checks.yaml_docs import load_yaml
+from rule_support import analyze_files, config_map, flux_object, kustomization, round_trip
+from rule_support import findings as run
 
 ENC = "ENC[AES256_GCM,data:Zm9vYmFy,iv:aXZpdml2,tag:dGFndGFn,type:str]"
 SOPS_BLOCK = f"""\
@@ -26,20 +23,7 @@ sops:
   version: 3.9.0
 """
 
-APPS = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
+APPS = kustomization()
 
 APPS_DECRYPTED = APPS + """\
   decryption:
@@ -47,30 +31,6 @@ APPS_DECRYPTED = APPS + """\
     secretRef:
       name: sops-age
 """
-
-
-def run(files: Mapping[str, str], rule: str) -> list[Finding]:
-    """The findings of one rule over an inline repository (text dedented)."""
-    snapshot = RepoSnapshot.from_mapping({p: textwrap.dedent(t) for p, t in files.items()})
-    return [f for f in analyze(snapshot).findings if f.rule == rule]
-
-
-def apply_fix(text: str, fix: Fix) -> str:
-    """Replace the fix's lines (1-based, inclusive) of a text, as a suggestion would."""
-    lines = text.splitlines(keepends=True)
-    return "".join(lines[: fix.start_line - 1]) + fix.replacement + "".join(lines[fix.end_line:])
-
-
-def round_trip(files: dict[str, str], rule: str) -> dict[str, str]:
-    """Apply the one fix of a rule, check the file still parses and the finding is gone."""
-    found = run(files, rule)
-    assert len(found) == 1 and found[0].fix is not None, found
-    fix = found[0].fix
-    fixed = dict(files)
-    fixed[fix.path] = apply_fix(textwrap.dedent(files[fix.path]), fix)
-    assert load_yaml(fix.path, fixed[fix.path].encode()).ok
-    assert run(fixed, rule) == []
-    return fixed
 
 
 def secret(body: str, name: str = "app") -> str:
@@ -90,8 +50,7 @@ def test_plaintext_secret_names_the_keys_and_never_the_values() -> None:
     assert len(found) == 1
     assert "`data.password`" in found[0].message and "`stringData.apiKey`" in found[0].message
     assert found[0].line == 7 and found[0].object == "Secret/default/app"
-    snapshot = RepoSnapshot.from_mapping(files)
-    for finding in analyze(snapshot).findings:
+    for finding in analyze_files(files).findings:
         for leaked in (raw, encoded, "hunter2"):
             assert leaked not in finding.message
 
@@ -191,8 +150,7 @@ def test_decryption_fix_reuses_the_key_secret_of_the_cluster() -> None:
     other = APPS.replace("name: apps", "name: infra").replace("./apps", "./infra") + \
         "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-keys\n"
     files = {"clusters/prod/apps.yaml": APPS, "clusters/prod/infra.yaml": other,
-             "apps/secret.sops.yaml": SOPS_SECRET, "infra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"
-             "metadata:\n  name: c\n  namespace: default\n"}
+             "apps/secret.sops.yaml": SOPS_SECRET, "infra/cm.yaml": config_map("c")}
     fixed = round_trip(files, "secrets/sops-without-decryption")
     assert "name: sops-keys" in fixed["clusters/prod/apps.yaml"]
 
@@ -310,9 +268,7 @@ def test_string_data_and_base64_variables_pass() -> None:
 # -- secrets/credential-in-url -----------------------------------------------------------------------------
 
 def _source(kind: str, field: str, url: str, name: str = "src") -> str:
-    group = "notification.toolkit.fluxcd.io/v1beta3" if kind == "Provider" else "source.toolkit.fluxcd.io/v1"
-    return (f"apiVersion: {group}\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: flux-system\n"
-            f"spec:\n  interval: 10m\n  {field}: {url}\n")
+    return flux_object(kind, name, f"interval: 10m\n{field}: {url}\n")
 
 
 def test_password_in_a_source_url_is_reported_without_showing_it() -> None:
@@ -343,9 +299,8 @@ def test_urls_without_credentials_pass() -> None:
 # -- secrets/credential-in-values --------------------------------------------------------------------------
 
 def _release(values: str) -> str:
-    return ("apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: default\n"
-            "spec:\n  interval: 15m\n  chartRef:\n    kind: OCIRepository\n    name: app\n  values:\n"
-            + textwrap.indent(textwrap.dedent(values), "    "))
+    spec = "interval: 15m\nchartRef:\n  kind: OCIRepository\n  name: app\nvalues:\n"
+    return flux_object("HelmRelease", "app", spec + textwrap.indent(textwrap.dedent(values), "  "), "default")
 
 
 def test_literal_password_in_values_is_reported() -> None:
@@ -413,8 +368,7 @@ def test_values_from_a_secret_nothing_creates_is_reported_and_made_optional() ->
 
 def test_substitute_from_a_missing_config_map_is_reported() -> None:
     parent = APPS + "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n"
-    found = run({"clusters/prod/apps.yaml": parent, "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"
-                 "metadata:\n  name: other\n  namespace: default\n"}, "secrets/missing-reference")
+    found = run({"clusters/prod/apps.yaml": parent, "apps/cm.yaml": config_map("other")}, "secrets/missing-reference")
     assert [f.object for f in found] == ["Kustomization/flux-system/apps"]
 
 

@@ -3,67 +3,22 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+
+from rule_support import config_map, fixed_text, helm_release, kustomization, round_trip, snapshot
+from rule_support import findings as run
+from rule_support import flux_object as obj
 
 from checks.config import Config, RuleSettings
-from checks.engine import analyze
-from checks.findings import Finding, Fix
-from checks.source import RepoSnapshot
+from checks.repo import build_model
 from checks.yaml_docs import load_yaml
 
-APPS = """\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ./apps
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
-
-
-def run(files: Mapping[str, str], rule: str, config: Config | None = None) -> list[Finding]:
-    """The findings of one rule over an inline repository (text dedented)."""
-    snapshot = RepoSnapshot.from_mapping({p: textwrap.dedent(t) for p, t in files.items()})
-    return [f for f in analyze(snapshot, config).findings if f.rule == rule]
-
-
-def apply_fix(text: str, fix: Fix) -> str:
-    """Replace the fix's lines (1-based, inclusive) of a text, as a suggestion would."""
-    lines = text.splitlines(keepends=True)
-    return "".join(lines[: fix.start_line - 1]) + fix.replacement + "".join(lines[fix.end_line:])
-
-
-def round_trip(files: dict[str, str], rule: str) -> dict[str, str]:
-    """Apply the one fix of a rule, check the file still parses and the finding is gone."""
-    found = run(files, rule)
-    assert len(found) == 1 and found[0].fix is not None, found
-    fix = found[0].fix
-    fixed = dict(files)
-    fixed[fix.path] = apply_fix(textwrap.dedent(files[fix.path]), fix)
-    assert load_yaml(fix.path, fixed[fix.path].encode()).ok
-    assert run(fixed, rule) == []
-    return fixed
-
-
-def obj(kind: str, name: str, spec: str, namespace: str = "flux-system") -> str:
-    groups = {"HelmRelease": "helm.toolkit.fluxcd.io/v2", "Kustomization": "kustomize.toolkit.fluxcd.io/v1",
-              "Alert": "notification.toolkit.fluxcd.io/v1beta3", "Provider": "notification.toolkit.fluxcd.io/v1beta3",
-              "ArtifactGenerator": "source.extensions.fluxcd.io/v1beta1"}
-    return (f"apiVersion: {groups.get(kind, 'source.toolkit.fluxcd.io/v1')}\nkind: {kind}\nmetadata:\n"
-            f"  name: {name}\n  namespace: {namespace}\nspec:\n" + textwrap.indent(textwrap.dedent(spec), "  "))
+APPS = kustomization()
 
 
 def release(source: str, namespace: str = "default", version: str | None = "1.2.3") -> str:
-    version_line = f"      version: \"{version}\"\n" if version is not None else ""
-    spec = ("interval: 15m\nchart:\n  spec:\n    chart: podinfo\n" + version_line.replace("      ", "    ")
-            + "    sourceRef:\n      kind: HelmRepository\n      name: " + source + "\n      namespace: flux-system\n")
-    return obj("HelmRelease", "podinfo", spec, namespace)
+    """The HelmRelease podinfo of the chart podinfo from the HelmRepository ``source`` in flux-system."""
+    return helm_release("podinfo", namespace, version=None if version is None else f'"{version}"', source=source,
+                        source_namespace="flux-system")
 
 
 HELM_REPO = obj("HelmRepository", "podinfo", "interval: 30m\nurl: https://stefanprodan.github.io/podinfo\n")
@@ -114,8 +69,7 @@ def test_bootstrap_sources_and_generated_artifacts_exist() -> None:
     from_bucket = APPS.replace("name: apps", "name: bucket").replace("kind: GitRepository", "kind: Bucket")
     files = {"clusters/prod/apps.yaml": oci_root, "clusters/prod/artifacts.yaml": generator,
              "clusters/prod/instance.yaml": instance, "clusters/prod/bucket.yaml": from_bucket,
-             "clusters/prod/platform.yaml": from_artifact, "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"
-             "metadata:\n  name: c\n  namespace: default\n"}
+             "clusters/prod/platform.yaml": from_artifact, "apps/cm.yaml": config_map("c")}
     assert run(files, "source/missing") == []
 
 
@@ -304,13 +258,13 @@ FLEET = APPS.replace("name: flux-system", "name: fleet")
 
 def test_own_git_repository_without_ignore_gets_an_ignore_block() -> None:
     files = {"clusters/prod/fleet.yaml": OWN_REPO, "clusters/prod/apps.yaml": FLEET,
-             "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\n"}
+             "apps/cm.yaml": config_map("c")}
     config = Config(repository_url="https://github.com/acme/fleet")
     found = run(files, "source/git-ignore-missing", config)
     assert len(found) == 1 and found[0].object == "GitRepository/flux-system/fleet"
     fix = found[0].fix
     assert fix is not None
-    fixed = apply_fix(files["clusters/prod/fleet.yaml"], fix)
+    fixed = fixed_text(files["clusters/prod/fleet.yaml"], fix)
     assert "  ignore: |\n    # exclude all\n    /*\n" in fixed and "    !/apps\n    !/clusters\n" in fixed
     assert load_yaml("x.yaml", fixed.encode()).ok
     assert run({**files, "clusters/prod/fleet.yaml": fixed}, "source/git-ignore-missing", config) == []
@@ -318,7 +272,7 @@ def test_own_git_repository_without_ignore_gets_an_ignore_block() -> None:
 
 def test_root_sourceignore_filters_the_artifact_instead() -> None:
     files = {"clusters/prod/fleet.yaml": OWN_REPO, "clusters/prod/apps.yaml": FLEET, ".sourceignore": "docs/\n",
-             "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\n"}
+             "apps/cm.yaml": config_map("c")}
     config = Config(repository_url="https://github.com/acme/fleet")
     assert run(files, "source/git-ignore-missing", config) == []
 
@@ -326,7 +280,7 @@ def test_root_sourceignore_filters_the_artifact_instead() -> None:
 def test_other_repositories_and_implicit_bootstrap_sources_are_not_checked() -> None:
     other = OWN_REPO.replace("acme/fleet", "acme/charts")
     files = {"clusters/prod/other.yaml": other, "clusters/prod/apps.yaml": APPS,
-             "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\n"}
+             "apps/cm.yaml": config_map("c")}
     assert run(files, "source/git-ignore-missing", Config(repository_url="https://github.com/acme/fleet")) == []
 
 
@@ -357,8 +311,6 @@ def test_scp_rewrites() -> None:
 
 def test_each_cluster_resolves_its_own_artifact_generator() -> None:
     """Two clusters defining an ExternalArtifact of the same name render their own folders (model)."""
-    from checks.repo import build_model
-
     def generator(env: str) -> str:
         return obj("ArtifactGenerator", "flux-system", f"""\
             sources:
@@ -378,8 +330,7 @@ def test_each_cluster_resolves_its_own_artifact_generator() -> None:
 
     files = {f"clusters/{env}/{name}": text for env in ("production", "staging")
              for name, text in (("artifacts.yaml", generator(env)), ("apps.yaml", apps(env)))}
-    files |= {f"apps/{env}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {env}\n"
-              "  namespace: default\n" for env in ("production", "staging")}
-    model = build_model(RepoSnapshot.from_mapping(files))
+    files |= {f"apps/{env}/cm.yaml": config_map(env) for env in ("production", "staging")}
+    model = build_model(snapshot(files))
     folders = {c.name: c.renders["Kustomization/flux-system/apps"].folder for c in model.clusters}
     assert folders == {"production": "apps/production", "staging": "apps/staging"}

@@ -9,65 +9,18 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 
+from rule_support import apply_fix, config_map, helm_release, kustomization, snapshot
+from rule_support import findings as run
+
 from checks.config import Config
-from checks.engine import analyze
-from checks.findings import Finding, Fix, Severity
+from checks.findings import Severity
 from checks.repo import build_model
-from checks.source import RepoSnapshot
-from checks.yaml_docs import load_yaml
-
-
-def kustomization(name: str = "apps", path: str = "./apps", extra: str = "", namespace: str = "flux-system") -> str:
-    """A Flux Kustomization on this repository; ``extra`` is appended under ``spec``."""
-    text = f"""\
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: {name}
-  namespace: {namespace}
-spec:
-  interval: 10m
-  path: {path}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
-    return text + textwrap.indent(textwrap.dedent(extra), "  ") if extra else text
-
 
 SUBSTITUTE = """\
 postBuild:
   substitute:
     CLUSTER_NAME: prod
 """
-
-
-def config_map(name: str, data: str, namespace: str = "default", extra_meta: str = "") -> str:
-    meta = textwrap.indent(textwrap.dedent(extra_meta), "  ") if extra_meta else ""
-    return (f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {namespace}\n{meta}"
-            f"data:\n{textwrap.indent(textwrap.dedent(data), '  ')}")
-
-
-def snapshot(files: Mapping[str, str]) -> RepoSnapshot:
-    return RepoSnapshot.from_mapping({p: textwrap.dedent(t) for p, t in files.items()})
-
-
-def run(files: Mapping[str, str], rule: str, config: Config | None = None,
-        base: Mapping[str, str] | None = None) -> list[Finding]:
-    """The findings of one rule over an inline repository (``base``: review against it)."""
-    previous = analyze(snapshot(base), config) if base is not None else None
-    return [f for f in analyze(snapshot(files), config, previous).findings if f.rule == rule]
-
-
-def apply_fix(files: Mapping[str, str], fix: Fix) -> dict[str, str]:
-    """The repository after a fix replaced its lines, as a suggestion would."""
-    fixed = {p: textwrap.dedent(t) for p, t in files.items()}
-    lines = fixed[fix.path].splitlines(keepends=True)
-    lines[fix.start_line - 1:fix.end_line] = [fix.replacement]
-    fixed[fix.path] = "".join(lines)
-    assert load_yaml(fix.path, fixed[fix.path].encode()).ok
-    return fixed
 
 
 def line_of(files: Mapping[str, str], path: str, needle: str) -> int:
@@ -509,33 +462,14 @@ def test_repository_without_namespace_objects_manages_them_elsewhere() -> None:
 
 
 # -- structure/unrendered-file --------------------------------------------------------------
-def release(name: str, namespace: str = "default") -> str:
-    return f"""\
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: {name}
-  namespace: {namespace}
-spec:
-  interval: 15m
-  chart:
-    spec:
-      chart: {name}
-      version: 1.x
-      sourceRef:
-        kind: HelmRepository
-        name: charts
-"""
-
-
 def test_file_no_kustomization_renders() -> None:
     files = {
         "clusters/prod/apps.yaml": kustomization(),
         "apps/kustomization.yaml": "resources:\n  - ./podinfo\n  # - ./grafana\n",
         "apps/podinfo/kustomization.yaml": "resources:\n  - release.yaml\n",
-        "apps/podinfo/release.yaml": release("podinfo"),
+        "apps/podinfo/release.yaml": helm_release("podinfo"),
         "apps/grafana/kustomization.yaml": "resources:\n  - release.yaml\n",
-        "apps/grafana/release.yaml": release("grafana"),
+        "apps/grafana/release.yaml": helm_release("grafana"),
     }
     [finding] = run(files, "structure/unrendered-file")
     assert finding.path == "apps/grafana/release.yaml" and finding.severity == Severity.INFO
@@ -548,15 +482,15 @@ def test_unrendered_look_alikes() -> None:
         "clusters/prod/apps.yaml": kustomization(),
         "clusters/prod/tenant.yaml": kustomization("tenant", "./tenants/team-a").replace(
             "name: flux-system", "name: tenant-repo"),
-        "apps/podinfo.yaml": release("podinfo"),
-        "docs/example.yaml": release("example"),
-        "archive/old.yaml": release("old"),
-        "tenants/team-a/release.yaml": release("team-a"),
-        "hidden/release.yaml": release("hidden"),
+        "apps/podinfo.yaml": helm_release("podinfo"),
+        "docs/example.yaml": helm_release("example"),
+        "archive/old.yaml": helm_release("old"),
+        "tenants/team-a/release.yaml": helm_release("team-a"),
+        "hidden/release.yaml": helm_release("hidden"),
         ".sourceignore": "hidden/\n",
     }
     assert run(files, "structure/unrendered-file") == []
-    assert run({"apps/podinfo.yaml": release("podinfo")}, "structure/unrendered-file") == []
+    assert run({"apps/podinfo.yaml": helm_release("podinfo")}, "structure/unrendered-file") == []
 
 
 # -- structure/forgotten-suspend ------------------------------------------------------------
@@ -580,7 +514,7 @@ def test_suspend_with_a_reason_and_non_flux_suspend_are_quiet() -> None:
         spec:
           suspend: true
         """
-    annotated = release("annotated").replace(
+    annotated = helm_release("annotated").replace(
         "  namespace: default\n", "  namespace: default\n  annotations:\n    example.com/suspend-reason: migration\n")
     files = {
         "clusters/prod/apps.yaml": kustomization(extra="suspend: true  # chart 4.2 breaks ingress, see #12\n"),
@@ -624,8 +558,8 @@ def test_prune_disabled_look_alikes() -> None:
 
 # -- structure/release-identity-change -------------------------------------------------------
 def test_chart_name_change_reinstalls_the_release() -> None:
-    base = {"clusters/prod/apps.yaml": kustomization(), "apps/release.yaml": release("podinfo")}
-    head = {**base, "apps/release.yaml": release("podinfo").replace("chart: podinfo", "chart: podinfo-v2")}
+    base = {"clusters/prod/apps.yaml": kustomization(), "apps/release.yaml": helm_release("podinfo")}
+    head = {**base, "apps/release.yaml": helm_release("podinfo").replace("chart: podinfo", "chart: podinfo-v2")}
     [finding] = run(head, "structure/release-identity-change", base=base)
     assert finding.line == line_of(head, "apps/release.yaml", "chart: podinfo-v2")
     assert "`podinfo`" in finding.message and "`podinfo-v2`" in finding.message
@@ -633,8 +567,8 @@ def test_chart_name_change_reinstalls_the_release() -> None:
 
 
 def test_target_namespace_added_renames_the_release_once() -> None:
-    base = {"clusters/prod/apps.yaml": kustomization(), "apps/release.yaml": release("podinfo")}
-    head = {**base, "apps/release.yaml": release("podinfo").replace("  interval: 15m\n",
+    base = {"clusters/prod/apps.yaml": kustomization(), "apps/release.yaml": helm_release("podinfo")}
+    head = {**base, "apps/release.yaml": helm_release("podinfo").replace("  interval: 15m\n",
                                                                       "  interval: 15m\n  targetNamespace: apps\n")}
     [finding] = run(head, "structure/release-identity-change", base=base)
     assert finding.key == "spec.targetNamespace"
@@ -642,7 +576,7 @@ def test_target_namespace_added_renames_the_release_once() -> None:
 
 
 def test_release_name_and_storage_namespace_changes() -> None:
-    base_release = release("podinfo").replace("  interval: 15m\n", "  interval: 15m\n  releaseName: podinfo\n")
+    base_release = helm_release("podinfo").replace("  interval: 15m\n", "  interval: 15m\n  releaseName: podinfo\n")
     base = {"clusters/prod/apps.yaml": kustomization(), "apps/release.yaml": base_release}
     head_release = base_release.replace("releaseName: podinfo", "releaseName: web").replace(
         "  interval: 15m\n", "  interval: 15m\n  storageNamespace: helm\n")
@@ -652,7 +586,7 @@ def test_release_name_and_storage_namespace_changes() -> None:
 
 
 def test_version_bump_and_pinned_release_name_are_not_identity_changes() -> None:
-    base_release = release("podinfo")
+    base_release = helm_release("podinfo")
     base = {"clusters/prod/apps.yaml": kustomization(), "apps/release.yaml": base_release}
     head_release = base_release.replace("version: 1.x", "version: 2.x").replace(
         "  interval: 15m\n", "  interval: 15m\n  releaseName: podinfo\n")

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rule_support import analyze_files, apply_fix, of
 
 from checks.config import Config, Tenant, load_config_text
-from checks.engine import analyze
 from checks.findings import Finding
-from checks.source import RepoSnapshot
 
 TENANTS = Config(tenants=(Tenant("dev-team", ("tenants/",), ("apps",), "dev-team"),))
 
@@ -95,22 +94,13 @@ def tenant_file(text: str) -> dict[str, str]:
     return files
 
 
-def findings(files: dict[str, str], rule: str, config: Config | None = TENANTS) -> list[Finding]:
-    return [f for f in analyze(RepoSnapshot.from_mapping(files), config).findings if f.rule == rule]
-
-
-def apply_fix(files: dict[str, str], finding: Finding) -> dict[str, str]:
-    fix = finding.fix
-    assert fix is not None
-    lines = files[fix.path].splitlines(keepends=True)
-    lines[fix.start_line - 1:fix.end_line] = [fix.replacement]
-    fixed = {**files, fix.path: "".join(lines)}
-    list(yaml.safe_load_all(fixed[fix.path]))
-    return fixed
+def findings(files: dict[str, str], rule: str) -> list[Finding]:
+    """The findings of one rule, dev-team being the tenant."""
+    return of(analyze_files(files, TENANTS), rule)
 
 
 def test_the_platform_layout_passes_every_tenancy_rule() -> None:
-    result = analyze(RepoSnapshot.from_mapping(PLATFORM), TENANTS)
+    result = analyze_files(PLATFORM, TENANTS)
     assert [f for f in result.findings if f.rule.startswith("tenancy/")] == []
 
 
@@ -128,7 +118,7 @@ def test_tenancy_rules_are_off_without_tenants() -> None:
             name: flux-system
             namespace: flux-system
     """)
-    result = analyze(RepoSnapshot.from_mapping(files), Config())
+    result = analyze_files(files, Config())
     assert [f for f in result.findings if f.rule.startswith("tenancy/")] == []
 
 
@@ -332,7 +322,6 @@ def test_remote_base_look_alikes_are_quiet() -> None:
 # -- the real multi-tenancy layout (fluxcd/flux2-multi-tenancy), when the corpora are present --------
 
 MULTI_TENANCY = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "fluxcd__flux2-multi-tenancy"
-DEV_TEAM = Config(tenants=(Tenant("dev-team", ("tenants/",), ("apps",), "dev-team"),))
 
 
 def corpus_files(root: Path) -> dict[str, bytes]:
@@ -343,7 +332,7 @@ def corpus_files(root: Path) -> dict[str, bytes]:
 @pytest.mark.skipif(not MULTI_TENANCY.is_dir(), reason="corpora not present")
 def test_flux2_multi_tenancy_passes_and_catches_edits_to_its_tenant() -> None:
     files = corpus_files(MULTI_TENANCY)
-    clean = analyze(RepoSnapshot.from_mapping(files), DEV_TEAM)
+    clean = analyze_files(files, TENANTS)
     assert [f for f in clean.findings if f.rule.startswith("tenancy/")] == []
 
     sync = files["tenants/base/dev-team/sync.yaml"].decode()
@@ -351,7 +340,7 @@ def test_flux2_multi_tenancy_passes_and_catches_edits_to_its_tenant() -> None:
         "    name: dev-team\n  prune", "    name: flux-system\n    namespace: flux-system\n  prune")
     files["tenants/base/dev-team/sync.yaml"] = edited.encode()
     files["tenants/base/dev-team/kustomization.yaml"] += b"  - github.com/example/policies//base?ref=v1\n"
-    result = analyze(RepoSnapshot.from_mapping(files), DEV_TEAM)
+    result = analyze_files(files, TENANTS)
     rules = sorted(f.rule for f in result.findings if f.rule.startswith("tenancy/"))
     # Rendered in staging and production, each problem is reported once. No service-account
     # finding: the repository patches `--default-service-account=default` into the controllers.

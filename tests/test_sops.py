@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+from rule_support import snapshot
+
 from checks.sops import (
     EncryptionSettings,
     go_regex,
@@ -15,7 +17,6 @@ from checks.sops import (
     looks_like_sops_name,
     unencrypted_leaves,
 )
-from checks.source import RepoSnapshot
 from checks.yaml_docs import load_yaml
 
 ENC = "ENC[AES256_GCM,data:Zm9v,iv:aXY=,tag:dGFn,type:str]"
@@ -92,7 +93,7 @@ def test_comment_rules_make_the_settings_unreadable() -> None:
 
 
 def _configs(files: dict[str, str]) -> list:
-    return load_sops_configs(RepoSnapshot.from_mapping({p: textwrap.dedent(t) for p, t in files.items()}))
+    return load_sops_configs(snapshot(files))
 
 
 def test_creation_rule_covers_paths_relative_to_its_folder_or_the_root() -> None:

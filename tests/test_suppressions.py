@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from rule_support import analyze_files, apply_fix, config_map, kustomization, of
+
 from checks.config import load_config_text
-from checks.engine import Analysis, analyze
-from checks.findings import Finding, Severity
-from checks.fixes import apply_fixes
+from checks.engine import Analysis
+from checks.findings import Severity
 from checks.rules import RULES_BY_ID
-from checks.source import RepoSnapshot
 from checks.suppressions import UNUSED_RULE_ID, parse_suppressions
 
 SOURCE = """\
@@ -27,13 +27,8 @@ SOURCE = """\
 
 
 def run(files: dict[str, str], config_text: str | None = None) -> Analysis:
-    snapshot = RepoSnapshot.from_mapping({path: textwrap.dedent(text) for path, text in files.items()})
     config = load_config_text(config_text, ".github/flux-review.yml") if config_text else None
-    return analyze(snapshot, config)
-
-
-def of(analysis: Analysis, rule: str) -> list[Finding]:
-    return [f for f in analysis.findings if f.rule == rule]
+    return analyze_files(files, config)
 
 
 def source(comment: str = "", above: str = "") -> dict[str, str]:
@@ -150,21 +145,8 @@ def test_suppression_in_a_parents_patch_silences_the_finding_reported_there() ->
                     kind: Kustomization
             """,
         "apps/kustomization.yaml": "resources:\n  - podinfo.yaml\n",
-        "apps/podinfo.yaml": """\
-            apiVersion: kustomize.toolkit.fluxcd.io/v1
-            kind: Kustomization
-            metadata:
-              name: podinfo
-              namespace: flux-system
-            spec:
-              interval: 10m
-              path: ./podinfo
-              prune: true
-              sourceRef:
-                kind: GitRepository
-                name: flux-system
-            """,
-        "podinfo/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n",
+        "apps/podinfo.yaml": kustomization("podinfo", "./podinfo"),
+        "podinfo/cm.yaml": config_map("x"),
     }
     plain = dict(files, **{"clusters/prod/apps.yaml": files["clusters/prod/apps.yaml"].format(comment="")})
     assert [(f.path, f.line) for f in of(run(plain), "interval/too-short")] == [("clusters/prod/apps.yaml", 21)]
@@ -203,18 +185,10 @@ def test_unused_suppression_rule_follows_the_configuration() -> None:
     assert [f.severity for f in regraded] == [Severity.WARNING]
 
 
-def _fixed(files: dict[str, str], finding: Finding) -> dict[str, str]:
-    assert finding.fix is not None
-    path = finding.fix.path
-    text, applied, skipped = apply_fixes(textwrap.dedent(files[path]), [finding.fix])
-    assert applied and not skipped
-    return {**files, path: text}
-
-
 def test_fix_removes_a_trailing_comment_and_keeps_the_value() -> None:
     files = source("  # flux-review: ignore[source/insecure]")
     finding = of(run(files), UNUSED_RULE_ID)[0]
-    fixed = _fixed(files, finding)
+    fixed = apply_fix(files, finding)
     assert "  interval: 30s\n" in fixed["clusters/prod/sources.yaml"]
     analysis = run(fixed)
     assert of(analysis, UNUSED_RULE_ID) == []
@@ -223,14 +197,14 @@ def test_fix_removes_a_trailing_comment_and_keeps_the_value() -> None:
 
 def test_fix_deletes_a_comment_on_its_own_line() -> None:
     files = source(above="# flux-review: ignore[source/insecure]")
-    fixed = _fixed(files, of(run(files), UNUSED_RULE_ID)[0])
+    fixed = apply_fix(files, of(run(files), UNUSED_RULE_ID)[0])
     assert "flux-review" not in fixed["clusters/prod/sources.yaml"]
     assert of(run(fixed), UNUSED_RULE_ID) == []
 
 
 def test_fix_keeps_the_ids_that_are_used() -> None:
     files = source("  # flux-review: ignore[source/insecure, interval/too-short]  reviewed in #42")
-    fixed = _fixed(files, of(run(files), UNUSED_RULE_ID)[0])
+    fixed = apply_fix(files, of(run(files), UNUSED_RULE_ID)[0])
     assert "interval: 30s  # flux-review: ignore[interval/too-short]  reviewed in #42\n" in fixed[
         "clusters/prod/sources.yaml"]
     analysis = run(fixed)
