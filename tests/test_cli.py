@@ -8,29 +8,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from rule_support import config_map, kustomization
 
 from checks import cli
 from checks.rules import RULES
 
 FINDING_KEYS = {"rule", "severity", "path", "line", "end_line", "message", "object", "fix", "fingerprint"}
 
-KUSTOMIZATION = """\
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: apps
-      namespace: flux-system
-    spec:
-      interval: {interval}
-      retryInterval: 2m
-      timeout: 5m
-      path: {path}
-      prune: true
-      wait: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-    """
 ALERT = """\
     apiVersion: notification.toolkit.fluxcd.io/v1beta3
     kind: Provider
@@ -62,9 +46,10 @@ ALERT = """\
 
 def write_repo(root: Path, interval: str = "10m", path: str = "./workloads", config: str | None = None) -> Path:
     files = {
-        "clusters/prod/apps.yaml": KUSTOMIZATION.format(interval=interval, path=path),
+        "clusters/prod/apps.yaml": kustomization(
+            path=path, spec=f"interval: {interval}\nretryInterval: 2m\ntimeout: 5m", wait=True),
         "clusters/prod/alerts.yaml": ALERT,
-        "workloads/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n",
+        "workloads/cm.yaml": config_map("x"),
     }
     if config is not None:
         files[".github/flux-review.yml"] = config

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
+from rule_support import analyze_files, config_map, findings, kustomization
 
-from checks.engine import analyze
 from checks.findings import Finding, Fix, Severity
 from checks.fixes import FileFix, apply_fixes, describe, plan_fixes, unified_diff, write_fixes
-from checks.source import RepoSnapshot
 
 TEXT = "a: 1\nb: 2\nc: 3\nd: 4\n"
 
@@ -164,34 +162,20 @@ def test_describe_names_files_rules_and_skipped_fixes() -> None:
     assert describe([], []) == "Nothing to fix.\n"
 
 
-KUSTOMIZATION = """\
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: apps
-      namespace: flux-system
-    spec:
-      interval: 10m
-      path: ./apps/stagign  # typo
-      prune: true
-      wait: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-    """
+KUSTOMIZATION = kustomization(path="./apps/stagign  # typo", wait=True)
 
 
 @pytest.mark.parametrize("rule", ["structure/path-missing", "interval/too-short"])
 def test_fixed_repository_parses_and_no_longer_raises_the_finding(rule: str) -> None:
     files = {
-        "clusters/prod/apps.yaml": textwrap.dedent(KUSTOMIZATION).replace("interval: 10m", "interval: 20s"),
-        "apps/staging/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n",
+        "clusters/prod/apps.yaml": KUSTOMIZATION.replace("interval: 10m", "interval: 20s"),
+        "apps/staging/cm.yaml": config_map("x"),
     }
-    before = [f for f in analyze(RepoSnapshot.from_mapping(files)).findings if f.rule == rule]
+    before = findings(files, rule)
     assert len(before) == 1 and before[0].fix is not None
     planned = plan_fixes(before, lambda p: files[p].encode())
     fixed = {**files, **{p.path: p.after for p in planned}}
     assert "# typo" in fixed["clusters/prod/apps.yaml"]  # trailing comments survive
-    after = analyze(RepoSnapshot.from_mapping(fixed))
+    after = analyze_files(fixed)
     assert not any(f.rule == "structure/yaml-invalid" for f in after.findings)
     assert not any(f.rule == rule for f in after.findings)

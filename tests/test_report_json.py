@@ -7,11 +7,10 @@ import textwrap
 from typing import Any
 
 import jsonschema
+from rule_support import analyze_files, kustomization
 
-from checks.engine import analyze
 from checks.findings import Finding, Fix, Severity
 from checks.report.json_report import VERSION, render
-from checks.source import RepoSnapshot
 
 SCHEMA = {
     "type": "object",
@@ -62,20 +61,7 @@ SCHEMA = {
     },
 }
 
-KUSTOMIZATION = """\
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: apps
-      namespace: flux-system
-    spec:
-      interval: 10m
-      path: ./app
-      prune: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-    """
+KUSTOMIZATION = kustomization(path="./app")
 
 REPO = {
     "clusters/prod/apps.yaml": KUSTOMIZATION,
@@ -90,8 +76,7 @@ ENGINE_RULES = {"structure/path-missing", "structure/resource-missing", "structu
 
 
 def report(files: dict[str, str]) -> dict[str, Any]:
-    snapshot = RepoSnapshot.from_mapping({p: textwrap.dedent(t) for p, t in files.items()})
-    analysis = analyze(snapshot)
+    analysis = analyze_files(files)
     return json.loads(render(analysis.findings, analysis.stats))
 
 

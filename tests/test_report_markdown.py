@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import textwrap
+from rule_support import config_map, snapshot
+from rule_support import kustomization as flux_kustomization
 
 from checks.diff import ChangedFile
 from checks.findings import Finding, Severity
 from checks.report.markdown import MAX_CHARS, render_review, title_text, touched_kustomizations
 from checks.review import Review, review_snapshots
-from checks.source import RepoSnapshot
-
-KUSTOMIZATION = """\
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: {name}
-      namespace: flux-system
-    spec:
-      interval: {interval}
-      path: ./apps/{name}
-      prune: true
-      wait: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-    """
 
 
 def kustomization(name: str, interval: str = "10m", depends_on: str | None = None) -> str:
-    text = textwrap.dedent(KUSTOMIZATION.format(name=name, interval=interval))
+    text = flux_kustomization(name, f"./apps/{name}", spec=f"interval: {interval}", wait=True)
     return text + (f"  dependsOn:\n    - name: {depends_on}\n" if depends_on else "")
 
 
@@ -110,13 +94,13 @@ def test_deployment_order_shows_touched_kustomizations_and_their_neighbours() ->
         "clusters/prod/a.yaml": kustomization("a"),
         "clusters/prod/b.yaml": kustomization("b", depends_on="a"),
         "clusters/prod/c.yaml": kustomization("c"),
-        "apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n",
-        "apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: default\n",
-        "apps/c/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\n",
+        "apps/a/cm.yaml": config_map("a"),
+        "apps/b/cm.yaml": config_map("b"),
+        "apps/c/cm.yaml": config_map("c"),
     }
     head = {**base, "clusters/prod/b.yaml": kustomization("b", interval="20m", depends_on="a")}
     changes = {"clusters/prod/b.yaml": ChangedFile("clusters/prod/b.yaml", added_lines=frozenset({7}))}
-    review = review_snapshots(RepoSnapshot.from_mapping(base), RepoSnapshot.from_mapping(head), changes)
+    review = review_snapshots(snapshot(base), snapshot(head), changes)
     text = render_review(review)
     assert "<details><summary>Deployment order after this change (prod)</summary>" in text
     chart = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
@@ -130,10 +114,10 @@ def test_deployment_order_shows_touched_kustomizations_and_their_neighbours() ->
 def test_touched_kustomizations_follow_the_files_they_render() -> None:
     files = {
         "clusters/prod/apps.yaml": kustomization("a") + "---\n" + kustomization("b"),
-        "apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n",
-        "apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: default\n",
+        "apps/a/cm.yaml": config_map("a"),
+        "apps/b/cm.yaml": config_map("b"),
     }
-    review = review_snapshots(RepoSnapshot.from_mapping(files), RepoSnapshot.from_mapping(files), {})
+    review = review_snapshots(snapshot(files), snapshot(files), {})
     assert review.head is not None
     cluster = review.head.model.clusters[0]
     rendered = {"apps/a/cm.yaml": ChangedFile("apps/a/cm.yaml", added_lines=frozenset({4}))}

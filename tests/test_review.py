@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from rule_support import config_map, kustomization, snapshot
 
 from checks import cli
 from checks import repo as repo_module
@@ -15,23 +16,7 @@ from checks.diff import ChangedFile, parse_patch
 from checks.findings import Severity
 from checks.review import review_snapshots
 from checks.rules import RULES_BY_ID
-from checks.source import RepoSnapshot
 
-KUSTOMIZATION = """\
-    apiVersion: kustomize.toolkit.fluxcd.io/v1
-    kind: Kustomization
-    metadata:
-      name: {name}
-      namespace: flux-system
-    spec:
-      interval: 10m
-      path: ./apps/{name}
-      prune: true
-      wait: true
-      sourceRef:
-        kind: GitRepository
-        name: flux-system
-    """
 DEPENDS_ON_A = "  dependsOn:\n    - name: a\n"
 SOURCE = """\
     apiVersion: source.toolkit.fluxcd.io/v1
@@ -47,14 +32,10 @@ SOURCE = """\
     """
 
 
-def config_map(name: str) -> str:
-    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: default\n"
-
-
 def base_files() -> dict[str, str]:
     return {
-        "clusters/prod/a.yaml": textwrap.dedent(KUSTOMIZATION.format(name="a")),
-        "clusters/prod/b.yaml": textwrap.dedent(KUSTOMIZATION.format(name="b")) + DEPENDS_ON_A,
+        "clusters/prod/a.yaml": kustomization("a", "./apps/a", wait=True),
+        "clusters/prod/b.yaml": kustomization("b", "./apps/b", wait=True) + DEPENDS_ON_A,
         "apps/a/config.yaml": config_map("a"),
         "apps/b/config.yaml": config_map("b"),
         "apps/b/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
@@ -162,10 +143,6 @@ def test_markdown_review_shows_the_deleted_kustomization_in_the_deployment_order
 
 
 # -- review_snapshots and compare, on in-memory snapshots ------------------------------------------------------
-def snapshot(files: dict[str, str]) -> RepoSnapshot:
-    return RepoSnapshot.from_mapping(files)
-
-
 def test_pre_existing_problems_in_touched_files_are_kept_apart() -> None:
     base = base_files()
     head = dict(base)
