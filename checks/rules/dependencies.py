@@ -16,18 +16,12 @@ from typing import Any
 
 import networkx as nx
 
+from checks.edits import add_sibling_fix, add_spec_field_fix, in_own_document, line_text, replace_value_fix
 from checks.findings import Finding, Fix, Severity
 from checks.model import FLUX_KINDS, KubeObject, object_id
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
-from checks.rules.intervals import (
-    add_sibling_fix,
-    add_spec_field_fix,
-    generated,
-    in_own_document,
-    once,
-    replace_value_fix,
-)
+from checks.rules.intervals import generated, once
 from checks.yaml_docs import Pos
 
 DEPENDS_ON_KINDS = ("Kustomization", "HelmRelease")
@@ -183,11 +177,11 @@ def _namespace_fix(ctx: RuleContext, dep: Dependency, namespace: str) -> Fix | N
     obj = dep.dependent
     if "namespace" in dep.entry:
         pos = obj.key_pos(*dep.path, "namespace")
-        return replace_value_fix(ctx, pos, "namespace", namespace) if in_own_document(obj, pos) else None
+        return replace_value_fix(ctx.model, pos, "namespace", namespace) if in_own_document(obj, pos) else None
     pos = obj.key_pos(*dep.path, "name")
     if not in_own_document(obj, pos):
         return None
-    return add_sibling_fix(ctx, pos, "name", "namespace", namespace)
+    return add_sibling_fix(ctx.model, pos, "name", "namespace", namespace)
 
 
 MISSING_TARGET = Rule(
@@ -415,10 +409,10 @@ def check_not_ready_gate(ctx: RuleContext) -> Iterator[Finding]:
 def _not_ready_gate(ctx: RuleContext, target: KubeObject, dependents: list[KubeObject]) -> Finding:
     if "wait" in target.spec:
         pos = target.key_pos("spec", "wait")
-        fix = replace_value_fix(ctx, pos, "wait", "true") if in_own_document(target, pos) else None
+        fix = replace_value_fix(ctx.model, pos, "wait", "true") if in_own_document(target, pos) else None
     else:
         pos = target.key_pos("spec") if "spec" in target.body else target.body.pos
-        fix = add_spec_field_fix(ctx, target, "wait", "true")
+        fix = add_spec_field_fix(ctx.model, target, "wait", "true")
     names = sorted({_short(d, target) for d in dependents})
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     return Finding(
@@ -562,14 +556,13 @@ def _depends_on_fix(ctx: RuleContext, consumer: KubeObject, provider: KubeObject
     namespace = "" if provider.namespace == consumer.namespace else f", namespace: {provider.namespace}"
     entries = consumer.get("spec", "dependsOn")
     if entries is None:
-        return add_spec_field_fix(ctx, consumer, "dependsOn", f"[{{name: {provider.name}{namespace}}}]")
+        return add_spec_field_fix(ctx.model, consumer, "dependsOn", f"[{{name: {provider.name}{namespace}}}]")
     if not isinstance(entries, list) or not entries:
         return None
     first = consumer.key_pos("spec", "dependsOn", 0, "name") if isinstance(entries[0], dict) else None
     if first is None or not in_own_document(consumer, first):
         return None
-    loaded = ctx.model.files.get(first.path)
-    line = loaded.lines[first.line - 1] if loaded and first.line <= len(loaded.lines) else ""
+    line = line_text(ctx.model, first.path, first.line) or ""
     stripped = line.lstrip()
     if not stripped.startswith("- name:"):
         return None

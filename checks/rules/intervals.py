@@ -20,6 +20,16 @@ from typing import Any
 
 from checks.config import DEFAULT_MINIMUM_INTERVALS, DEFAULT_RECOMMENDED_INTERVALS
 from checks.durations import format_duration, is_flux_duration, parse_duration, parse_friendly
+from checks.edits import (
+    add_sibling_fix,
+    add_spec_field_fix,
+    delete_line_fix,
+    in_own_document,
+    insert_below_fix,
+    is_spec_line,
+    line_at,
+    replace_value_fix,
+)
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import KUSTOMIZATION_FILES, Patch, inline_patches
 from checks.model import KubeObject
@@ -45,9 +55,6 @@ PROVIDER_INTERVAL_USED = frozenset(("notification.toolkit.fluxcd.io/v1beta1",
                                     "notification.toolkit.fluxcd.io/v1beta2"))
 # Kinds whose reconcile failures are retried after `retryInterval` (else after `interval`).
 RETRYING_KINDS = frozenset(("Kustomization",))
-
-_SCALAR_LINE = re.compile(r"^(?P<prefix>\s*(?:-\s+)?(?P<key>[A-Za-z]+)\s*:\s*)(?P<quote>[\"']?)(?P<value>[^\"'#]*?)"
-                          r"(?P=quote)(?P<rest>\s*(?:#.*)?)$")
 
 
 # -- helpers shared by the rules of this module ---------------------------------------------------
@@ -98,66 +105,6 @@ def _substituted(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def _line(ctx: RuleContext, pos: Pos) -> str | None:
-    loaded = ctx.model.files.get(pos.path)
-    if loaded is None:
-        return None
-    lines = loaded.lines
-    return lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
-
-
-def in_own_document(obj: KubeObject, pos: Pos) -> bool:
-    """True when a position lies in the object's own document (not in a parent's patch)."""
-    return pos.path == obj.path and obj.body.pos.line <= pos.line <= obj.body.pos.end_line
-
-
-def replace_value_fix(ctx: RuleContext, pos: Pos, key: str, new_value: str) -> Fix | None:
-    """Rewrite ``key: old`` on one line as ``key: new``, keeping indentation, quotes and comment."""
-    text = _line(ctx, pos)
-    match = _SCALAR_LINE.match(text) if text is not None else None
-    if match is None or match["key"] != key:
-        return None
-    new_line = f"{match['prefix']}{match['quote']}{new_value}{match['quote']}{match['rest']}"
-    return Fix(pos.path, pos.line, pos.line, new_line + "\n")
-
-
-def delete_line_fix(ctx: RuleContext, pos: Pos, key: str) -> Fix | None:
-    """Delete a one-line ``key: value``."""
-    text = _line(ctx, pos)
-    match = _SCALAR_LINE.match(text) if text is not None else None
-    if match is None or match["key"] != key or match["prefix"].lstrip().startswith("-"):
-        return None
-    return Fix(pos.path, pos.line, pos.line, "")
-
-
-def add_sibling_fix(ctx: RuleContext, pos: Pos, key: str, new_key: str, new_value: str) -> Fix | None:
-    """Keep the one-line ``key: value`` at ``pos`` and add ``new_key: new_value`` below it."""
-    text = _line(ctx, pos)
-    match = _SCALAR_LINE.match(text) if text is not None else None
-    if text is None or match is None or match["key"] != key:
-        return None
-    indent = " " * match.start("key")
-    return Fix(pos.path, pos.line, pos.line, f"{text}\n{indent}{new_key}: {new_value}\n")
-
-
-def add_spec_field_fix(ctx: RuleContext, obj: KubeObject, new_key: str, new_value: str) -> Fix | None:
-    """Add ``new_key: new_value`` as the first field under the object's own ``spec:`` line."""
-    spec = obj.get("spec")
-    spec_pos = obj.key_pos("spec")
-    if not isinstance(spec, dict) or not spec or not in_own_document(obj, spec_pos):
-        return None
-    spec_line = _line(ctx, spec_pos)
-    if spec_line is None or not re.match(r"^\s*spec:\s*(#.*)?$", spec_line):
-        return None
-    below = [p for p in (obj.key_pos("spec", key) for key in spec)
-             if in_own_document(obj, p) and p.line > spec_pos.line]
-    first_line = _line(ctx, min(below, key=lambda p: p.line)) if below else None
-    if first_line is None:
-        return None
-    indent = first_line[: len(first_line) - len(first_line.lstrip())]
-    return Fix(spec_pos.path, spec_pos.line, spec_pos.line, f"{spec_line}\n{indent}{new_key}: {new_value}\n")
-
-
 def _duration_field(obj: KubeObject, *path: str) -> tuple[Any, Pos] | None:
     """The value of a duration field and where it was written, when it is set and literal."""
     value = obj.get(*path)
@@ -196,7 +143,6 @@ def _option_seconds(ctx: RuleContext, name: str, default: str) -> float:
 
 GROUP_AT = 5
 _LITERAL_BLOCK = re.compile(r"^\|[-+0-9]*\s*(#.*)?$")  # `|`, `|-`: lines kept as written
-_SPEC_LINE = re.compile(r"^\s*spec:\s*(#.*)?$")
 
 
 @dataclass(frozen=True)
@@ -429,21 +375,21 @@ def patch_spec_fix(ctx: RuleContext, anchor: Anchor, new_key: str, new_value: st
     content = patch.content if patch is not None else None
     if written is None or not isinstance(content, YMap) or written.end_line <= written.line:
         return None
-    header = _line(ctx, written)
+    header = line_at(ctx.model, written)
     if header is None or not _LITERAL_BLOCK.match(header.split("patch:", 1)[-1].strip()):
         return None
     spec = content.get("spec")
     if not isinstance(spec, YMap) or not spec or new_key in spec:
         return None
     spec_pos = content.key_pos["spec"]
-    spec_line = _line(ctx, spec_pos)
+    spec_line = line_at(ctx.model, spec_pos)
     first_key, first_pos = min(spec.key_pos.items(), key=lambda item: item[1].line)
-    first_line = _line(ctx, first_pos)
-    if (spec_line is None or not _SPEC_LINE.match(spec_line) or first_line is None
+    first_line = line_at(ctx.model, first_pos)
+    if (spec_line is None or not is_spec_line(spec_line) or first_line is None
             or first_pos.line <= spec_pos.line or not first_line.lstrip().startswith(str(first_key))):
         return None
     indent = first_line[: len(first_line) - len(first_line.lstrip())]
-    return Fix(spec_pos.path, spec_pos.line, spec_pos.line, f"{spec_line}\n{indent}{new_key}: {new_value}\n")
+    return insert_below_fix(spec_pos.path, spec_pos.line, spec_line, f"{indent}{new_key}: {new_value}\n")
 
 
 # -- interval/invalid -------------------------------------------------------------------------------
@@ -500,7 +446,7 @@ def _invalid_finding(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], f
         kind = "a number" if isinstance(value, int | float) and not isinstance(value, bool) else "not text"
         what = f"`{field}: {written}` is {kind}, not a duration with a unit"
     advice = f" Use `{replacement}`." if replacement else " Write it with a unit, for example `10m`."
-    fix = replace_value_fix(ctx, pos, path[-1], replacement) if replacement else None
+    fix = replace_value_fix(ctx.model, pos, path[-1], replacement) if replacement else None
     return Finding(
         "interval/invalid", Severity.ERROR, pos.path, pos.line,
         f"{obj.id}: {what}; the API server rejects the object.{advice}",
@@ -568,7 +514,7 @@ def check_missing(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             default = recommended.get(obj.kind, "10m")
             pos = obj.key_pos("spec")
-            fix = add_spec_field_fix(ctx, obj, "interval", default)
+            fix = add_spec_field_fix(ctx.model, obj, "interval", default)
             yield Finding(
                 "interval/missing", Severity.ERROR, pos.path, pos.line,
                 f"{obj.id} has no `spec.interval`, which its CRD requires; the API server rejects "
@@ -646,7 +592,7 @@ def _too_short(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], kind: s
     subject = "reconciles" if len(path) == 2 else "checks its chart"
     advice = f", recommended {advised}" if advised else ""
     what = "" if kind == obj.kind else f" (`{field}`, the interval of its {kind})"
-    fix = replace_value_fix(ctx, pos, path[-1], advised) if advised else None
+    fix = replace_value_fix(ctx.model, pos, path[-1], advised) if advised else None
     return Finding(
         "interval/too-short", Severity.WARNING, pos.path, pos.line,
         f"{obj.id} {subject} every {value}{what}; minimum {floor}{advice}. Short intervals spend API "
@@ -708,7 +654,7 @@ def check_timeout_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
                 pos = obj.key_pos("spec", "timeout")
                 if generated(pos.path):
                     continue
-                fix = (replace_value_fix(ctx, pos, "timeout", suggested)
+                fix = (replace_value_fix(ctx.model, pos, "timeout", suggested)
                        if suggested_seconds <= interval else None)
                 advice = (f"Lower it to `{suggested}`" if suggested_seconds <= interval
                           else "Lower it below the interval")
@@ -757,7 +703,7 @@ def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceilin
         return
     anchor_key = "wait" if waits else "interval"
     anchor = pos if waits else obj.key_pos("spec", "interval")
-    fix = add_sibling_fix(ctx, anchor, anchor_key, "timeout", suggested) if in_own_document(obj, anchor) else None
+    fix = add_sibling_fix(ctx.model, anchor, anchor_key, "timeout", suggested) if in_own_document(obj, anchor) else None
     finding = Finding(
         "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
         f"{obj.id} sets `{key}` with no `timeout`, so health checks wait up to "
@@ -874,7 +820,8 @@ def check_no_retry(ctx: RuleContext) -> Iterator[Finding]:
             pos = obj.key_pos("spec", "interval")
             if generated(pos.path):
                 continue
-            fix = add_sibling_fix(ctx, pos, "interval", "retryInterval", retry) if in_own_document(obj, pos) else None
+            fix = (add_sibling_fix(ctx.model, pos, "interval", "retryInterval", retry)
+                   if in_own_document(obj, pos) else None)
             yield Repeat(obj, Finding(
                 "interval/no-retry", Severity.INFO, pos.path, pos.line,
                 f"{obj.id} reconciles every {obj.get('spec', 'interval')} and has no `retryInterval`, "
@@ -958,7 +905,7 @@ def check_ineffective(ctx: RuleContext) -> Iterator[Finding]:
             pos = obj.key_pos("spec", "interval")
             if generated(pos.path):
                 continue
-            fix = delete_line_fix(ctx, pos, "interval") if in_own_document(obj, pos) else None
+            fix = delete_line_fix(ctx.model, pos, "interval") if in_own_document(obj, pos) else None
             yield Finding(
                 "interval/ineffective", Severity.INFO, pos.path, pos.line,
                 f"{obj.id} sets `interval: {obj.get('spec', 'interval')}`, which Flux does not use: {why}. "
