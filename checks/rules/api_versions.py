@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from checks.edits import indentation, line_text
 from checks.findings import Finding, Fix, Severity
 from checks.model import KubeObject
 from checks.repo import RepoModel
@@ -112,18 +113,6 @@ def _written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str]]:
             yield obj, ids.get((obj.path, obj.doc_index), obj.id)
 
 
-def _line(model: RepoModel, path: str, line: int) -> str | None:
-    loaded = model.files.get(path)
-    if loaded is None:
-        return None
-    lines = loaded.lines
-    return lines[line - 1] if 0 < line <= len(lines) else None
-
-
-def _indent(text: str) -> str:
-    return text[: len(text) - len(text.lstrip(" "))]
-
-
 _KEY_VALUE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+)\s*:\s*(?P<rest>.*)$")
 
 
@@ -133,7 +122,7 @@ def _one_line_value(model: RepoModel, obj: KubeObject, *path: str) -> tuple[str,
     value_pos = obj.pos(*path)
     if key_pos.path != value_pos.path or key_pos.line != value_pos.line or value_pos.end_line != key_pos.line:
         return None
-    text = _line(model, key_pos.path, key_pos.line)
+    text = line_text(model, key_pos.path, key_pos.line)
     match = _KEY_VALUE.match(text or "")
     if match is None or match["key"] != path[-1] or not match["rest"] or match["rest"][0] in "|>&*{[":
         return None
@@ -164,7 +153,7 @@ def _api_version_fix(model: RepoModel, obj: KubeObject, current: str) -> Fix | N
     pos = obj.key_pos("apiVersion")
     if obj.pos("apiVersion").line != pos.line:
         return None
-    text = _line(model, pos.path, pos.line)
+    text = line_text(model, pos.path, pos.line)
     if text is None or obj.api_version not in text.partition("#")[0]:
         return None
     return Fix(pos.path, pos.line, pos.line, text.replace(obj.api_version, current, 1) + "\n")
@@ -286,7 +275,7 @@ def _patches_fix(model: RepoModel, obj: KubeObject, name: str) -> Fix | None:
     block = lines[key_pos.line - 1:end]
     if not block or any("#" in text for text in block):
         return None
-    indent = _indent(block[0])
+    indent = indentation(block[0])
     if not block[0].lstrip().startswith(f"{name}:"):
         return None
     entries = []

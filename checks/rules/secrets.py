@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property, lru_cache
 from typing import Any
 
+from checks.edits import indentation, insert_below_fix, line_text
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import KUSTOMIZATION_FILES
 from checks.model import KubeObject
@@ -128,18 +129,6 @@ def _named(keys: list[str]) -> str:
     if rest:
         return ", ".join(shown) + f" and {rest} more"
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
-def _line_text(model: RepoModel, path: str, line: int) -> str | None:
-    loaded = model.files.get(path)
-    if loaded is None or line < 1:
-        return None
-    lines = loaded.lines
-    return lines[line - 1] if line <= len(lines) else None
-
-
-def _indent(text: str) -> str:
-    return text[: len(text) - len(text.lstrip(" "))]
 
 
 def _split_comment(text: str) -> tuple[str, str]:
@@ -458,21 +447,21 @@ def _decryption_fix(model: RepoModel, ks: KubeObject, secret: str | None) -> Fix
     if not isinstance(spec, YMap) or not spec:
         return None
     key_pos = ks.key_pos("spec")
-    text = _line_text(model, key_pos.path, key_pos.line)
+    text = line_text(model, key_pos.path, key_pos.line)
     child_lines = [p.line for p in spec.key_pos.values() if p.path == key_pos.path and p.line > key_pos.line]
     if text is None or not child_lines:
         return None
     content, _comment = _split_comment(text)
     if content.strip() != "spec:":
         return None
-    child = _line_text(model, key_pos.path, min(child_lines))
+    child = line_text(model, key_pos.path, min(child_lines))
     if child is None:
         return None
-    indent = _indent(child)
+    indent = indentation(child)
     block = f"{indent}decryption:\n{indent}  provider: sops\n"
     if secret:
         block += f"{indent}  secretRef:\n{indent}    name: {secret}\n"
-    return Fix(key_pos.path, key_pos.line, key_pos.line, text + "\n" + block)
+    return insert_below_fix(key_pos.path, key_pos.line, text, block)
 
 
 def check_sops_without_decryption(ctx: RuleContext) -> Iterator[Finding]:
@@ -690,13 +679,13 @@ def _stringdata_fix(ctx: RuleContext, obj: KubeObject) -> Fix | None:
     if not all(isinstance(v, str) and _VARIABLE.match(v.strip()) for v in values.values()):
         return None
     pos = obj.key_pos("data")
-    text = _line_text(ctx.model, pos.path, pos.line)
+    text = line_text(ctx.model, pos.path, pos.line)
     if text is None:
         return None
     content, comment = _split_comment(text)
     if content.strip() != "data:":
         return None
-    return Fix(pos.path, pos.line, pos.line, f"{_indent(content)}stringData:{comment}\n")
+    return Fix(pos.path, pos.line, pos.line, f"{indentation(content)}stringData:{comment}\n")
 
 
 def check_substitution_in_data(ctx: RuleContext) -> Iterator[Finding]:
@@ -1078,15 +1067,15 @@ def _references(obj: KubeObject) -> Iterator[tuple[tuple[str | int, ...], dict[s
 
 def _optional_fix(ctx: RuleContext, obj: KubeObject, path: tuple[str | int, ...]) -> Fix | None:
     pos = obj.key_pos(*path, "name")
-    text = _line_text(ctx.model, pos.path, pos.line)
+    text = line_text(ctx.model, pos.path, pos.line)
     if text is None:
         return None
     content, _comment = _split_comment(text)
     stripped = content.strip()
     if not stripped.startswith(("name:", "- name:")) or "{" in stripped:
         return None
-    indent = _indent(content) + ("  " if stripped.startswith("- ") else "")
-    return Fix(pos.path, pos.line, pos.line, f"{text}\n{indent}optional: true\n")
+    indent = indentation(content) + ("  " if stripped.startswith("- ") else "")
+    return insert_below_fix(pos.path, pos.line, text, f"{indent}optional: true\n")
 
 
 def check_missing_reference(ctx: RuleContext) -> Iterator[Finding]:

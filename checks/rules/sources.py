@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
+from checks.edits import indentation, insert_below_fix, line_text
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import KUSTOMIZATION_FILES
 from checks.model import KubeObject
@@ -49,17 +50,6 @@ def _dotted(path: tuple[str, ...]) -> str:
 def _kinds(kinds: frozenset[str]) -> str:
     ordered = sorted(kinds)
     return ordered[0] if len(ordered) == 1 else ", ".join(ordered[:-1]) + " or " + ordered[-1]
-
-
-def _line_text(model: RepoModel, path: str, line: int) -> str | None:
-    loaded = model.files.get(path)
-    if loaded is None or line < 1 or line > len(loaded.lines):
-        return None
-    return loaded.lines[line - 1]
-
-
-def _indent(text: str) -> str:
-    return text[: len(text) - len(text.lstrip(" "))]
 
 
 def _references(obj: KubeObject) -> Iterator[tuple[tuple[str, ...], dict[str, Any], frozenset[str]]]:
@@ -386,7 +376,7 @@ def _keep_one_fix(ctx: RuleContext, obj: KubeObject, ignored: list[str]) -> Fix 
     drop = {positions[f][0].line for f in ignored}
     kept = []
     for number in range(lines[0], lines[-1] + 1):
-        text = _line_text(ctx.model, path, number)
+        text = line_text(ctx.model, path, number)
         if text is None:
             return None
         if number not in drop:
@@ -473,7 +463,7 @@ def _scp_urls(ctx: RuleContext) -> Iterator[Finding]:
             continue
         pos = obj.pos("spec", "url")
         fix = None
-        text = _line_text(ctx.model, pos.path, pos.line)
+        text = line_text(ctx.model, pos.path, pos.line)
         if rewritten and text is not None and text.count(url) == 1 and pos.line == pos.end_line:
             fix = Fix(pos.path, pos.line, pos.line, text.replace(url, rewritten) + "\n")
         suggestion = f"`{rewritten}`" if rewritten else "an `ssh://user@host/path` URL"
@@ -737,15 +727,15 @@ def _ignore_fix(model: RepoModel, obj: KubeObject) -> Fix | None:
     child_lines = [p.line for p in spec.key_pos.values() if p.path == obj.path]
     if key_pos.path != obj.path or not child_lines or last < key_pos.line:
         return None
-    child = _line_text(model, obj.path, min(child_lines))
-    last_text = _line_text(model, obj.path, last)
+    child = line_text(model, obj.path, min(child_lines))
+    last_text = line_text(model, obj.path, last)
     if child is None or last_text is None:
         return None
-    indent = _indent(child)
+    indent = indentation(child)
     block = [f"{indent}ignore: |", f"{indent}  # exclude all", f"{indent}  /*",
              f"{indent}  # include the folders Flux reads"]
     block += [f"{indent}  !{folder}" for folder in folders]
-    return Fix(obj.path, last, last, last_text + "\n" + "\n".join(block) + "\n")
+    return insert_below_fix(obj.path, last, last_text, "\n".join(block) + "\n")
 
 
 def check_git_ignore_missing(ctx: RuleContext) -> Iterator[Finding]:

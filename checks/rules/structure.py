@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from checks.edits import line_text
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import Kustomizer
 from checks.model import CLUSTER_SCOPED, KubeObject
@@ -33,15 +34,6 @@ NON_CLUSTER_FOLDERS = frozenset((
 
 
 # -- small shared helpers ---------------------------------------------------------------
-def _file_line(model: RepoModel, path: str, line: int) -> str | None:
-    """The text of one line of a repository file (1-based), or None."""
-    loaded = model.files.get(path)
-    if loaded is None:
-        return None
-    lines = loaded.lines
-    return lines[line - 1] if 0 < line <= len(lines) else None
-
-
 def _line_of(model: RepoModel, pos: Pos, needle: str) -> int:
     """The line inside ``pos`` where ``needle`` was written (block scalars span lines)."""
     loaded = model.files.get(pos.path)
@@ -362,7 +354,7 @@ def _path_missing(ctx: RuleContext) -> Iterator[Finding]:
 
 def _with_path_fix(model: RepoModel, finding: Finding) -> Finding:
     """Offer the one existing folder a small typo away, written the way the path was."""
-    match = _PATH_LINE.match(_file_line(model, finding.path, finding.line) or "")
+    match = _PATH_LINE.match(line_text(model, finding.path, finding.line) or "")
     if not match:
         return finding
     value = match["value"]
@@ -510,7 +502,7 @@ def _syntax_problem(model: RepoModel, obj: KubeObject, text: _Text, problem: Any
 
 def _dash_fix(model: RepoModel, pos: Pos, line: int) -> Fix | None:
     """``${var-default}`` -> ``${var:=default}`` on the line where it was written."""
-    current = _file_line(model, pos.path, line)
+    current = line_text(model, pos.path, line)
     if current is None:
         return None
     fixed = dash_default_fixed(current)
@@ -813,12 +805,12 @@ def _reason_recorded(model: RepoModel, obj: KubeObject, pos: Pos) -> bool:
 
 def _commented(model: RepoModel, pos: Pos) -> bool:
     """A comment on the line of a value, or on the line just above it, records intent."""
-    line = _file_line(model, pos.path, pos.line)
+    line = line_text(model, pos.path, pos.line)
     if line is None:
         return True  # written somewhere we cannot read: give it the benefit of the doubt
     if re.search(r"\s#\s*\S", line):
         return True
-    above = _file_line(model, pos.path, pos.line - 1) if pos.line > 1 else None
+    above = line_text(model, pos.path, pos.line - 1) if pos.line > 1 else None
     return above is not None and above.strip().startswith("#") and len(above.strip().lstrip("#").strip()) > 0
 
 
@@ -857,7 +849,7 @@ def _renders_cascading_kinds(build: Any) -> bool:
 
 
 def _prune_fix(model: RepoModel, pos: Pos) -> Fix | None:
-    match = _PRUNE_LINE.match(_file_line(model, pos.path, pos.line) or "")
+    match = _PRUNE_LINE.match(line_text(model, pos.path, pos.line) or "")
     if not match:
         return None
     return Fix(pos.path, pos.line, pos.line, f"{match['head']}true{match['tail']}\n")

@@ -15,6 +15,7 @@ import posixpath
 from collections.abc import Iterable, Iterator
 
 from checks.config import Config, Tenant
+from checks.edits import indentation, insert_below_fix
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import KUSTOMIZATION_FILES, is_remote
 from checks.model import KUSTOMIZE_CONFIG_GROUP, KubeObject, api_group
@@ -139,10 +140,10 @@ def _service_account_fix(model: RepoModel, obj: KubeObject, account: str) -> Fix
     spec_line, child_line = lines[key_pos.line - 1], lines[first_pos.line - 1]
     if spec_line.partition("#")[0].rstrip().rpartition(":")[2].strip():
         return None
-    indent = child_line[: len(child_line) - len(child_line.lstrip(" "))]
+    indent = indentation(child_line)
     if child_line.lstrip().startswith("- ") or not indent:
         return None
-    return Fix(obj.path, key_pos.line, key_pos.line, f"{spec_line}\n{indent}serviceAccountName: {account}\n")
+    return insert_below_fix(obj.path, key_pos.line, spec_line, f"{indent}serviceAccountName: {account}\n")
 
 
 # -- tenancy/remote-base -----------------------------------------------------------------
