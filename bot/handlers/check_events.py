@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.handlers import payloads
-from bot.handlers.decisions import Decision, Ignore, Review
-from bot.review_request import ReviewRequest
+from bot.handlers.decisions import Decision, Ignore
 
 if TYPE_CHECKING:
     from bot.handlers import Context
@@ -65,21 +64,8 @@ def _rerun(payload: Mapping[str, Any], subject: Mapping[str, Any], reason: str, 
     head_sha = subject.get("head_sha")
     if not isinstance(head_sha, str) or not head_sha:
         return Ignore(f"{reason} without a head commit")
-    try:
-        installation_id = payloads.installation_id(payload)
-        full_name, default_branch = payloads.repository(payload)
-    except payloads.PayloadError as exc:
-        return Ignore(str(exc))
     number = _pull_number(subject.get("pull_requests"), payload.get("repository"))
-    return Review(ReviewRequest(
-        installation_id=installation_id,
-        repository=full_name,
-        pull_number=number,
-        head_sha=head_sha,
-        default_branch=default_branch,
-        reason=reason,
-        delivery=context.delivery,
-    ))
+    return payloads.review(payload, number, head_sha, reason, context.delivery)
 
 
 def _pull_number(pulls: Any, repository: Any) -> int | None:

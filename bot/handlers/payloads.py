@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.handlers.decisions import Decision, Ignore, Review
+from bot.review_request import ReviewRequest
+
 
 class PayloadError(ValueError):
     """The payload lacks a field the handler needs."""
@@ -27,6 +30,28 @@ def repository(payload: Mapping[str, Any]) -> tuple[str, str]:
     if not isinstance(repo, Mapping) or not isinstance(repo.get("full_name"), str):
         raise PayloadError("no repository")
     return repo["full_name"], str(repo.get("default_branch") or "")
+
+
+def review(payload: Mapping[str, Any], pull_number: int | None, head_sha: str, reason: str,
+           delivery: str) -> Decision:
+    """Review ``head_sha`` of pull request ``pull_number`` in the payload's repository and installation.
+
+    Ignored, with the reason, when the payload names no installation or repository.
+    """
+    try:
+        installation = installation_id(payload)
+        full_name, default_branch = repository(payload)
+    except PayloadError as exc:
+        return Ignore(str(exc))
+    return Review(ReviewRequest(
+        installation_id=installation,
+        repository=full_name,
+        pull_number=pull_number,
+        head_sha=head_sha,
+        default_branch=default_branch,
+        reason=reason,
+        delivery=delivery,
+    ))
 
 
 def is_bot(user: Any) -> bool:

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.handlers import payloads
-from bot.handlers.decisions import Decision, Ignore, Review
-from bot.review_request import ReviewRequest
+from bot.handlers.decisions import Decision, Ignore
 
 if TYPE_CHECKING:
     from bot.handlers import Context
@@ -35,17 +34,4 @@ def handle(payload: Mapping[str, Any], context: Context) -> Decision:
     head_sha = head.get("sha")
     if not isinstance(head_sha, str) or not head_sha:
         return Ignore(f"pull request #{pull['number']} has no head commit")
-    try:
-        installation_id = payloads.installation_id(payload)
-        full_name, default_branch = payloads.repository(payload)
-    except payloads.PayloadError as exc:
-        return Ignore(str(exc))
-    return Review(ReviewRequest(
-        installation_id=installation_id,
-        repository=full_name,
-        pull_number=int(pull["number"]),
-        head_sha=head_sha,
-        default_branch=default_branch,
-        reason=f"pull_request.{action}",
-        delivery=context.delivery,
-    ))
+    return payloads.review(payload, int(pull["number"]), head_sha, f"pull_request.{action}", context.delivery)
