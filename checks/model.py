@@ -9,6 +9,7 @@ are kept too, with the namespace written in them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -70,6 +71,14 @@ def is_flux(api_version: str, kind: str) -> bool:
 def object_id(kind: str, namespace: str | None, name: str) -> str:
     """The ``Kind/namespace/name`` users read in messages (``Kind/name`` when cluster-scoped)."""
     return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+
+
+def field_path(path: Iterable[str | int]) -> str:
+    """A path of keys and indexes as messages write it: ``spec.values.env[0].value``."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
 
 
 @dataclass

@@ -20,7 +20,7 @@ import yaml
 
 from checks.edits import indentation, line_text
 from checks.findings import Finding, Fix, Severity
-from checks.model import KubeObject
+from checks.model import KubeObject, field_path
 from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
 
@@ -207,13 +207,6 @@ def _present(obj: KubeObject, path: tuple[str, ...]) -> bool:
     return isinstance(parent, dict) and path[-1] in parent
 
 
-def _dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
-
-
 def _check_removed_fields(ctx: RuleContext) -> Iterable[Finding]:
     target = flux_version(ctx.config.flux_version)
     for obj, object_id in _written_flux_objects(ctx.model):
@@ -221,7 +214,7 @@ def _check_removed_fields(ctx: RuleContext) -> Iterable[Finding]:
             continue
         for path, advice in _removed_fields(obj):
             pos = obj.key_pos(*path)
-            field = _dotted(path)
+            field = field_path(path)
             yield Finding(
                 "api-version/removed-field", Severity.ERROR, pos.path, pos.line,
                 f"{object_id} sets `{field}`, which `{CURRENT_API_VERSIONS[obj.kind]}` no longer has: "
@@ -330,7 +323,7 @@ def _check_deprecated_fields(ctx: RuleContext) -> Iterable[Finding]:
 
 def _deprecated(obj: KubeObject, object_id: str, path: tuple[str, ...], advice: str, fix: Fix | None) -> Finding:
     pos = obj.key_pos(*path)
-    field = _dotted(path)
+    field = field_path(path)
     return Finding(
         "api-version/deprecated-field", Severity.WARNING, pos.path, pos.line,
         f"{object_id} sets `{field}`, which is deprecated and goes away with the next API version; "

@@ -18,7 +18,7 @@ import networkx as nx
 
 from checks.edits import add_sibling_fix, add_spec_field_fix, in_own_document, line_text, replace_value_fix
 from checks.findings import Finding, Fix, Severity
-from checks.model import FLUX_KINDS, KubeObject, object_id
+from checks.model import FLUX_KINDS, KubeObject, field_path, object_id
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.rules.intervals import generated, once
@@ -630,8 +630,7 @@ class Reference:
 
     @property
     def label(self) -> str:
-        text = ".".join(str(step) if isinstance(step, str) else f"[{step}]" for step in self.field[1:])
-        return text.replace(".[", "[")
+        return field_path(self.field[1:])
 
 
 _SOURCE_FAILS = "its reconciliation fails with the source not found"

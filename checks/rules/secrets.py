@@ -18,14 +18,14 @@ import binascii
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from typing import Any
 
 from checks.edits import indentation, insert_below_fix, line_text
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import KUSTOMIZATION_FILES
-from checks.model import KubeObject
+from checks.model import KubeObject, field_path
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.rules.sources import once_per_place
@@ -152,13 +152,6 @@ def _doc_pos(node: Any, path: tuple[str | int, ...]) -> Pos | None:
         else:
             break
     return found
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
 
 
 def _rendered_objects(model: RepoModel) -> Iterator[tuple[Cluster, KubeObject]]:
@@ -539,7 +532,7 @@ def check_sops_partial(ctx: RuleContext) -> Iterator[Finding]:
                         if is_encrypted_value(leaf.value)]
             if identity and ("apiVersion" in root or "kind" in root):
                 pos = _doc_pos(root, identity[0].path) or doc.pos
-                keys = [_dotted(leaf.path) for leaf in identity]
+                keys = [field_path(leaf.path) for leaf in identity]
                 yield Finding(
                     "secrets/sops-partial", Severity.ERROR, pos.path, pos.line,
                     f"{label} has {_named(keys)} encrypted: kustomize-controller cannot read an object whose "
@@ -559,7 +552,7 @@ def _has_encrypted_values(root: YMap) -> bool:
 
 def _partial_finding(label: str, root: YMap, index: int, doc_pos: Pos, plain: list[Leaf]) -> Finding:
     pos = _doc_pos(root, plain[0].path) or doc_pos
-    keys = [_dotted(leaf.path) for leaf in plain]
+    keys = [field_path(leaf.path) for leaf in plain]
     return Finding(
         "secrets/sops-partial", Severity.ERROR, pos.path, pos.line,
         f"{label} is SOPS-encrypted but {_named(keys)} {'is' if len(keys) == 1 else 'are'} plain text where "
@@ -889,13 +882,13 @@ def _credential_values(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple
         name = node.get("name")
         if isinstance(name, str) and "value" in node and is_credential_key(name) and is_credential_value(
                 name, node.get("value")):
-            yield (*path, "value"), f"{_dotted(path)} ({name})" if path else name
+            yield (*path, "value"), f"{field_path(path)} ({name})" if path else name
         for key, value in node.items():
             if isinstance(value, dict | list):
                 if not _SKIP_PARENTS.match(_normal(str(key))):
                     yield from _credential_values(value, (*path, key))
             elif isinstance(value, str) and is_credential_key(str(key)) and is_credential_value(str(key), value):
-                yield (*path, key), _dotted((*path, key))
+                yield (*path, key), field_path((*path, key))
     elif isinstance(node, list):
         for index, item in enumerate(node):
             yield from _credential_values(item, (*path, index))
@@ -919,7 +912,7 @@ def _credentials_in_values(ctx: RuleContext) -> Iterator[Finding]:
                 f"{obj.id} sets `spec.values.{shown}` to a literal that looks like a credential: it is stored "
                 "in the repository and in the Helm release Secret history. Move it to a Secret read with "
                 "`valuesFrom` (or the chart's `existingSecret`).",
-                object=obj.id, key=f"spec.values.{_dotted(path)}")
+                object=obj.id, key=f"spec.values.{field_path(path)}")
 
 
 CREDENTIAL_IN_VALUES = Rule(

@@ -19,7 +19,7 @@ from typing import Any
 from checks.edits import indentation, insert_below_fix, line_text
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import KUSTOMIZATION_FILES
-from checks.model import KubeObject
+from checks.model import KubeObject, field_path
 from checks.repo import BOOTSTRAP_NAMESPACE, Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.yaml_docs import YMap
@@ -41,10 +41,6 @@ REFERENCE_FIELDS: dict[str, tuple[tuple[tuple[str, ...], frozenset[str]], ...]] 
     ),
 }
 _BOOTSTRAP_SOURCES = frozenset(("GitRepository", "OCIRepository"))
-
-
-def _dotted(path: tuple[str, ...]) -> str:
-    return ".".join(path)
 
 
 def _kinds(kinds: frozenset[str]) -> str:
@@ -147,16 +143,16 @@ def _missing_finding(obj: KubeObject, cluster: Cluster, path: tuple[str, ...], k
     pos = obj.pos(*path, "name")
     elsewhere = sorted({o.namespace or "" for o in cluster.named(kind, name)} - {namespace})
     if elsewhere:
-        hint = (f" A {kind} `{name}` exists in namespace `{elsewhere[0]}`: set `{_dotted(path)}.namespace`"
+        hint = (f" A {kind} `{name}` exists in namespace `{elsewhere[0]}`: set `{field_path(path)}.namespace`"
                 f" (cross-namespace references must be allowed) or move it.")
     else:
-        hint = f" Add the {kind}, or point `{_dotted(path)}` at an existing source."
+        hint = f" Add the {kind}, or point `{field_path(path)}` at an existing source."
     effect = "nothing under it is applied" if obj.kind == "Kustomization" else "it never reconciles"
     return Finding(
         "source/missing", Severity.ERROR, pos.path, pos.line,
-        f"{obj.id} reads {kind} `{namespace}/{name}` (`{_dotted(path)}`), which nothing in "
+        f"{obj.id} reads {kind} `{namespace}/{name}` (`{field_path(path)}`), which nothing in "
         f"cluster {cluster.name} defines: {effect}.{hint}",
-        object=obj.id, key=f"{_dotted(path)}:{kind}/{namespace}/{name}")
+        object=obj.id, key=f"{field_path(path)}:{kind}/{namespace}/{name}")
 
 
 MISSING = Rule(
@@ -206,9 +202,9 @@ def _kind_not_allowed(ctx: RuleContext) -> Iterator[Finding]:
             pos = obj.pos(*path, "kind")
             yield Finding(
                 "source/kind-not-allowed", Severity.ERROR, pos.path, pos.line,
-                f"{obj.id} has `{_dotted(path)}.kind: {kind}`, but this field accepts only {_kinds(kinds)}: "
+                f"{obj.id} has `{field_path(path)}.kind: {kind}`, but this field accepts only {_kinds(kinds)}: "
                 "the API server rejects the object.",
-                object=obj.id, key=f"{_dotted(path)}.kind")
+                object=obj.id, key=f"{field_path(path)}.kind")
 
 
 KIND_NOT_ALLOWED = Rule(

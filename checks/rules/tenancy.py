@@ -18,7 +18,7 @@ from checks.config import Config, Tenant
 from checks.edits import indentation, insert_below_fix
 from checks.findings import Finding, Fix, Severity
 from checks.kustomize import KUSTOMIZATION_FILES, is_remote
-from checks.model import KUSTOMIZE_CONFIG_GROUP, KubeObject, api_group
+from checks.model import KUSTOMIZE_CONFIG_GROUP, KubeObject, api_group, field_path
 from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.yaml_docs import YMap, YSeq
@@ -62,13 +62,6 @@ def _references(obj: KubeObject) -> Iterator[tuple[tuple[str | int, ...], str]]:
             yield ("spec", "eventSources", index, "namespace"), "event source"
 
 
-def _dotted(path: tuple[str | int, ...]) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
-
-
 def _check_cross_namespace(ctx: RuleContext) -> Iterable[Finding]:
     for obj, tenant in _tenant_objects(ctx.model):
         if not obj.namespace:
@@ -80,7 +73,7 @@ def _check_cross_namespace(ctx: RuleContext) -> Iterable[Finding]:
             if namespace == obj.namespace:
                 continue
             pos = obj.key_pos(*path)
-            field = _dotted(path)
+            field = field_path(path)
             target = "every namespace" if namespace == "*" else f"namespace `{namespace}`"
             yield Finding(
                 "tenancy/cross-namespace-ref", Severity.ERROR, pos.path, pos.line,
