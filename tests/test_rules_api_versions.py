@@ -139,29 +139,17 @@ def test_values_file_is_reported_and_fixed_into_values_files() -> None:
 
 
 def test_patches_strategic_merge_is_rewritten_as_patches() -> None:
-    files = repo(infra="""\
-        apiVersion: kustomize.toolkit.fluxcd.io/v1
-        kind: Kustomization
-        metadata:
-          name: infra
-          namespace: flux-system
-        spec:
-          interval: 10m
-          path: ./infra
-          prune: true
-          sourceRef:
-            kind: GitRepository
-            name: flux-system
-          patchesStrategicMerge:
-            - apiVersion: apps/v1
-              kind: Deployment
-              metadata:
-                name: web
-              spec:
-                replicas: 2
+    files = repo(infra=kustomization("infra", "./infra", extra="""\
+        patchesStrategicMerge:
+          - apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: web
+            spec:
+              replicas: 2
 
-          timeout: 5m
-    """)
+        timeout: 5m
+    """))
     files["infra/deploy.yaml"] = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
     [finding] = findings(files, "api-version/removed-field")
     assert (finding.line, finding.fix.start_line, finding.fix.end_line) == (13, 13, 19)
@@ -174,28 +162,16 @@ def test_patches_strategic_merge_is_rewritten_as_patches() -> None:
 
 
 def test_patches_json6902_is_rewritten_with_its_target() -> None:
-    files = repo(infra="""\
-        apiVersion: kustomize.toolkit.fluxcd.io/v1
-        kind: Kustomization
-        metadata:
-          name: infra
-          namespace: flux-system
-        spec:
-          interval: 10m
-          path: ./apps
-          prune: true
-          sourceRef:
-            kind: GitRepository
-            name: flux-system
-          patchesJson6902:
-            - target:
-                kind: Deployment
-                name: web
-              patch:
-                - op: replace
-                  path: /spec/replicas
-                  value: 3
-    """)
+    files = repo(infra=kustomization("infra", extra="""\
+        patchesJson6902:
+          - target:
+              kind: Deployment
+              name: web
+            patch:
+              - op: replace
+                path: /spec/replicas
+                value: 3
+    """))
     [finding] = findings(files, "api-version/removed-field")
     fixed = apply_fix(files, finding)
     assert findings(fixed, "api-version/removed-field") == []

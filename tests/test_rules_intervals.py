@@ -102,19 +102,7 @@ def test_missing_interval_set_by_a_parent_patch_is_not_reported() -> None:
             target:
               kind: Kustomization
         """)
-    child = yaml("""
-        apiVersion: kustomize.toolkit.fluxcd.io/v1
-        kind: Kustomization
-        metadata:
-          name: child
-          namespace: flux-system
-        spec:
-          path: ./child
-          prune: true
-          sourceRef:
-            kind: GitRepository
-            name: flux-system
-        """)
+    child = kustomization("child", "./child", spec="")  # no interval of its own
     files = repo(parent, {"apps/child.yaml": child})
     assert findings(files, "interval/missing") == []
     unpatched = repo(kustomization(name="apps", path="./apps"), {"apps/child.yaml": child})
