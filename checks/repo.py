@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from checks.config import Config
 from checks.findings import Finding, Severity
@@ -103,6 +104,8 @@ class RepoModel:
     problems: list[Finding]
     repository_sources: set[tuple[str, str, str]]
     ignore: IgnoreRules
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Results rules share within one model (computed once, read by several rules)."""
 
     @property
     def rendered_files(self) -> set[str]:

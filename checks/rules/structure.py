@@ -86,6 +86,16 @@ def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
     return _holds_placeholder(obj.body)
 
 
+def _placeholder_texts(model: RepoModel, obj: KubeObject) -> list[_Text]:
+    """The ``${`` strings of an object, found once per model for both substitution rules."""
+    texts = model.memo.setdefault("placeholder_texts", {})
+    found = texts.get(id(obj))
+    if found is None:
+        found = list(_texts(obj.body)) if _may_hold_placeholder(model, obj) else []
+        texts[id(obj)] = found
+    return found
+
+
 def _texts(node: Any, prefix: str = "", pos: Pos | None = None) -> Iterator[_Text]:
     """Every string (keys included) of a body containing ``${``, with where it was written."""
     if isinstance(node, dict):
@@ -386,9 +396,7 @@ def _undefined_variables(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if substitution_disabled(obj.labels(), obj.annotations()):
                 continue
-            if not _may_hold_placeholder(model, obj):
-                continue
-            for text in _texts(obj.body):
+            for text in _placeholder_texts(model, obj):
                 for ref in parse(text.text).references:
                     if ref.has_default:
                         continue
@@ -444,9 +452,7 @@ def _substitution_syntax(ctx: RuleContext) -> Iterator[Finding]:
                 continue  # no substitution, no parse
             if substitution_disabled(obj.labels(), obj.annotations()):
                 continue
-            if not _may_hold_placeholder(model, obj):
-                continue
-            for text in _texts(obj.body):
+            for text in _placeholder_texts(model, obj):
                 for problem in parse(text.text).problems:
                     found.add(cluster.name, _syntax_problem(model, obj, text, problem))
         for ks_id in cluster.renders:
