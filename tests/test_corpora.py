@@ -2,50 +2,37 @@
 
 Every corpus, and each repository inside allenporter__flux-local-testdata, is
 checked with `flux-review check` in-process: exit 0 or 1 (never 2, never a
-traceback) and JSON that follows the contract. These are maintained
-repositories, so the model's own findings (unreadable YAML, paths and
-resources that lead nowhere) must not appear: each would be a false alarm.
+traceback), JSON that follows the contract, and exactly the findings recorded
+in ``tests/corpora_expected`` (the ecosystem check, see ``tests/ecosystem.py``).
+A difference fails with a readable diff; once it has been read and is right,
+``python tests/ecosystem.py --update`` rewrites the records.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from ecosystem import CORPORA, corpus_folders, corpus_name, difference, read_expected, run_check
 
 from checks.cli import main
 from checks.yaml_docs import load_yaml
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-TESTDATA = CORPORA / "allenporter__flux-local-testdata"
 ONEDR0P = CORPORA / "onedr0p__home-ops"
 # Files Flux accepts that PyYAML's safe loader refuses: an `=` value and an anchor defined twice.
 PYYAML_REJECTS = (
     "kubernetes/apps/o11y/kube-prometheus-stack/app/alertmanagerconfig.yaml",
     "kubernetes/apps/network/cloudflare-dns/app/helmrelease.yaml",
 )
-MODEL_RULES = {"structure/yaml-invalid", "structure/duplicate-key", "structure/path-missing",
-               "structure/resource-missing"}
 
 pytestmark = [
     pytest.mark.corpora,
     pytest.mark.skipif(not CORPORA.is_dir(), reason=f"{CORPORA} is absent: corpus tests skipped"),
 ]
 
-
-def _folders() -> list[Path]:
-    if not CORPORA.is_dir():
-        return []
-    folders = sorted(p for p in CORPORA.iterdir() if p.is_dir())
-    if TESTDATA.is_dir():
-        folders += sorted(p for p in TESTDATA.iterdir() if p.is_dir())
-    return folders
-
-
-FOLDERS = _folders()
+FOLDERS = corpus_folders()
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -54,22 +41,24 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, captured.out, captured.err
 
 
-@pytest.mark.parametrize("folder", FOLDERS, ids=[str(p.relative_to(CORPORA)) for p in FOLDERS])
-def test_check_runs_over_every_corpus(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(capsys, "check", str(folder), "--format", "json")
+@pytest.mark.parametrize("folder", FOLDERS, ids=[corpus_name(p) for p in FOLDERS])
+def test_check_runs_over_every_corpus(folder: Path) -> None:
+    code, document, err = run_check(folder)
     assert code in (0, 1), err
     assert err == ""
-    document = json.loads(out)
     assert document["version"] == 1
     assert document["stats"]["files"] > 0
     for item in document["findings"]:
         assert set(item) == {"rule", "severity", "path", "line", "end_line", "message", "object", "fix",
                              "fingerprint"}
         assert (folder / item["path"]).is_file(), item
-    false_alarms = [(f["rule"], f["path"], f["line"]) for f in document["findings"] if f["rule"] in MODEL_RULES]
-    assert false_alarms == []
     has_errors = any(f["severity"] == "error" for f in document["findings"])
     assert code == (1 if has_errors else 0)
+    expected = read_expected(folder)
+    assert expected is not None, f"no record for {corpus_name(folder)}: run python tests/ecosystem.py --update"
+    diff = difference(expected, document["findings"])
+    assert not diff, (f"{corpus_name(folder)} differs from tests/corpora_expected (read it, then "
+                      f"`python tests/ecosystem.py --update`):\n{diff}")
 
 
 @pytest.mark.parametrize("folder", [p for p in FOLDERS if p.parent == CORPORA],
@@ -93,5 +82,5 @@ def test_files_pyyaml_rejects_load(path: str) -> None:
     loaded = load_yaml(path, data)
     assert [p.rule for p in loaded.problems] == []
     assert loaded.docs and all(isinstance(doc.root, dict) for doc in loaded.docs if doc.root is not None)
-    # Rendered in the model too: test_check_runs_over_every_corpus finds no model findings in onedr0p.
+    # Rendered in the model too: the findings recorded for onedr0p__home-ops hold no structure/yaml-invalid.
 
