@@ -14,7 +14,8 @@ from collections.abc import Callable
 from github import GithubException
 from github.Repository import Repository
 
-from checks.config import Config, ConfigError, load_config_text
+from checks.config import Config, ConfigError
+from checks.engine import load_config_text
 
 CONFIG_PATH = ".github/flux-review.yml"
 MAX_CONFIG_BYTES = 1024 * 1024

@@ -18,8 +18,8 @@ from importlib import metadata
 
 from checks import fixes
 from checks import graph as graphs
-from checks.config import Config, ConfigError, load_config
-from checks.engine import analyze
+from checks.config import Config, ConfigError
+from checks.engine import analyze, load_config
 from checks.findings import Finding
 from checks.report import json_report, sarif, text
 from checks.rules import RULES, RULES_BY_ID

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,8 +96,12 @@ _TOP_KEYS = {
 }
 
 
-def load_config_text(text: str, source: str) -> Config:
-    """Parse and validate configuration text; ``ConfigError`` names the offending line."""
+def load_config_text(text: str, source: str, known_rules: Collection[str]) -> Config:
+    """Parse and validate configuration text; ``ConfigError`` names the offending line.
+
+    ``known_rules`` are the rule ids a ``rules:`` entry may name (the engine passes
+    its registry's: configuration knows no rules of its own).
+    """
     loaded = load_yaml(source, text.encode())
     for problem in loaded.problems:
         raise ConfigError(f"{source}:{problem.line}: {problem.message}")
@@ -112,7 +117,7 @@ def load_config_text(text: str, source: str) -> Config:
         word = reader.text(root, "fail_on")
         values["fail_on"] = None if word == "never" else reader.severity(root, "fail_on", word)
     if "rules" in root:
-        values["rules"] = _rules(reader, reader.mapping(root, "rules"))
+        values["rules"] = _rules(reader, reader.mapping(root, "rules"), known_rules)
     if "paths" in root:
         paths = reader.mapping(root, "paths")
         reader.known(paths, {"include", "exclude"}, "paths.")
@@ -143,13 +148,11 @@ def load_config_text(text: str, source: str) -> Config:
     return Config(**values)
 
 
-def _rules(reader: _Reader, rules: YMap) -> dict[str, RuleSettings]:
-    from checks.rules import RULES_BY_ID  # the registry imports config; import here to avoid a cycle
-
+def _rules(reader: _Reader, rules: YMap, known_rules: Collection[str]) -> dict[str, RuleSettings]:
     result: dict[str, RuleSettings] = {}
     for rule_id, value in rules.items():
         line = rules.key_pos[rule_id].line
-        if rule_id not in RULES_BY_ID:
+        if rule_id not in known_rules:
             raise ConfigError(f"{reader.source}:{line}: unknown rule {rule_id!r} "
                               "(`flux-review rules` lists them)")
         if isinstance(value, bool):
@@ -275,15 +278,15 @@ class _Reader:
             raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {exc}") from None
 
 
-def load_config(snapshot: Any, explicit_path: str | None = None) -> Config:
+def load_config(snapshot: Any, known_rules: Collection[str], explicit_path: str | None = None) -> Config:
     """The configuration of a snapshot (``.github/flux-review.yml``), or an explicit file."""
     if explicit_path is not None:
         try:
             with open(explicit_path, encoding="utf-8") as handle:
-                return load_config_text(handle.read(), explicit_path)
+                return load_config_text(handle.read(), explicit_path, known_rules)
         except OSError as exc:
             raise ConfigError(f"{explicit_path}: cannot read the configuration ({exc.strerror})") from None
     for path in CONFIG_PATHS:
         if path in snapshot:
-            return load_config_text(snapshot.read(path).decode("utf-8", "replace"), path)
+            return load_config_text(snapshot.read(path).decode("utf-8", "replace"), path, known_rules)
     return Config()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from checks import config as configuration
 from checks.config import Config
 from checks.findings import Finding, sort_key
 from checks.repo import ParseCache, RepoModel, build_model, collector_paused
@@ -19,6 +20,16 @@ from checks.rules.base import RuleContext
 from checks.source import RepoSnapshot
 from checks.suppressions import UNUSED_RULE_ID, apply_suppressions
 from checks.yaml_docs import decode_text
+
+
+def load_config(snapshot: RepoSnapshot, explicit_path: str | None = None) -> Config:
+    """The configuration of a snapshot (or an explicit file), its rule ids checked against the registry."""
+    return configuration.load_config(snapshot, RULES_BY_ID, explicit_path)
+
+
+def load_config_text(text: str, source: str) -> Config:
+    """Configuration text parsed and validated, its rule ids checked against the registry."""
+    return configuration.load_config_text(text, source, RULES_BY_ID)
 
 
 @dataclass

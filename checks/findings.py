@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 
@@ -105,3 +106,30 @@ class Finding:
 def sort_key(finding: Finding) -> tuple[str, int, str, str]:
     """Order findings by file, line, rule and message for stable output."""
     return (finding.path, finding.line, finding.rule, finding.message)
+
+
+def drop_repeats(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """Drop repeats of a finding on the same line (a file rendered into several clusters)."""
+    seen: set[tuple[str, str, int, str]] = set()
+    for finding in findings:
+        mark = (finding.rule, finding.path, finding.line, finding.key)
+        if mark not in seen:
+            seen.add(mark)
+            yield finding
+
+
+def merge_repeats(findings: Iterable[Finding]) -> Iterator[Finding]:
+    """One finding per written line, naming the other objects it renders as.
+
+    A component rendered into many namespaces is one thing to fix, reported once.
+    """
+    groups: dict[tuple[str, str, int, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.rule, finding.path, finding.line, finding.key), []).append(finding)
+    for group in groups.values():
+        first = group[0]
+        others = sorted({f.object for f in group[1:] if f.object and f.object != first.object})
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            first = replace(first, message=f"{first.message} The same line also renders {shown}.")
+        yield first

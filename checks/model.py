@@ -9,6 +9,7 @@ are kept too, with the namespace written in them.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -71,6 +72,11 @@ def is_flux(api_version: str, kind: str) -> bool:
 def object_id(kind: str, namespace: str | None, name: str) -> str:
     """The ``Kind/namespace/name`` users read in messages (``Kind/name`` when cluster-scoped)."""
     return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+
+
+def bootstrap_generated(path: str) -> bool:
+    """True for files ``flux bootstrap`` writes (gotk-components.yaml, gotk-sync.yaml): not written by hand."""
+    return posixpath.basename(path).startswith("gotk-")
 
 
 def field_path(path: Iterable[str | int]) -> str:

@@ -30,7 +30,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from checks.findings import Finding, Fix, Severity
 
@@ -220,61 +220,3 @@ def _removal(suppression: Suppression, stale: list[str], index: FileSuppressions
     if not before:
         return Fix(suppression.path, suppression.line, suppression.line, "")
     return Fix(suppression.path, suppression.line, suppression.line, before + "\n")
-
-
-def _no_findings(_: Any) -> Iterable[Finding]:
-    return ()  # the engine reports unused suppressions once every other rule has run
-
-
-def _unused_suppression_rule() -> Rule:
-    from checks.rules.base import Rule
-
-    return Rule(
-        id=UNUSED_RULE_ID,
-        severity=Severity.INFO,
-        summary="An inline `# flux-review: ignore[...]` comment that silences nothing",
-        doc="""
-            Inline suppressions silence named rules where a finding is reported:
-
-                interval: 30s  # flux-review: ignore[interval/too-short]
-
-                # flux-review: ignore[interval/too-short, interval/no-retry]
-                interval: 30s
-
-                # flux-review: ignore-file[structure/unrendered-file]
-
-            `ignore[...]` as a trailing comment silences its own line; on a line of
-            its own it silences the next line that is not a comment (stack several
-            above one line). `ignore-file[...]` anywhere in a file silences those
-            rules in the whole file. The list of rule ids is required: a bare
-            `# flux-review: ignore` is not accepted, because it would also hide
-            every problem a later edit brings to that line.
-
-            This rule reports a suppression that silences nothing: a rule id with a
-            typo, a problem that was fixed since, a comment that drifted away from
-            its line, or a bare `ignore`. Stale suppressions hide the next real
-            problem on that line. The fix removes the stale rule id, or the whole
-            comment when no id remains. Suppressions of rules that did not run
-            (switched off in the configuration, or comparing with the base of a
-            change outside a review) are not reported.
-
-            Failing (nothing on the next line is too short):
-                # flux-review: ignore[interval/too-short]
-                interval: 10m
-
-            Passing:
-                interval: 30s  # flux-review: ignore[interval/too-short]
-        """,
-        check=_no_findings,
-        fixable=True,
-    )
-
-
-def __getattr__(name: str) -> Any:
-    # The registry (checks.rules) lists this module's rule, and Rule lives inside that package:
-    # building the rule on first access lets either module be imported first without a cycle.
-    if name in ("UNUSED_SUPPRESSION", "RULES"):
-        rule = globals().get("_RULE") or _unused_suppression_rule()
-        globals()["_RULE"] = rule
-        return rule if name == "UNUSED_SUPPRESSION" else [rule]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

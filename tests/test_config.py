@@ -18,13 +18,14 @@ from checks.config import (
     load_config_text,
 )
 from checks.findings import Severity
+from checks.rules import RULES_BY_ID
 from checks.source import RepoSnapshot
 
 SOURCE = ".github/flux-review.yml"
 
 
 def config(text: str) -> Config:
-    return load_config_text(textwrap.dedent(text), SOURCE)
+    return load_config_text(textwrap.dedent(text), SOURCE, RULES_BY_ID)
 
 
 def error(text: str) -> str:
@@ -213,18 +214,18 @@ def test_null_sections_are_empty() -> None:
 
 def test_load_config_finds_the_repository_file() -> None:
     snapshot = RepoSnapshot.from_mapping({".github/flux-review.yaml": "fail_on: warning\n"})
-    loaded = load_config(snapshot)
+    loaded = load_config(snapshot, RULES_BY_ID)
     assert loaded.fail_on is Severity.WARNING and loaded.source == ".github/flux-review.yaml"
-    assert load_config(RepoSnapshot.from_mapping({"a.yaml": ""})) == Config()
+    assert load_config(RepoSnapshot.from_mapping({"a.yaml": ""}), RULES_BY_ID) == Config()
 
 
 def test_load_config_from_an_explicit_file(tmp_path: Path) -> None:
     path = tmp_path / "review.yml"
     path.write_text("fail_on: info\n")
     snapshot = RepoSnapshot.from_mapping({".github/flux-review.yml": "fail_on: warning\n"})
-    assert load_config(snapshot, str(path)).fail_on is Severity.INFO
+    assert load_config(snapshot, RULES_BY_ID, str(path)).fail_on is Severity.INFO
     with pytest.raises(ConfigError, match="cannot read the configuration"):
-        load_config(snapshot, str(tmp_path / "missing.yml"))
+        load_config(snapshot, RULES_BY_ID, str(tmp_path / "missing.yml"))
 
 
 @pytest.mark.parametrize(("written", "version"), [
@@ -235,3 +236,10 @@ def test_load_config_from_an_explicit_file(tmp_path: Path) -> None:
 ])
 def test_flux_version_as_written(written: str, version: str) -> None:
     assert config(f"flux_version: {written}\n").flux_version == version
+
+
+def test_rule_ids_are_checked_against_the_ids_given() -> None:
+    text = "rules:\n  team/custom-rule: off\n"
+    assert not load_config_text(text, SOURCE, {"team/custom-rule"}).rule("team/custom-rule").enabled
+    with pytest.raises(ConfigError, match=r"flux-review.yml:2: unknown rule 'team/custom-rule'"):
+        load_config_text(text, SOURCE, RULES_BY_ID)

@@ -202,7 +202,7 @@ def test_base_and_head_share_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_severity_threshold_comes_from_the_configuration() -> None:
-    from checks.config import load_config_text
+    from checks.engine import load_config_text
 
     base = base_files()
     head = {**base, "apps/b/source.yaml": base["apps/b/source.yaml"].replace("10s", "20s")}

@@ -409,7 +409,7 @@ def test_out_of_band_secrets_are_not_reported() -> None:
 
 
 def test_url_credential_shapes() -> None:
-    from checks.rules.secrets import url_credential
+    from checks.rules.old_secrets import url_credential
 
     assert url_credential("https://user:pass@example.com/repo") == "a password"
     assert url_credential("https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/a/b") == "a token"

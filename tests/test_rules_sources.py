@@ -300,7 +300,7 @@ def test_component_rendered_into_many_namespaces_is_one_finding() -> None:
 
 
 def test_scp_rewrites() -> None:
-    from checks.rules.sources import scp_to_ssh
+    from checks.rules.old_sources import scp_to_ssh
 
     assert scp_to_ssh("git@github.com:acme/fleet.git") == "ssh://git@github.com/acme/fleet.git"
     assert scp_to_ssh("git@host:/srv/git/fleet") == "ssh://git@host/srv/git/fleet"

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from rule_support import analyze_files, apply_fix, of
 
-from checks.config import Config, Tenant, load_config_text
+from checks.config import Config, Tenant
+from checks.engine import load_config_text
 from checks.findings import Finding
 
 TENANTS = Config(tenants=(Tenant("dev-team", ("tenants/",), ("apps",), "dev-team"),))

@@ -6,8 +6,7 @@ import textwrap
 
 from rule_support import analyze_files, apply_fix, config_map, kustomization, of
 
-from checks.config import load_config_text
-from checks.engine import Analysis
+from checks.engine import Analysis, load_config_text
 from checks.findings import Severity
 from checks.rules import RULES_BY_ID
 from checks.suppressions import UNUSED_RULE_ID, parse_suppressions

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Iterator
 from typing import Any
 
 from checks.edits import indentation, insert_below_fix, line_text
-from checks.findings import Finding, Fix, Severity
+from checks.findings import Finding, Fix, Severity, merge_repeats
 from checks.kustomize import KUSTOMIZATION_FILES
 from checks.model import KubeObject, field_path
 from checks.repo import BOOTSTRAP_NAMESPACE, Cluster, RepoModel
@@ -73,20 +72,6 @@ def _checked_objects(model: RepoModel) -> Iterator[KubeObject]:
             yield obj
 
 
-def once_per_place(findings: Iterable[Finding]) -> Iterator[Finding]:
-    """One finding per written line: a component rendered into many namespaces is one thing to fix."""
-    groups: dict[tuple[str, str, int, str], list[Finding]] = {}
-    for finding in findings:
-        groups.setdefault((finding.rule, finding.path, finding.line, finding.key), []).append(finding)
-    for group in groups.values():
-        first = group[0]
-        others = sorted({f.object for f in group[1:] if f.object and f.object != first.object})
-        if others:
-            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            first = replace(first, message=f"{first.message} The same line also renders {shown}.")
-        yield first
-
-
 def _templated(*values: Any) -> bool:
     return any(isinstance(v, str) and "${" in v for v in values)
 
@@ -111,7 +96,7 @@ def _produced_sources(cluster: Cluster) -> set[tuple[str, str | None, str]]:
 
 
 def check_missing(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_missing(ctx))
+    return merge_repeats(_missing(ctx))
 
 
 def _missing(ctx: RuleContext) -> Iterator[Finding]:
@@ -190,7 +175,7 @@ MISSING = Rule(
 # -- source/kind-not-allowed -------------------------------------------------------------------------------
 
 def check_kind_not_allowed(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_kind_not_allowed(ctx))
+    return merge_repeats(_kind_not_allowed(ctx))
 
 
 def _kind_not_allowed(ctx: RuleContext) -> Iterator[Finding]:
@@ -282,7 +267,7 @@ def _floating(obj: KubeObject) -> tuple[tuple[str, ...], str, str] | None:
 
 
 def check_floating_ref(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_floating_refs(ctx))
+    return merge_repeats(_floating_refs(ctx))
 
 
 def _floating_refs(ctx: RuleContext) -> Iterator[Finding]:
@@ -381,7 +366,7 @@ def _keep_one_fix(ctx: RuleContext, obj: KubeObject, ignored: list[str]) -> Fix 
 
 
 def check_ambiguous_ref(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_ambiguous_refs(ctx))
+    return merge_repeats(_ambiguous_refs(ctx))
 
 
 def _ambiguous_refs(ctx: RuleContext) -> Iterator[Finding]:
@@ -444,7 +429,7 @@ def scp_to_ssh(url: str) -> str | None:
 
 
 def check_scp_url(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_scp_urls(ctx))
+    return merge_repeats(_scp_urls(ctx))
 
 
 def _scp_urls(ctx: RuleContext) -> Iterator[Finding]:
@@ -508,7 +493,7 @@ def _internal_host(url: str) -> bool:
 
 
 def check_insecure(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_insecure(ctx))
+    return merge_repeats(_insecure(ctx))
 
 
 def _honours_insecure(obj: KubeObject) -> bool:
@@ -580,7 +565,7 @@ def _wildcard_kinds(obj: KubeObject) -> list[str]:
 
 
 def check_wildcard_alert(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_wildcard_alerts(ctx))
+    return merge_repeats(_wildcard_alerts(ctx))
 
 
 def _wildcard_alerts(ctx: RuleContext) -> Iterator[Finding]:
@@ -638,7 +623,7 @@ WILDCARD_ALERT = Rule(
 # -- source/chart-exclusive --------------------------------------------------------------------------------
 
 def check_chart_exclusive(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_chart_exclusive(ctx))
+    return merge_repeats(_chart_exclusive(ctx))
 
 
 def _chart_exclusive(ctx: RuleContext) -> Iterator[Finding]:

@@ -30,9 +30,9 @@ from checks.edits import (
     line_at,
     replace_value_fix,
 )
-from checks.findings import Finding, Fix, Severity
+from checks.findings import Finding, Fix, Severity, drop_repeats
 from checks.kustomize import KUSTOMIZATION_FILES, Patch, inline_patches
-from checks.model import KubeObject
+from checks.model import KubeObject, bootstrap_generated
 from checks.repo import Cluster
 from checks.rules.base import Rule, RuleContext
 from checks.source import normalize
@@ -59,26 +59,11 @@ RETRYING_KINDS = frozenset(("Kustomization",))
 
 # -- helpers shared by the rules of this module ---------------------------------------------------
 
-def generated(path: str) -> bool:
-    """True for files ``flux bootstrap`` writes (gotk-components.yaml, gotk-sync.yaml)."""
-    return posixpath.basename(path).startswith("gotk-")
-
-
 def flux_objects(ctx: RuleContext) -> Iterator[KubeObject]:
     """Flux objects of every cluster as rendered, then those no cluster renders."""
     for obj in ctx.model.all_objects():
         if obj.is_flux and not obj.implicit:
             yield obj
-
-
-def once(findings: Iterable[Finding]) -> Iterator[Finding]:
-    """Drop repeats of a finding on the same line (a file rendered into several clusters)."""
-    seen: set[tuple[str, str, int, str]] = set()
-    for finding in findings:
-        mark = (finding.rule, finding.path, finding.line, finding.key)
-        if mark not in seen:
-            seen.add(mark)
-            yield finding
 
 
 def patch_files(ctx: RuleContext) -> set[str]:
@@ -244,7 +229,7 @@ def _silencer(ctx: RuleContext) -> Callable[[Finding], bool]:
 
 
 def _editable(ks: KubeObject) -> bool:
-    return not ks.implicit and not generated(ks.path)
+    return not ks.implicit and not bootstrap_generated(ks.path)
 
 
 def _parent(cluster: Cluster, obj: KubeObject) -> KubeObject | None:
@@ -262,7 +247,7 @@ def _anchor(clusters: dict[str, Cluster], obj: KubeObject) -> Anchor | None:
         if not _touches(obj.body, patch.origin):
             continue
         owner = _owner(cluster, parent, patch.origin) or parent
-        if not _editable(owner) or generated(written.path):
+        if not _editable(owner) or bootstrap_generated(written.path):
             return None
         return Anchor(owner, patch, written)
     return Anchor(parent) if _editable(parent) else None
@@ -423,7 +408,7 @@ def check_invalid(ctx: RuleContext) -> Iterator[Finding]:
                 field = ".".join(path[1:])
                 yield _invalid_finding(ctx, obj, path, field, value, pos, hours)
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 def _invalid_finding(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], field: str, value: Any,
@@ -522,7 +507,7 @@ def check_missing(ctx: RuleContext) -> Iterator[Finding]:
                 object=obj.id, key="spec.interval", fix=fix,
             )
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 MISSING = Rule(
@@ -578,11 +563,11 @@ def check_too_short(ctx: RuleContext) -> Iterator[Finding]:
                 if seconds is None or floor is None or seconds >= floor:
                     continue
                 pos = obj.key_pos(*path)
-                if generated(obj.path) or generated(pos.path):
+                if bootstrap_generated(obj.path) or bootstrap_generated(pos.path):
                     continue
                 yield _too_short(ctx, obj, path, kind, minimum[kind], recommended.get(kind), pos)
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 def _too_short(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], kind: str, floor: str,
@@ -642,7 +627,7 @@ def check_timeout_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
 
     def findings() -> Iterator[Finding | Repeat]:
         for obj in flux_objects(ctx):
-            if obj.kind not in TIMEOUT_WITH_HOURS or generated(obj.path):
+            if obj.kind not in TIMEOUT_WITH_HOURS or bootstrap_generated(obj.path):
                 continue
             interval = _seconds(obj, "spec", "interval")
             if interval is None:
@@ -652,7 +637,7 @@ def check_timeout_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
                 if timeout is None or timeout <= interval:
                     continue
                 pos = obj.key_pos("spec", "timeout")
-                if generated(pos.path):
+                if bootstrap_generated(pos.path):
                     continue
                 fix = (replace_value_fix(ctx.model, pos, "timeout", suggested)
                        if suggested_seconds <= interval else None)
@@ -680,7 +665,7 @@ def check_timeout_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
             object=group.anchor.owner.id, key=_group_key("spec.timeout", group),
         )
 
-    return once(fold_repeats(ctx, findings(), grouped))
+    return drop_repeats(fold_repeats(ctx, findings(), grouped))
 
 
 def _group_key(field_name: str, group: Group) -> str:
@@ -699,7 +684,7 @@ def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceilin
         return
     key = "wait" if waits else "healthChecks"
     pos = obj.key_pos("spec", key)
-    if generated(pos.path):
+    if bootstrap_generated(pos.path):
         return
     anchor_key = "wait" if waits else "interval"
     anchor = pos if waits else obj.key_pos("spec", "interval")
@@ -759,7 +744,7 @@ TIMEOUT_EXCEEDS_INTERVAL = Rule(
 def check_retry_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
         for obj in flux_objects(ctx):
-            if obj.kind not in RETRYING_KINDS or generated(obj.path):
+            if obj.kind not in RETRYING_KINDS or bootstrap_generated(obj.path):
                 continue
             interval = _seconds(obj, "spec", "interval")
             retry = _seconds(obj, "spec", "retryInterval")
@@ -774,7 +759,7 @@ def check_retry_exceeds_interval(ctx: RuleContext) -> Iterator[Finding]:
                 object=obj.id, key="spec.retryInterval",
             )
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 RETRY_EXCEEDS_INTERVAL = Rule(
@@ -812,13 +797,13 @@ def check_no_retry(ctx: RuleContext) -> Iterator[Finding]:
 
     def findings() -> Iterator[Repeat]:
         for obj in flux_objects(ctx):
-            if obj.kind not in RETRYING_KINDS or generated(obj.path):
+            if obj.kind not in RETRYING_KINDS or bootstrap_generated(obj.path):
                 continue
             interval = _seconds(obj, "spec", "interval")
             if interval is None or interval < threshold or obj.get("spec", "retryInterval") is not None:
                 continue
             pos = obj.key_pos("spec", "interval")
-            if generated(pos.path):
+            if bootstrap_generated(pos.path):
                 continue
             fix = (add_sibling_fix(ctx.model, pos, "interval", "retryInterval", retry)
                    if in_own_document(obj, pos) else None)
@@ -845,7 +830,7 @@ def check_no_retry(ctx: RuleContext) -> Iterator[Finding]:
             fix=patch_spec_fix(ctx, group.anchor, "retryInterval", retry) if safe else None,
         )
 
-    return once(fold_repeats(ctx, findings(), grouped))
+    return drop_repeats(fold_repeats(ctx, findings(), grouped))
 
 
 NO_RETRY = Rule(
@@ -893,7 +878,7 @@ NO_RETRY = Rule(
 def check_ineffective(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
         for obj in flux_objects(ctx):
-            if obj.get("spec", "interval") is None or generated(obj.path):
+            if obj.get("spec", "interval") is None or bootstrap_generated(obj.path):
                 continue
             if obj.kind == "HelmRepository" and obj.get("spec", "type") == "oci":
                 why = ("an OCI HelmRepository is only a holder of URL and credentials: nothing polls it, "
@@ -903,7 +888,7 @@ def check_ineffective(ctx: RuleContext) -> Iterator[Finding]:
             else:
                 continue
             pos = obj.key_pos("spec", "interval")
-            if generated(pos.path):
+            if bootstrap_generated(pos.path):
                 continue
             fix = delete_line_fix(ctx.model, pos, "interval") if in_own_document(obj, pos) else None
             yield Finding(
@@ -913,7 +898,7 @@ def check_ineffective(ctx: RuleContext) -> Iterator[Finding]:
                 object=obj.id, key="spec.interval", fix=fix,
             )
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 INEFFECTIVE = Rule(

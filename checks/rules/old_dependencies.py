@@ -17,11 +17,10 @@ from typing import Any
 import networkx as nx
 
 from checks.edits import add_sibling_fix, add_spec_field_fix, in_own_document, line_text, replace_value_fix
-from checks.findings import Finding, Fix, Severity
-from checks.model import FLUX_KINDS, KubeObject, field_path, object_id
+from checks.findings import Finding, Fix, Severity, drop_repeats
+from checks.model import FLUX_KINDS, KubeObject, bootstrap_generated, field_path, object_id
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
-from checks.rules.intervals import generated, once
 from checks.yaml_docs import Pos
 
 DEPENDS_ON_KINDS = ("Kustomization", "HelmRelease")
@@ -305,7 +304,7 @@ def check_cycle(ctx: RuleContext) -> Iterator[Finding]:
                     break
                 yield from _cycle_findings(cycle, objects)
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 def _cycle_findings(cycle: list[str], objects: dict[str, KubeObject]) -> Iterator[Finding]:
@@ -393,7 +392,7 @@ def check_not_ready_gate(ctx: RuleContext) -> Iterator[Finding]:
                     if dep.entry.get("readyExpr"):
                         continue  # readiness is the user's CEL expression
                     found = cluster.find(dep.kind, dep.namespace, dep.name)
-                    if len(found) != 1 or found[0].implicit or generated(found[0].path):
+                    if len(found) != 1 or found[0].implicit or bootstrap_generated(found[0].path):
                         continue
                     target = found[0]
                     if _gates(target) is False and target.id in renderers:
@@ -403,7 +402,7 @@ def check_not_ready_gate(ctx: RuleContext) -> Iterator[Finding]:
             for target_id, target in targets.items():
                 yield _not_ready_gate(ctx, target, waiting[target_id])
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 def _not_ready_gate(ctx: RuleContext, target: KubeObject, dependents: list[KubeObject]) -> Finding:
@@ -531,7 +530,7 @@ def check_missing_crd_order(ctx: RuleContext) -> Iterator[Finding]:
                     continue
                 yield _missing_crd_order(ctx, consumer, provider, group, kinds)
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 def _missing_crd_order(ctx: RuleContext, consumer: KubeObject, provider: KubeObject, group: str,
@@ -681,7 +680,7 @@ def check_deleted_target(ctx: RuleContext) -> Iterator[Finding]:
                         continue
                     yield _deleted_target(ctx, ref, before[0], cluster, base)
 
-    return once(findings())
+    return drop_repeats(findings())
 
 
 def _deleted_target(ctx: RuleContext, ref: Reference, old: KubeObject, cluster: Cluster,

@@ -23,12 +23,11 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from checks.edits import indentation, insert_below_fix, line_text
-from checks.findings import Finding, Fix, Severity
+from checks.findings import Finding, Fix, Severity, merge_repeats
 from checks.kustomize import KUSTOMIZATION_FILES
 from checks.model import KubeObject, field_path
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
-from checks.rules.sources import once_per_place
 from checks.sops import (
     Leaf,
     SopsConfig,
@@ -895,7 +894,7 @@ def _credential_values(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple
 
 
 def check_credential_in_values(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_credentials_in_values(ctx))
+    return merge_repeats(_credentials_in_values(ctx))
 
 
 def _credentials_in_values(ctx: RuleContext) -> Iterator[Finding]:
@@ -1072,7 +1071,7 @@ def _optional_fix(ctx: RuleContext, obj: KubeObject, path: tuple[str | int, ...]
 
 
 def check_missing_reference(ctx: RuleContext) -> Iterator[Finding]:
-    return once_per_place(_missing_references(ctx))
+    return merge_repeats(_missing_references(ctx))
 
 
 def _missing_references(ctx: RuleContext) -> Iterator[Finding]:
