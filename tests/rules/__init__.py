@@ -1,0 +1,1 @@
+"""Rule tests: one file per rule, in a folder per group, mirroring checks/rules."""
