@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from checks import fixes
+from checks import fixes, rule_docs
 from checks import graph as graphs
 from checks.config import Config, ConfigError
 from checks.engine import analyze, load_config
@@ -244,10 +244,7 @@ def run_graph(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    width = max(len(rule.id) for rule in RULES)
-    for rule in RULES:
-        fix = "fix" if rule.fixable else "   "
-        print(f"{rule.id:<{width}}  {rule.severity!s:<7}  {fix}  {rule.summary}")
+    sys.stdout.write(rule_docs.listing())
     return EXIT_OK
 
 
@@ -257,9 +254,7 @@ def run_explain(args: argparse.Namespace) -> int:
         close = [r.id for r in RULES if args.rule in r.id]
         hint = f" Did you mean: {', '.join(close)}?" if close else " `flux-review rules` lists them."
         raise UsageError(f"unknown rule {args.rule!r}.{hint}")
-    print(f"{rule.id} ({rule.severity}{', fixable' if rule.fixable else ''})\n")
-    print(rule.summary + ".\n")
-    print(rule.documentation)
+    sys.stdout.write(rule_docs.explanation(rule))
     return EXIT_OK
 
 

@@ -28,14 +28,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from checks.findings import Finding, Fix, Severity
-
-if TYPE_CHECKING:
-    from checks.rules.base import Rule
 
 UNUSED_RULE_ID = "structure/unused-suppression"
 
@@ -130,15 +126,16 @@ def apply_suppressions(
     findings: Iterable[Finding],
     texts: Mapping[str, str],
     read_text: Callable[[str], str | None],
-    known_rules: Mapping[str, Rule],
+    known_rules: Collection[str],
     ran_rules: set[str],
 ) -> Outcome:
     """Drop the findings a suppression silences and report the suppressions that silence nothing.
 
     ``texts`` are the files to scan for suppressions (the loaded YAML files);
-    ``read_text`` reads any other file a finding is reported in. Rules in
-    ``known_rules`` but not in ``ran_rules`` (disabled, or needing the base of
-    a change) are never called unused: their findings were not looked for.
+    ``read_text`` reads any other file a finding is reported in.
+    ``known_rules`` are the rule ids a suppression may name; those not in
+    ``ran_rules`` (disabled, or needing the base of a change) are never
+    called unused: their findings were not looked for.
     """
     parsed: dict[str, FileSuppressions | None] = {}
 
@@ -167,7 +164,7 @@ def apply_suppressions(
     return Outcome(kept, suppressed, unused)
 
 
-def _unused(suppression: Suppression, index: FileSuppressions, known_rules: Mapping[str, Rule],
+def _unused(suppression: Suppression, index: FileSuppressions, known_rules: Collection[str],
             ran_rules: set[str]) -> Iterable[Finding]:
     if suppression.kind == "invalid":
         yield _finding(suppression, "syntax", _invalid_message(suppression))

@@ -179,13 +179,7 @@ def test_every_rule_carries_help_and_a_default_level() -> None:
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert len(rule["help"]["text"]) > 40 and rule["help"]["markdown"].strip()
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
-
-
-def test_help_markdown_turns_examples_into_yaml_blocks() -> None:
-    markdown = sarif.help_markdown("Why it matters.\n\nFailing:\n    spec:\n      interval: 1d\n\nPassing:\n"
-                                   "    spec:\n      interval: 24h")
-    assert "Failing:\n\n```yaml\nspec:\n  interval: 1d\n```\n" in markdown
-    assert markdown.endswith("```yaml\nspec:\n  interval: 24h\n```\n")
+        assert rule["helpUri"].endswith(f"/docs/rules/{rule['id']}.md")
 
 
 def test_results_carry_rule_level_location_fingerprint_and_object() -> None:

@@ -10,29 +10,15 @@ and everything slow happens in the worker.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bot.handlers import check_events, installation, issue_comment, pull_request
+from bot.handlers.context import Context
 from bot.handlers.decisions import Decision, Ignore, RecordInstallation, Review
-from bot.settings import Settings
 
-__all__ = ["Decision", "Ignore", "RecordInstallation", "Review", "route"]
+__all__ = ["Context", "Decision", "Ignore", "RecordInstallation", "Review", "route"]
 
-Handler = Callable[[Mapping[str, Any], "Context"], Decision]
-
-
-@dataclass(frozen=True)
-class Context:
-    """What handlers may know besides the payload."""
-
-    app_id: str
-    review_drafts: bool = True
-    delivery: str = ""
-
-    @classmethod
-    def from_settings(cls, settings: Settings, delivery: str) -> Context:
-        return cls(app_id=settings.app_id, review_drafts=settings.review_drafts, delivery=delivery)
+Handler = Callable[[Mapping[str, Any], Context], Decision]
 
 
 HANDLERS: dict[str, Handler] = {

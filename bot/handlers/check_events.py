@@ -16,7 +16,7 @@ from bot.handlers import payloads
 from bot.handlers.decisions import Decision, Ignore
 
 if TYPE_CHECKING:
-    from bot.handlers import Context
+    from bot.handlers.context import Context
 
 CHECK_RUN_NAME = "flux-review"
 ACTIONS = frozenset({"rerun"})

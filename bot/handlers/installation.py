@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.handlers.decisions import Decision, Ignore, RecordInstallation
 
 if TYPE_CHECKING:
-    from bot.handlers import Context
+    from bot.handlers.context import Context
 
 
 def handle_installation(payload: Mapping[str, Any], context: Context) -> Decision:

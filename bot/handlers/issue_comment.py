@@ -16,7 +16,7 @@ from bot.handlers import payloads
 from bot.handlers.decisions import Decision, Ignore
 
 if TYPE_CHECKING:
-    from bot.handlers import Context
+    from bot.handlers.context import Context
 
 
 def handle(payload: Mapping[str, Any], context: Context) -> Decision:

@@ -14,7 +14,7 @@ from bot.handlers import payloads
 from bot.handlers.decisions import Decision, Ignore
 
 if TYPE_CHECKING:
-    from bot.handlers import Context
+    from bot.handlers.context import Context
 
 REVIEWED_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
 

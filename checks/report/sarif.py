@@ -11,11 +11,11 @@ brings its own.
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Sequence
 from urllib.parse import quote
 
 from checks.findings import Finding, Severity, sort_key
+from checks.rule_docs import help_markdown, page_url
 from checks.rules import RULES
 from checks.rules.base import Rule
 
@@ -53,31 +53,10 @@ def _descriptor(rule: Rule) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": documentation.split("\n\n")[0]},
         "help": {"text": documentation, "markdown": help_markdown(documentation)},
+        "helpUri": page_url(rule),
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
         "properties": {"tags": [rule.group, "flux"], "problem.severity": _GITHUB_SEVERITY[rule.severity]},
     }
-
-
-def help_markdown(documentation: str) -> str:
-    """A rule's documentation as Markdown: prose stays prose, indented examples become YAML blocks."""
-    out: list[str] = []
-    block: list[str] = []
-
-    def flush() -> None:
-        while block and not block[-1].strip():
-            block.pop()
-        if block:
-            out.extend(["", "```yaml", *textwrap.dedent("\n".join(block)).split("\n"), "```", ""])
-            block.clear()
-
-    for line in documentation.split("\n"):
-        if line.startswith("    ") or (block and not line.strip()):
-            block.append(line)
-        else:
-            flush()
-            out.append(line)
-    flush()
-    return "\n".join(out).strip() + "\n"
 
 
 def _uri(path: str) -> str:
