@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from checks import config as configuration
 from checks.config import Config
 from checks.findings import Finding, sort_key
-from checks.repo import ParseCache, RepoModel, build_model, collector_paused
+from checks.loading import ParseCache, collector_paused
+from checks.repo import RepoModel, build_model
 from checks.rules import RULES, RULES_BY_ID
 from checks.rules.base import RuleContext
 from checks.source import RepoSnapshot

@@ -13,13 +13,10 @@ gave them.
 from __future__ import annotations
 
 import fnmatch
-import gc
-import hashlib
 import posixpath
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,28 +24,14 @@ from checks.config import Config
 from checks.findings import Finding, Severity
 from checks.ignore import IgnoreRules
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
+from checks.loading import ParseCache, collector_paused
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
 from checks.source import RepoSnapshot, normalize
-from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq, load_yaml
+from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq
 
 BOOTSTRAP_NAMESPACE = "flux-system"
 _YAML_SUFFIXES = (".yaml", ".yml")
-
-
-class ParseCache:
-    """Loaded files by (path, content hash), so a review's base and head share work."""
-
-    def __init__(self) -> None:
-        self._files: dict[tuple[str, str, int], YamlFile] = {}
-
-    def load(self, path: str, data: bytes, limits: YamlLimits) -> YamlFile:
-        key = (path, hashlib.sha1(data).hexdigest(), limits.max_bytes)
-        loaded = self._files.get(key)
-        if loaded is None:
-            loaded = load_yaml(path, data, limits)
-            self._files[key] = loaded
-        return loaded
 
 
 @dataclass
@@ -124,24 +107,6 @@ class RepoModel:
         for cluster in self.clusters:
             yield from (o for o in cluster.objects if not o.implicit)
         yield from self.unrendered_objects()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a model is built.
-
-    Loading creates hundreds of thousands of small containers, and the
-    collector would walk the whole growing graph again and again (it cost
-    as much as the rendering itself). The model holds no reference cycles
-    worth collecting mid-build; collection resumes afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def build_model(snapshot: RepoSnapshot, config: Config | None = None,

@@ -20,7 +20,7 @@ from checks.config import Config
 from checks.diff import ChangedFile
 from checks.engine import Analysis, analyze
 from checks.findings import Finding, Severity
-from checks.repo import ParseCache
+from checks.loading import ParseCache
 from checks.source import RepoSnapshot
 
 

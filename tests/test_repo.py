@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from checks.config import Config
 from checks.model import KubeObject
-from checks.repo import Cluster, ParseCache, RepoModel, build_model, nearest_folder, segment_match
+from checks.repo import Cluster, RepoModel, nearest_folder, segment_match
 from checks.source import RepoSnapshot
 from checks.yaml_docs import Pos
 
@@ -648,16 +647,6 @@ def test_the_file_size_cap_comes_from_the_configuration(model_of: Model) -> None
     files = {"big.yaml": "a: " + "x" * 2000 + "\n"}
     assert problems(model_of(files)) == []
     assert problems(model_of(files, Config(max_file_bytes=1000))) == [("structure/file-too-large", "big.yaml", 1)]
-
-
-def test_the_parse_cache_shares_files_between_models() -> None:
-    cache = ParseCache()
-    files: dict[str, Any] = {"clusters/prod/apps.yaml": ks("apps", "./apps"), "apps/cm.yaml": cm("a")}
-    first = build_model(RepoSnapshot.from_mapping(files), Config(), cache)
-    files["apps/cm.yaml"] = cm("b")
-    second = build_model(RepoSnapshot.from_mapping(files), Config(), cache)
-    assert first.files["clusters/prod/apps.yaml"] is second.files["clusters/prod/apps.yaml"]
-    assert first.files["apps/cm.yaml"] is not second.files["apps/cm.yaml"]
 
 
 @pytest.mark.parametrize("layout", ["clusters", "home-ops"])

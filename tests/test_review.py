@@ -11,7 +11,7 @@ import pytest
 from rule_support import config_map, kustomization, snapshot
 
 from checks import cli
-from checks import repo as repo_module
+from checks import loading as loading_module
 from checks.diff import ChangedFile, parse_patch
 from checks.findings import Severity
 from checks.review import review_snapshots
@@ -188,13 +188,13 @@ def test_renaming_a_file_does_not_make_its_old_problems_new() -> None:
 
 def test_base_and_head_share_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[str] = []
-    real = repo_module.load_yaml
+    real = loading_module.load_yaml
 
     def counting(path: str, *args: object, **kwargs: object):
         parsed.append(path)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(repo_module, "load_yaml", counting)
+    monkeypatch.setattr(loading_module, "load_yaml", counting)
     base = base_files()
     head = {**base, "apps/b/source.yaml": base["apps/b/source.yaml"].replace("10s", "10m")}
     review_snapshots(snapshot(base), snapshot(head), {"apps/b/source.yaml": ChangedFile("apps/b/source.yaml")})

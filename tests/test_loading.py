@@ -1,0 +1,66 @@
+"""Loading once: the parse cache a review's two models share, and the paused collector."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+
+from checks.config import Config
+from checks.loading import ParseCache, collector_paused
+from checks.repo import build_model
+from checks.source import RepoSnapshot
+from checks.yaml_docs import YamlLimits
+
+KUSTOMIZATION = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+
+def _config_map(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+def test_the_parse_cache_shares_files_between_models() -> None:
+    cache = ParseCache()
+    files: dict[str, Any] = {"clusters/prod/apps.yaml": KUSTOMIZATION, "apps/cm.yaml": _config_map("a")}
+    first = build_model(RepoSnapshot.from_mapping(files), Config(), cache)
+    files["apps/cm.yaml"] = _config_map("b")
+    second = build_model(RepoSnapshot.from_mapping(files), Config(), cache)
+    assert first.files["clusters/prod/apps.yaml"] is second.files["clusters/prod/apps.yaml"]
+    assert first.files["apps/cm.yaml"] is not second.files["apps/cm.yaml"]
+
+
+def test_the_cache_keys_on_content_and_limits() -> None:
+    cache = ParseCache()
+    small, large = YamlLimits(max_bytes=10), YamlLimits()
+    data = b"a: 1\nb: 2\nc: 3\n"
+    assert cache.load("x.yaml", data, large) is cache.load("x.yaml", data, large)
+    assert cache.load("x.yaml", data, small) is not cache.load("x.yaml", data, large)
+    assert cache.load("y.yaml", data, large) is not cache.load("x.yaml", data, large)
+
+
+def test_the_collector_is_paused_inside_and_restored_after_an_error() -> None:
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
