@@ -1,4 +1,4 @@
-"""api-version rules: removed versions, removed fields and deprecated fields, with their fixes."""
+"""api-version/removed-field: fields the GA versions dropped, and the fixes that move them."""
 
 from __future__ import annotations
 
@@ -18,98 +18,6 @@ def repo(**apps: str) -> dict[str, str]:
     files.update({f"apps/{name.replace('_', '-')}.yaml": textwrap.dedent(text) for name, text in apps.items()})
     return files
 
-
-HELM_RELEASE_V2BETA1 = """\
-apiVersion: "helm.toolkit.fluxcd.io/v2beta1"  # pinned by hand
-kind: HelmRelease
-metadata:
-  name: podinfo
-  namespace: apps
-spec:
-  interval: 15m
-  chart:
-    spec:
-      chart: podinfo
-      version: 6.x
-      sourceRef:
-        kind: HelmRepository
-        name: podinfo
-"""
-
-
-# -- api-version/removed --------------------------------------------------------
-
-def test_removed_api_version_is_reported_on_the_api_version_line() -> None:
-    [finding] = findings(repo(podinfo=HELM_RELEASE_V2BETA1), "api-version/removed")
-    assert (finding.path, finding.line) == ("apps/podinfo.yaml", 1)
-    assert finding.object == "HelmRelease/apps/podinfo"
-    assert "`helm.toolkit.fluxcd.io/v2beta1`, removed in Flux 2.7" in finding.message
-    assert "`helm.toolkit.fluxcd.io/v2`" in finding.message
-
-
-def test_removed_api_version_fix_keeps_quotes_and_comment_and_clears_the_finding() -> None:
-    files = repo(podinfo=HELM_RELEASE_V2BETA1)
-    [finding] = findings(files, "api-version/removed")
-    assert finding.fix is not None
-    assert finding.fix.replacement == 'apiVersion: "helm.toolkit.fluxcd.io/v2"  # pinned by hand\n'
-    assert findings(apply_fix(files, finding), "api-version/removed") == []
-
-
-def test_current_and_still_served_versions_are_not_reported() -> None:
-    files = repo(
-        podinfo=HELM_RELEASE_V2BETA1.replace('"helm.toolkit.fluxcd.io/v2beta1"', "helm.toolkit.fluxcd.io/v2"),
-        # Alert and Provider stay on v1beta3: it is the newest version they have.
-        alert="""\
-            apiVersion: notification.toolkit.fluxcd.io/v1beta3
-            kind: Provider
-            metadata:
-              name: slack
-              namespace: apps
-            spec:
-              type: slack
-        """,
-    )
-    assert findings(files, "api-version/removed") == []
-
-
-def test_removed_api_version_respects_the_configured_flux_version() -> None:
-    files = repo(alert="""\
-        apiVersion: notification.toolkit.fluxcd.io/v1beta2
-        kind: Provider
-        metadata:
-          name: slack
-          namespace: apps
-        spec:
-          type: slack
-    """)
-    assert len(findings(files, "api-version/removed")) == 1  # default 2.9 removed v1beta2
-    assert findings(files, "api-version/removed", Config(flux_version="2.8")) == []
-
-
-def test_removed_api_version_ignores_look_alike_kinds_of_other_groups() -> None:
-    files = repo(other="""\
-        apiVersion: kustomize.config.k8s.io/v1beta1
-        kind: Kustomization
-        metadata:
-          name: not-flux
-        resources: []
-        ---
-        apiVersion: example.com/v1beta1
-        kind: HelmRelease
-        metadata:
-          name: someone-elses
-    """)
-    assert findings(files, "api-version/removed") == []
-
-
-def test_removed_api_version_checks_unrendered_files_once() -> None:
-    files = repo()
-    files["attic/old.yaml"] = CLUSTER.replace("kustomize.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1beta2")
-    [finding] = findings(files, "api-version/removed")
-    assert finding.path == "attic/old.yaml"
-
-
-# -- api-version/removed-field ------------------------------------------------------
 
 def test_values_file_is_reported_and_fixed_into_values_files() -> None:
     files = repo(podinfo="""\
@@ -136,6 +44,28 @@ def test_values_file_is_reported_and_fixed_into_values_files() -> None:
     fixed = apply_fix(files, finding)
     assert findings(fixed, "api-version/removed-field") == []
     assert yaml.safe_load(fixed["apps/podinfo.yaml"])["spec"]["chart"]["spec"]["valuesFiles"] == ["values-prod.yaml"]
+
+
+def test_values_file_beside_a_values_files_list_gets_no_fix() -> None:
+    files = repo(chart="""\
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: HelmChart
+        metadata:
+          name: podinfo
+          namespace: apps
+        spec:
+          interval: 15m
+          chart: podinfo
+          sourceRef:
+            kind: HelmRepository
+            name: podinfo
+          valuesFile: values-prod.yaml
+          valuesFiles:
+            - values.yaml
+    """)
+    [finding] = findings(files, "api-version/removed-field")
+    assert (finding.line, finding.key) == (12, "spec.valuesFile")
+    assert finding.fix is None
 
 
 def test_patches_strategic_merge_is_rewritten_as_patches() -> None:
@@ -237,6 +167,23 @@ def test_git_implementation_and_post_renderer_patches_are_reported() -> None:
     assert found["spec.gitImplementation"].line == 9
 
 
+def test_access_from_is_reported_even_when_empty() -> None:
+    files = repo(source="""\
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata:
+          name: app
+          namespace: apps
+        spec:
+          interval: 10m
+          url: https://example.com/app.git
+          accessFrom:
+    """)
+    [finding] = findings(files, "api-version/removed-field")
+    assert (finding.line, finding.key, finding.fix) == (9, "spec.accessFrom", None)
+    assert "the field was never used" in finding.message
+
+
 def test_removed_field_look_alikes_are_quiet() -> None:
     files = repo(others="""\
         # a beta version the configured Flux still serves may keep its own fields
@@ -276,105 +223,6 @@ def test_removed_field_look_alikes_are_quiet() -> None:
             gitImplementation: libgit2
     """)
     assert findings(files, "api-version/removed-field", Config(flux_version="2.7")) == []
-
-
-# -- api-version/deprecated-field ---------------------------------------------------
-
-def test_skip_crds_is_reported_and_fixed_to_crds_skip() -> None:
-    files = repo(podinfo="""\
-        apiVersion: helm.toolkit.fluxcd.io/v2
-        kind: HelmRelease
-        metadata:
-          name: podinfo
-          namespace: apps
-        spec:
-          interval: 15m
-          chartRef:
-            kind: OCIRepository
-            name: podinfo
-          install:
-            skipCRDs: true  # the CRDs come from crds/
-    """)
-    [finding] = findings(files, "api-version/deprecated-field")
-    assert (finding.line, finding.key) == (12, "spec.install.skipCRDs")
-    assert finding.fix is not None
-    assert finding.fix.replacement == "    crds: Skip  # the CRDs come from crds/\n"
-    fixed = apply_fix(files, finding)
-    assert findings(fixed, "api-version/deprecated-field") == []
-    assert yaml.safe_load(fixed["apps/podinfo.yaml"])["spec"]["install"] == {"crds": "Skip"}
-
-
-def test_alert_summary_moves_to_event_metadata() -> None:
-    files = repo(alert="""\
-        apiVersion: notification.toolkit.fluxcd.io/v1beta3
-        kind: Alert
-        metadata:
-          name: on-call
-          namespace: flux-system
-        spec:
-          providerRef:
-            name: slack
-          summary: "Production cluster"
-          eventSources:
-            - kind: Kustomization
-              name: '*'
-    """)
-    [finding] = findings(files, "api-version/deprecated-field")
-    assert finding.key == "spec.summary"
-    fixed = apply_fix(files, finding)
-    assert findings(fixed, "api-version/deprecated-field") == []
-    assert yaml.safe_load(fixed["apps/alert.yaml"])["spec"]["eventMetadata"] == {"summary": "Production cluster"}
-
-
-def test_provider_proxy_is_reported_without_a_fix() -> None:
-    files = repo(provider="""\
-        apiVersion: notification.toolkit.fluxcd.io/v1beta3
-        kind: Provider
-        metadata:
-          name: slack
-          namespace: flux-system
-        spec:
-          type: slack
-          proxy: https://proxy.internal:8080
-    """)
-    [finding] = findings(files, "api-version/deprecated-field")
-    assert finding.fix is None
-    assert "proxySecretRef" in finding.message
-
-
-def test_deprecated_field_look_alikes_are_quiet() -> None:
-    files = repo(others="""\
-        apiVersion: helm.toolkit.fluxcd.io/v2
-        kind: HelmRelease
-        metadata:
-          name: podinfo
-          namespace: apps
-        spec:
-          interval: 15m
-          chartRef:
-            kind: OCIRepository
-            name: podinfo
-          install:
-            crds: Skip
-          values:
-            summary: not an Alert
-            proxy: http://proxy:3128
-        ---
-        apiVersion: notification.toolkit.fluxcd.io/v1beta3
-        kind: Alert
-        metadata:
-          name: on-call
-          namespace: flux-system
-        spec:
-          providerRef:
-            name: slack
-          eventMetadata:
-            summary: Production cluster
-          eventSources:
-            - kind: Kustomization
-              name: '*'
-    """)
-    assert findings(files, "api-version/deprecated-field") == []
 
 
 def test_removed_field_on_a_removed_version_is_reported_beside_the_version() -> None:

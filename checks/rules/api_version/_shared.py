@@ -1,0 +1,120 @@
+"""What the api-version rules share: Flux's version tables and the objects they read.
+
+Every rule of the group reads the same objects (each Flux object as written,
+once per document) against the same tables of current and removed versions;
+the field rules also agree on which objects the current schema speaks for
+and read one-line ``key: value`` entries the same way for their fixes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from checks.edits import line_text
+from checks.model import KubeObject
+from checks.repo import RepoModel
+
+# The version each Flux kind should be written in (Flux 2.9).
+CURRENT_API_VERSIONS: dict[str, str] = {
+    "GitRepository": "source.toolkit.fluxcd.io/v1",
+    "HelmRepository": "source.toolkit.fluxcd.io/v1",
+    "HelmChart": "source.toolkit.fluxcd.io/v1",
+    "Bucket": "source.toolkit.fluxcd.io/v1",
+    "OCIRepository": "source.toolkit.fluxcd.io/v1",
+    "Kustomization": "kustomize.toolkit.fluxcd.io/v1",
+    "HelmRelease": "helm.toolkit.fluxcd.io/v2",
+    "Alert": "notification.toolkit.fluxcd.io/v1beta3",
+    "Provider": "notification.toolkit.fluxcd.io/v1beta3",
+    "Receiver": "notification.toolkit.fluxcd.io/v1",
+    "ImageRepository": "image.toolkit.fluxcd.io/v1",
+    "ImagePolicy": "image.toolkit.fluxcd.io/v1",
+    "ImageUpdateAutomation": "image.toolkit.fluxcd.io/v1",
+}
+
+# The Flux release whose CRDs dropped each version (upstream: flux2 issues
+# #5474, #5711 and #5942, the 2.7 release blog). The alpha versions went away
+# before Flux 2.0 GA; "2.0" stands for "already gone in every 2.x".
+REMOVED_IN: dict[str, tuple[int, int]] = {
+    "source.toolkit.fluxcd.io/v1alpha1": (2, 0),
+    "source.toolkit.fluxcd.io/v1beta1": (2, 7),
+    "source.toolkit.fluxcd.io/v1beta2": (2, 8),
+    "kustomize.toolkit.fluxcd.io/v1alpha1": (2, 0),
+    "kustomize.toolkit.fluxcd.io/v1beta1": (2, 7),
+    "kustomize.toolkit.fluxcd.io/v1beta2": (2, 8),
+    "helm.toolkit.fluxcd.io/v2alpha1": (2, 0),
+    "helm.toolkit.fluxcd.io/v2beta1": (2, 7),
+    "helm.toolkit.fluxcd.io/v2beta2": (2, 8),
+    "notification.toolkit.fluxcd.io/v1alpha1": (2, 0),
+    "notification.toolkit.fluxcd.io/v1beta1": (2, 7),
+    "notification.toolkit.fluxcd.io/v1beta2": (2, 9),
+    "image.toolkit.fluxcd.io/v1alpha1": (2, 0),
+    "image.toolkit.fluxcd.io/v1alpha2": (2, 0),
+    "image.toolkit.fluxcd.io/v1beta1": (2, 7),
+    "image.toolkit.fluxcd.io/v1beta2": (2, 9),
+}
+
+NEWEST_FLUX = (2, 9)
+
+
+def flux_version(text: str) -> tuple[int, int]:
+    """``"2.8"``, ``"v2.8.1"`` -> ``(2, 8)``; anything unreadable means the newest release."""
+    match = re.match(r"\s*v?(\d+)\.(\d+)", str(text))
+    return (int(match[1]), int(match[2])) if match else NEWEST_FLUX
+
+
+def removed_in(api_version: str, kind: str, target: tuple[int, int]) -> tuple[int, int] | None:
+    """The release that removed ``api_version`` for ``kind``, if it is at or before ``target``."""
+    if kind not in CURRENT_API_VERSIONS:
+        return None
+    removed = REMOVED_IN.get(api_version)
+    return removed if removed is not None and removed <= target else None
+
+
+def must_migrate(obj: KubeObject, target: tuple[int, int]) -> bool:
+    """Field rules speak of the current schema: objects on it, or on a version that is gone.
+
+    An object on a beta version the configured Flux still serves may legally
+    use that version's fields; it is left alone until the version goes.
+    """
+    current = CURRENT_API_VERSIONS.get(obj.kind)
+    return current is not None and (
+        obj.api_version == current or removed_in(obj.api_version, obj.kind, target) is not None)
+
+
+def written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str]]:
+    """Every Flux object as written, once per document, with the id users know it by.
+
+    The id comes from the first cluster that renders the document (where the
+    namespace is resolved); an unrendered document keeps the namespace it writes.
+    """
+    ids: dict[tuple[str, int], str] = {}
+    for cluster in model.clusters:
+        for obj in cluster.objects:
+            if not obj.implicit:
+                ids.setdefault((obj.path, obj.doc_index), obj.id)
+    for obj in model.objects:
+        if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
+            yield obj, ids.get((obj.path, obj.doc_index), obj.id)
+
+
+def present(obj: KubeObject, path: tuple[str, ...]) -> bool:
+    """Whether the object writes the key at ``path`` at all (whatever its value, even null)."""
+    parent = obj.get(*path[:-1])
+    return isinstance(parent, dict) and path[-1] in parent
+
+
+_KEY_VALUE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_]+)\s*:\s*(?P<rest>.*)$")
+
+
+def one_line_value(model: RepoModel, obj: KubeObject, *path: str) -> tuple[str, str, int] | None:
+    """``(indent, value text with any comment, line)`` when key and scalar value share one line."""
+    key_pos = obj.key_pos(*path)
+    value_pos = obj.pos(*path)
+    if key_pos.path != value_pos.path or key_pos.line != value_pos.line or value_pos.end_line != key_pos.line:
+        return None
+    text = line_text(model, key_pos.path, key_pos.line)
+    match = _KEY_VALUE.match(text or "")
+    if match is None or match["key"] != path[-1] or not match["rest"] or match["rest"][0] in "|>&*{[":
+        return None
+    return match["indent"], match["rest"], key_pos.line

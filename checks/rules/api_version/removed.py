@@ -1,0 +1,79 @@
+"""api-version/removed: a Flux object written in an apiVersion the configured Flux no longer serves.
+
+Which release dropped which version is in ``_shared.REMOVED_IN`` (flux2
+issues #5474, #5711 and #5942, the 2.7 release blog); only versions removed
+at or before the configured ``flux_version`` are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from checks.edits import line_text
+from checks.findings import Finding, Fix, Severity
+from checks.model import KubeObject
+from checks.repo import RepoModel
+from checks.rules.api_version._shared import CURRENT_API_VERSIONS, flux_version, removed_in, written_flux_objects
+from checks.rules.base import Rule, RuleContext
+
+RULE = Rule(
+    id="api-version/removed",
+    severity=Severity.ERROR,
+    summary="A Flux object written in an apiVersion the configured Flux version no longer serves",
+    fixable=True,
+    needs_base=False,
+    doc="""
+        Flux drops beta API versions from its CRDs a few releases after the GA
+        version ships (v1beta1/v2beta1 in 2.7; source, kustomize and helm
+        v1beta2/v2beta2 in 2.8; notification and image v1beta2 in 2.9). From then
+        on the API server rejects a manifest in the old version ("no matches for
+        kind") and the Kustomization that applies it fails as a whole.
+
+        Only versions removed at or before `flux_version` in
+        .github/flux-review.yml (default 2.9) are reported. The fix rewrites the
+        apiVersion line; run `flux migrate` on the cluster before upgrading Flux
+        so stored objects move too, and check api-version/removed-field for
+        fields the new version dropped.
+
+        Failing:
+            apiVersion: kustomize.toolkit.fluxcd.io/v1beta2
+            kind: Kustomization
+
+        Passing:
+            apiVersion: kustomize.toolkit.fluxcd.io/v1
+            kind: Kustomization
+    """,
+)
+
+
+@RULE.implementation
+def check(ctx: RuleContext) -> Iterable[Finding]:
+    target = flux_version(ctx.config.flux_version)
+    for obj, object_id in written_flux_objects(ctx.model):
+        removed = removed_in(obj.api_version, obj.kind, target)
+        if removed is None:
+            continue
+        current = CURRENT_API_VERSIONS[obj.kind]
+        pos = obj.key_pos("apiVersion")
+        when = "before Flux 2.0" if removed == (2, 0) else f"in Flux {_version_text(removed)}"
+        yield Finding(
+            "api-version/removed", Severity.ERROR, pos.path, pos.line,
+            f"{object_id} uses `{obj.api_version}`, removed {when}; the API server rejects it. "
+            f"Write `{current}` (and run `flux migrate` for objects already in the cluster).",
+            object=object_id, key="apiVersion", fix=_api_version_fix(ctx.model, obj, current),
+        )
+
+
+def _version_text(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _api_version_fix(model: RepoModel, obj: KubeObject, current: str) -> Fix | None:
+    """Swap the version in place: indentation, quotes and any comment stay as written."""
+    pos = obj.key_pos("apiVersion")
+    if obj.pos("apiVersion").line != pos.line:
+        return None
+    text = line_text(model, pos.path, pos.line)
+    if text is None or obj.api_version not in text.partition("#")[0]:
+        return None
+    return Fix(pos.path, pos.line, pos.line, text.replace(obj.api_version, current, 1) + "\n")

@@ -1,0 +1,1 @@
+"""api-version rule tests: removed versions, removed fields and deprecated fields, with their fixes."""
