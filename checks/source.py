@@ -37,9 +37,12 @@ class ArchiveLimits:
     max_total_bytes: int = 512 * 1024 * 1024
 
 
+MISSING_BLOB = "missing from the git object store (a partial clone or a mirror without large files); read as empty"
+
+
 @dataclass(frozen=True)
 class SkippedMember:
-    """An archive member that was not read, and why."""
+    """A file that was not read (an archive member past a cap, a blob git does not have), and why."""
 
     name: str
     reason: str
@@ -110,6 +113,7 @@ class RepoSnapshot:
         listing = _git(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit)
         sizes: dict[str, int] = {}
         blobs: dict[str, str] = {}
+        bad: set[str] = set()
         for entry in listing.split(b"\0"):
             if not entry:
                 continue
@@ -118,16 +122,25 @@ class RepoSnapshot:
             if kind != b"blob" or mode == b"120000":
                 continue  # submodules and symlinks are not files of this repository
             path = name.decode("utf-8", "surrogateescape")
-            sizes[path] = int(size)
             blobs[path] = sha.decode()
+            # `ls-tree -l` prints BAD for a blob the object store lacks (a partial clone, a mirror
+            # without large files): the file stays in the tree, empty and marked unreadable.
+            sizes[path] = int(size) if size.isdigit() else 0
+            if not size.isdigit():
+                bad.add(path)
         wanted = [p for p in sizes if _interesting(p)]
         preloaded = _cat_blobs(repo, [blobs[p] for p in wanted])
-        cache = dict(zip(wanted, preloaded, strict=True))
+        cache = {path: data for path, data in zip(wanted, preloaded, strict=True) if data is not None}
+        missing = sorted(bad | {p for p, data in zip(wanted, preloaded, strict=True) if data is None})
+        for path in missing:
+            cache[path] = b""
 
         def read(path: str) -> bytes:
             return _git(repo, "cat-file", "blob", blobs[path])
 
-        return cls(sizes=sizes, _read=read, label=f"{repo}@{rev}", _cache=cache)
+        snapshot = cls(sizes=sizes, _read=read, label=f"{repo}@{rev}", _cache=cache)
+        snapshot.skipped = [SkippedMember(path, MISSING_BLOB) for path in missing]
+        return snapshot
 
     @classmethod
     def from_tar(
@@ -302,8 +315,8 @@ def _git(repo: str, *args: str) -> bytes:
     return done.stdout
 
 
-def _cat_blobs(repo: str, shas: list[str]) -> list[bytes]:
-    """Read many blobs with one ``git cat-file --batch`` process."""
+def _cat_blobs(repo: str, shas: list[str]) -> list[bytes | None]:
+    """Read many blobs with one ``git cat-file --batch`` process (None for a blob the store lacks)."""
     if not shas:
         return []
     out = subprocess.run(
@@ -314,11 +327,16 @@ def _cat_blobs(repo: str, shas: list[str]) -> list[bytes]:
     )
     if out.returncode != 0:
         raise SnapshotError(out.stderr.decode(errors="replace").strip())
-    blobs: list[bytes] = []
+    blobs: list[bytes | None] = []
     data, pos = out.stdout, 0
     for _ in shas:
         header_end = data.index(b"\n", pos)
-        size = int(data[pos:header_end].split()[2])
+        header = data[pos:header_end].split()
+        if len(header) < 3:  # `<sha> missing`
+            blobs.append(None)
+            pos = header_end + 1
+            continue
+        size = int(header[2])
         start = header_end + 1
         blobs.append(data[start : start + size])
         pos = start + size + 1

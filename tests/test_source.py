@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from checks.source import ArchiveLimits, RepoSnapshot, SnapshotError, merge_base, normalize, resolve_revision
+from checks.source import (
+    MISSING_BLOB,
+    ArchiveLimits,
+    RepoSnapshot,
+    SnapshotError,
+    merge_base,
+    normalize,
+    resolve_revision,
+)
 
 # -- helpers ----------------------------------------------------------------------------------------
 
@@ -203,6 +211,25 @@ def test_git_snapshot_of_an_older_revision(bare_repo: Path) -> None:
     assert b"interval: 10m" in snapshot.read("apps/ks.yaml")
     assert resolve_revision(str(bare_repo), "old") == resolve_revision(str(bare_repo), "main~1")
     assert merge_base(str(bare_repo), "old", "main") == resolve_revision(str(bare_repo), "old")
+
+
+def test_blobs_missing_from_the_object_store_are_kept_empty_and_reported(tmp_path: Path) -> None:
+    # A partial clone or a mirror without large files: the tree names blobs the store does not hold.
+    repo = tmp_path / "partial.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True, env=_GIT_ENV)
+    present = blob(repo, b"kind: Kustomization\nspec:\n  interval: 10m\n")
+    absent_yaml, absent_binary = "1" * 40, "2" * 40
+    text = "".join(f"100644 blob {sha}\t{name}\n" for sha, name in (
+        (present, "ks.yaml"), (absent_yaml, "lost.yaml"), (absent_binary, "chart.tgz")))
+    root = git(repo, "mktree", "--missing", stdin=text.encode())
+    git(repo, "update-ref", "refs/heads/main", commit(repo, root, "partial"))
+
+    snapshot = RepoSnapshot.from_git(repo, "main")
+
+    assert snapshot.paths() == ["chart.tgz", "ks.yaml", "lost.yaml"]
+    assert snapshot.read("lost.yaml") == b"" and snapshot.read("chart.tgz") == b""
+    assert b"interval: 10m" in snapshot.read("ks.yaml")
+    assert [(m.name, m.reason) for m in snapshot.skipped] == [("chart.tgz", MISSING_BLOB), ("lost.yaml", MISSING_BLOB)]
 
 
 def test_git_snapshot_of_an_unknown_revision_is_an_error(bare_repo: Path, tmp_path: Path) -> None:
