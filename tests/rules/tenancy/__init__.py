@@ -1,0 +1,1 @@
+"""tenancy rule tests: one file per rule, on the platform repository of _platform."""
