@@ -63,10 +63,10 @@ def changed_files(pull: PullRequest, listed: int | None = None) -> ChangedFiles:
 
 
 def skipped_note(snapshots: dict[str, RepoSnapshot], limit: int = 10) -> str | None:
-    """A summary line naming archive members that were not read, and why."""
+    """A summary line naming files that were not read (archive members past a cap, missing blobs), and why."""
     skipped = [(side, member) for side, snap in snapshots.items() for member in snap.skipped]
     if not skipped:
         return None
     shown = "; ".join(f"{side}: `{m.name}` ({m.reason})" for side, m in skipped[:limit])
     more = f" and {len(skipped) - limit} more" if len(skipped) > limit else ""
-    return f"{len(skipped)} archive member(s) were not read: {shown}{more}."
+    return f"{len(skipped)} file(s) were not read: {shown}{more}."

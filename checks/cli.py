@@ -206,9 +206,15 @@ def run_review(args: argparse.Namespace) -> int:
     head_snapshot = RepoSnapshot.from_git(args.repo, args.head)
     base_snapshot = RepoSnapshot.from_git(args.repo, base_rev)
     config = load_config(head_snapshot, args.config)
+    # Files whose blobs the clone lacks cannot be diffed: leave them out of the diff (they were noted).
+    unread = sorted({m.name for snap in (base_snapshot, head_snapshot) for m in snap.skipped})
     diff = _git(args.repo, "diff", "-M", "--no-color", "--no-ext-diff", "--unified=3", base_rev,
-                args.head, "--").decode("utf-8", "replace")
+                args.head, "--", *([":/", *(f":(exclude,literal,top){p}" for p in unread)] if unread else []),
+                ).decode("utf-8", "replace")
     review = review_snapshots(base_snapshot, head_snapshot, parse_git_diff(diff), config)
+    for side, snap in (("base", base_snapshot), ("head", head_snapshot)):
+        for member in snap.skipped:
+            print(f"note: {side}: {member.name} was not read: {member.reason}", file=sys.stderr)
     if args.format == "markdown":
         from checks.report import markdown
 

@@ -259,6 +259,25 @@ def test_review_of_an_unknown_base_exits_2(tmp_path: Path, capsys: pytest.Captur
     assert code == 0 and out.startswith("### No new problems\n")
 
 
+def test_review_of_a_clone_missing_a_blob_reports_it_and_reviews_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_repo(tmp_path)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+    (repo / "big.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "head"], check=True)
+    sha = subprocess.run([*git, "rev-parse", "HEAD:big.yaml"], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()  # as a partial clone lacks it
+    code, out, err = run(capsys, "review", str(repo), "--base", "main~1", "--head", "main", "--format", "json")
+    assert code == 0, err
+    assert "note: head: big.yaml was not read: missing from the git object store" in err
+    assert '"version": 1' in out
+
+
 def test_the_executable_runs_as_a_process(tmp_path) -> None:
     import subprocess
     import sys
