@@ -1,0 +1,1 @@
+"""Tests of the interval rules, one file per rule."""

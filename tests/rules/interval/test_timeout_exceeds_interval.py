@@ -1,0 +1,54 @@
+"""interval/timeout-exceeds-interval: explicit and implicit timeouts, one child or many."""
+
+from __future__ import annotations
+
+from rule_support import ROOT, findings, kustomization, round_trip
+
+from ._support import APPS, child, family, line_of, repo
+
+
+def test_timeout_longer_than_interval_is_lowered() -> None:
+    files = repo(kustomization(spec="interval: 10m\ntimeout: 30m"))
+    [finding] = findings(files, "interval/timeout-exceeds-interval")
+    assert "`timeout: 30m`, longer than its `interval: 10m`" in finding.message
+    round_trip(files, "interval/timeout-exceeds-interval")
+
+
+def test_wait_without_timeout_on_a_long_interval_gets_a_timeout() -> None:
+    files = repo(kustomization(spec="interval: 1h\nwait: true"))
+    [finding] = findings(files, "interval/timeout-exceeds-interval")
+    assert "59m30s" in finding.message
+    fixed = round_trip(files, "interval/timeout-exceeds-interval")
+    assert "  wait: true\n  timeout: 5m\n" in fixed[f"{ROOT}/apps.yaml"]
+
+
+def test_health_checks_without_timeout_get_a_timeout_below_the_interval() -> None:
+    spec = ("interval: 2h\nhealthChecks:\n  - apiVersion: apps/v1\n    kind: Deployment\n"
+            "    name: web\n    namespace: apps")
+    files = repo(kustomization(spec=spec))
+    [finding] = findings(files, "interval/timeout-exceeds-interval")
+    assert "sets `healthChecks` with no `timeout`" in finding.message and "1h59m30s" in finding.message
+    fixed = round_trip(files, "interval/timeout-exceeds-interval")
+    assert "  interval: 2h\n  timeout: 5m\n" in fixed[f"{ROOT}/apps.yaml"]
+
+
+def test_timeout_look_alikes_are_quiet() -> None:
+    for spec in ("interval: 10m\nwait: true", "interval: 1h\ntimeout: 5m\nwait: true", "interval: 1h"):
+        assert findings(repo(kustomization(spec=spec)), "interval/timeout-exceeds-interval") == [], spec
+
+
+def test_wait_without_timeout_on_every_child_is_one_warning_on_the_parent() -> None:
+    children = {name: child(name, extra="retryInterval: 2m\nwait: true") for name in APPS[:3]}
+    checks = "healthChecks:\n  - apiVersion: apps/v1\n    kind: Deployment\n    name: web\n    namespace: default"
+    children |= {name: child(name, extra=f"retryInterval: 2m\n{checks}") for name in APPS[3:]}
+    children["unifi"] = child("unifi", "2h", extra="retryInterval: 2m\nwait: true")
+    found = findings(family(children), "interval/timeout-exceeds-interval")
+    assert len(found) == 2
+    [grouped] = [f for f in found if f.object == "Kustomization/flux-system/cluster-apps"]
+    assert grouped.line == line_of(family(children)[f"{ROOT}/apps.yaml"], "  patches:")
+    assert grouped.message.startswith("5 Kustomizations rendered by Kustomization/flux-system/cluster-apps")
+    assert "waits up to 59m30s" in grouped.message and "Set `timeout: 5m` once" in grouped.message
+    assert grouped.fix is None
+    [alone] = [f for f in found if f is not grouped]
+    assert alone.object == "Kustomization/flux-system/unifi" and alone.fix is not None
+    assert findings(family(children), "interval/no-retry") == []
