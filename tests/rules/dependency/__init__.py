@@ -1,0 +1,1 @@
+"""Tests of the dependency rules, one file per rule."""
