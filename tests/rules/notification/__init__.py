@@ -1,0 +1,1 @@
+"""Tests of the notification rules: one file per rule."""
