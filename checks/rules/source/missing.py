@@ -1,0 +1,119 @@
+"""source/missing: a sourceRef, chartRef or chart.spec.sourceRef naming a source the cluster does not define.
+
+References are resolved per cluster in the rendered objects: a source that
+only another cluster (or no Kustomization) renders does not exist for the
+objects of this cluster. Bootstrap sources (`flux-system` GitRepository or
+OCIRepository) always exist, and some sources exist without a manifest of
+their own: ArtifactGenerators produce the ExternalArtifacts named in their
+``spec.artifacts``, flux-operator's FluxInstance creates its sync source,
+and helm-controller creates the HelmChart of a HelmRelease ``chart.spec``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from checks.findings import Finding, Severity, merge_repeats
+from checks.model import KubeObject, field_path
+from checks.repo import BOOTSTRAP_NAMESPACE, Cluster
+from checks.rules.base import Rule, RuleContext
+from checks.rules.source._shared import references, templated
+
+RULE = Rule(
+    id="source/missing",
+    severity=Severity.ERROR,
+    summary="sourceRef, chartRef or chart.spec.sourceRef names a source that does not exist",
+    fixable=False,
+    needs_base=False,
+    doc="""
+        The referring object waits for its source forever ("source not found"):
+        a Kustomization applies nothing, a HelmRelease never installs or upgrades.
+        The source must be rendered into the same cluster; the namespace defaults
+        to the referring object's own. Bootstrap sources (`flux-system`) always
+        exist, a FluxInstance's `spec.sync` creates a source named after its
+        namespace, ArtifactGenerators create the ExternalArtifacts they list, and
+        a HelmRelease with `chart.spec` creates its HelmChart. Sources that only
+        remote bases or externally sourced Kustomizations define cannot be seen.
+
+        Also checked: HelmChart and ImageUpdateAutomation `sourceRef`.
+
+        Failing:
+            kind: HelmRelease
+            spec:
+              chart:
+                spec:
+                  chart: podinfo
+                  sourceRef:
+                    kind: HelmRepository
+                    name: podinfo        # deleted
+
+        Passing: a HelmRepository `podinfo` rendered in the same namespace.
+    """,
+)
+
+
+@RULE.implementation
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    return merge_repeats(_missing(ctx))
+
+
+# Bootstrap sources (`flux-system/flux-system` of these kinds) always exist, even where no file holds them.
+_BOOTSTRAP_SOURCES = frozenset(("GitRepository", "OCIRepository"))
+
+
+def _missing(ctx: RuleContext) -> Iterator[Finding]:
+    for cluster in ctx.model.clusters:
+        produced: set[tuple[str, str | None, str]] | None = None
+        for obj in cluster.objects:
+            if obj.implicit:
+                continue
+            for path, ref, _accepted in references(obj):
+                kind = ref.get("kind")
+                if not isinstance(kind, str) or not kind:
+                    continue
+                name = str(ref["name"])
+                namespace = str(ref.get("namespace") or obj.namespace or "")
+                if templated(kind, name, namespace):
+                    continue
+                if kind in _BOOTSTRAP_SOURCES and namespace == BOOTSTRAP_NAMESPACE and name == BOOTSTRAP_NAMESPACE:
+                    continue
+                if cluster.find(kind, namespace, name):
+                    continue
+                produced = produced if produced is not None else _produced_sources(cluster)
+                if (kind, namespace, name) in produced:
+                    continue
+                yield _missing_finding(obj, cluster, path, kind, namespace, name)
+
+
+def _produced_sources(cluster: Cluster) -> set[tuple[str, str | None, str]]:
+    """Sources that exist without a manifest of their own: ExternalArtifacts and HelmRelease HelmCharts."""
+    produced: set[tuple[str, str | None, str]] = set()
+    for obj in cluster.objects:
+        if obj.kind == "ArtifactGenerator" and obj.is_flux:
+            for artifact in obj.get("spec", "artifacts") or []:
+                if isinstance(artifact, dict) and artifact.get("name"):
+                    produced.add(("ExternalArtifact", obj.namespace, str(artifact["name"])))
+        elif obj.kind == "FluxInstance" and obj.is_flux and obj.get("spec", "sync", "kind"):
+            # flux-operator names the sync source after the FluxInstance's namespace
+            produced.add((str(obj.get("spec", "sync", "kind")), obj.namespace, str(obj.namespace)))
+        elif obj.kind == "HelmRelease" and obj.is_flux and isinstance(obj.get("spec", "chart", "spec"), dict):
+            namespace = obj.get("spec", "chart", "spec", "sourceRef", "namespace") or obj.namespace
+            produced.add(("HelmChart", str(namespace), f"{obj.namespace}-{obj.name}"))
+    return produced
+
+
+def _missing_finding(obj: KubeObject, cluster: Cluster, path: tuple[str, ...], kind: str, namespace: str,
+                     name: str) -> Finding:
+    pos = obj.pos(*path, "name")
+    elsewhere = sorted({o.namespace or "" for o in cluster.named(kind, name)} - {namespace})
+    if elsewhere:
+        hint = (f" A {kind} `{name}` exists in namespace `{elsewhere[0]}`: set `{field_path(path)}.namespace`"
+                f" (cross-namespace references must be allowed) or move it.")
+    else:
+        hint = f" Add the {kind}, or point `{field_path(path)}` at an existing source."
+    effect = "nothing under it is applied" if obj.kind == "Kustomization" else "it never reconciles"
+    return Finding(
+        "source/missing", Severity.ERROR, pos.path, pos.line,
+        f"{obj.id} reads {kind} `{namespace}/{name}` (`{field_path(path)}`), which nothing in "
+        f"cluster {cluster.name} defines: {effect}.{hint}",
+        object=obj.id, key=f"{field_path(path)}:{kind}/{namespace}/{name}")

@@ -1,0 +1,1 @@
+"""Tests of the source rules: one file per rule, mirroring checks/rules/source."""

@@ -1,0 +1,106 @@
+"""source/missing: references resolve per cluster, to rendered, bootstrap or generated sources."""
+
+from __future__ import annotations
+
+from rule_support import config_map, helm_release, kustomization, snapshot
+from rule_support import findings as run
+from rule_support import flux_object as obj
+
+from checks.repo import build_model
+
+APPS = kustomization()
+HELM_REPO = obj("HelmRepository", "podinfo", "interval: 30m\nurl: https://stefanprodan.github.io/podinfo\n")
+
+
+def release(source: str, namespace: str = "default", version: str | None = "1.2.3") -> str:
+    """The HelmRelease podinfo of the chart podinfo from the HelmRepository ``source`` in flux-system."""
+    return helm_release("podinfo", namespace, version=None if version is None else f'"{version}"', source=source,
+                        source_namespace="flux-system")
+
+
+def test_helm_release_whose_repository_was_deleted_is_reported() -> None:
+    files = {"clusters/prod/apps.yaml": APPS, "apps/release.yaml": release("podinfo")}
+    found = run(files, "source/missing")
+    assert len(found) == 1
+    assert found[0].object == "HelmRelease/default/podinfo" and found[0].line == 14
+    assert "HelmRepository `flux-system/podinfo`" in found[0].message
+    files["apps/repo.yaml"] = HELM_REPO
+    assert run(files, "source/missing") == []
+
+
+def test_source_in_another_namespace_is_named_in_the_message() -> None:
+    child = APPS.replace("name: apps", "name: team").replace("namespace: flux-system", "namespace: team", 1)
+    found = run({"clusters/prod/apps.yaml": APPS, "apps/team.yaml": child}, "source/missing")
+    assert len(found) == 1 and "exists in namespace `flux-system`" in found[0].message
+
+
+def test_source_rendered_only_in_another_cluster_is_missing_in_this_one() -> None:
+    files = {"clusters/prod/apps.yaml": APPS, "clusters/staging/apps.yaml": APPS,
+             "clusters/prod/repo.yaml": HELM_REPO, "apps/release.yaml": release("podinfo")}
+    found = run(files, "source/missing")
+    assert len(found) == 1 and "cluster staging" in found[0].message
+
+
+def test_bootstrap_sources_and_generated_artifacts_exist() -> None:
+    oci_root = APPS.replace("kind: GitRepository", "kind: OCIRepository")
+    generator = obj("ArtifactGenerator", "monorepo", """\
+        sources:
+          - alias: repo
+            kind: GitRepository
+            name: flux-system
+        artifacts:
+          - name: platform
+            copy:
+              - from: "@repo/apps/**"
+                to: "@artifact/"
+    """)
+    from_artifact = APPS.replace("name: apps", "name: platform").replace(
+        "kind: GitRepository\n    name: flux-system", "kind: ExternalArtifact\n    name: platform")
+    instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "  namespace: flux-system\nspec:\n  sync:\n    kind: Bucket\n    url: s3://fleet\n")
+    from_bucket = APPS.replace("name: apps", "name: bucket").replace("kind: GitRepository", "kind: Bucket")
+    files = {"clusters/prod/apps.yaml": oci_root, "clusters/prod/artifacts.yaml": generator,
+             "clusters/prod/instance.yaml": instance, "clusters/prod/bucket.yaml": from_bucket,
+             "clusters/prod/platform.yaml": from_artifact, "apps/cm.yaml": config_map("c")}
+    assert run(files, "source/missing") == []
+
+
+def test_helm_chart_of_a_release_and_templated_references_exist() -> None:
+    """A chartRef to the HelmChart a `chart.spec` release creates, and a `${VAR}` name, are not missing."""
+    chart_ref = obj("HelmRelease", "second", "interval: 15m\nchartRef:\n  kind: HelmChart\n"
+                    "  name: flux-system-podinfo\n")
+    templated = obj("HelmRelease", "templated", "interval: 15m\nchartRef:\n  kind: OCIRepository\n"
+                    "  name: ${CHART_SOURCE}\n")
+    files = {"clusters/prod/release.yaml": release("podinfo", "flux-system"), "clusters/prod/repo.yaml": HELM_REPO,
+             "clusters/prod/second.yaml": chart_ref, "clusters/prod/templated.yaml": templated}
+    assert run(files, "source/missing") == []
+    files["clusters/prod/second.yaml"] = chart_ref.replace("flux-system-podinfo", "flux-system-other")
+    found = run(files, "source/missing")
+    assert [(f.object, f.line) for f in found] == [("HelmRelease/flux-system/second", 10)]
+
+
+def test_each_cluster_resolves_its_own_artifact_generator() -> None:
+    """Two clusters defining an ExternalArtifact of the same name render their own folders (model)."""
+    def generator(env: str) -> str:
+        return obj("ArtifactGenerator", "flux-system", f"""\
+            sources:
+              - alias: repo
+                kind: GitRepository
+                name: flux-system
+            artifacts:
+              - name: apps
+                copy:
+                  - from: "@repo/apps/{env}/**"
+                    to: "@artifact/{env}/"
+        """)
+
+    def apps(env: str) -> str:
+        return APPS.replace("kind: GitRepository", "kind: ExternalArtifact").replace(
+            "name: flux-system\n", "name: apps\n").replace("./apps", f"./{env}")
+
+    files = {f"clusters/{env}/{name}": text for env in ("production", "staging")
+             for name, text in (("artifacts.yaml", generator(env)), ("apps.yaml", apps(env)))}
+    files |= {f"apps/{env}/cm.yaml": config_map(env) for env in ("production", "staging")}
+    model = build_model(snapshot(files))
+    folders = {c.name: c.renders["Kustomization/flux-system/apps"].folder for c in model.clusters}
+    assert folders == {"production": "apps/production", "staging": "apps/staging"}
