@@ -39,13 +39,13 @@ RULE = Rule(
         The fix adds an ignore block that excludes everything and keeps the
         top-level folders the clusters render.
 
-        Reported:
+        Failing:
             kind: GitRepository
             spec:
               url: https://github.com/acme/fleet
               ref: {branch: main}
 
-        Not reported:
+        Passing:
             spec:
               ignore: |
                 /*

@@ -33,13 +33,13 @@ RULE = Rule(
         with `matchLabels`. Option `min_kinds` (default 1): report only Alerts
         whose all-namespace wildcards cover at least that many kinds.
 
-        Reported:
+        Failing:
             eventSources:
               - kind: Kustomization
                 name: '*'
                 namespace: '*'
 
-        Not reported:
+        Passing:
             eventSources:
               - kind: Kustomization
                 name: '*'
