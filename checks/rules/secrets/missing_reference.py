@@ -1,0 +1,215 @@
+"""secrets/missing-reference: valuesFrom or substituteFrom names a Secret or ConfigMap nothing creates.
+
+Producers are looked for in the same cluster and namespace: Secrets and
+ConfigMaps, generators, ExternalSecrets, SealedSecrets, Certificates,
+operator objects, and HelmReleases whose release name prefixes the
+reference. Secrets made out of band by design (SOPS keys, the bootstrap
+``flux-system`` Secret, objects in unrendered folders, names the
+repository's scripts and docs mention) are not reported.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+from checks.edits import indentation, insert_below_fix, line_text
+from checks.findings import Finding, Fix, Severity, merge_repeats
+from checks.model import KubeObject
+from checks.repo import Cluster, RepoModel
+from checks.rules.base import Rule, RuleContext
+from checks.rules.secrets._shared import split_comment
+
+RULE = Rule(
+    id="secrets/missing-reference",
+    severity=Severity.WARNING,
+    summary="valuesFrom or substituteFrom names a Secret/ConfigMap nothing in the repository creates",
+    fixable=True,
+    needs_base=False,
+    doc="""
+    A HelmRelease `valuesFrom` or a Kustomization `postBuild.substituteFrom`
+    entry that is not `optional: true` stops the reconciliation while the
+    Secret or ConfigMap is absent. Producers looked for, in the same cluster
+    and namespace: Secrets and ConfigMaps (SOPS ones included), kustomize
+    generators, ExternalSecret (`spec.target.name`, else its name),
+    ClusterExternalSecret, SealedSecret, cert-manager Certificate
+    (`spec.secretName`), and operator objects named like the reference
+    (ObjectBucketClaim, OnePasswordItem...), or a HelmRelease whose release
+    name prefixes it (charts create `<release>-...`).
+
+    Secrets created out of band by design are not reported: SOPS keys
+    (`sops-age`, `sops-gpg`), the bootstrap `flux-system` Secret, objects
+    written in unrendered folders (bootstrap manifests), and names that
+    appear in the repository's scripts or docs.
+
+    Failing:
+        kind: HelmRelease
+        spec:
+          valuesFrom:
+            - kind: Secret
+              name: grafana-oauth       # nothing creates it
+
+    Passing:
+        valuesFrom:
+          - kind: Secret
+            name: grafana-oauth
+            optional: true
+    """,
+)
+
+
+@RULE.implementation
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Each required valuesFrom/substituteFrom entry no producer in its cluster satisfies, once per written line."""
+    return merge_repeats(_missing_references(ctx))
+
+
+def _missing_references(ctx: RuleContext) -> Iterator[Finding]:
+    for cluster in ctx.model.clusters:
+        producers: _Producers | None = None
+        for obj in cluster.objects:
+            if obj.implicit or not obj.is_flux or obj.kind not in ("HelmRelease", "Kustomization"):
+                continue
+            for path, entry in _references(obj):
+                kind, name = str(entry.get("kind") or ""), str(entry.get("name") or "")
+                if kind not in ("Secret", "ConfigMap") or not name or "${" in name or name in _OUT_OF_BAND:
+                    continue
+                if entry.get("optional") is True or str(entry.get("optional")).lower() == "true":
+                    continue
+                producers = producers or _Producers(ctx.model, cluster)
+                if producers.produces(kind, obj.namespace, name):
+                    continue
+                pos = obj.key_pos(*path, "name")
+                field_name = "valuesFrom" if obj.kind == "HelmRelease" else "postBuild.substituteFrom"
+                effect = "the HelmRelease fails to reconcile" if obj.kind == "HelmRelease" else \
+                    "the Kustomization fails to build"
+                yield Finding(
+                    "secrets/missing-reference", Severity.WARNING, pos.path, pos.line,
+                    f"{obj.id} reads {kind} `{name}` in `spec.{field_name}`, but nothing in this repository "
+                    f"creates it in namespace `{obj.namespace}` (no {kind}, SOPS file, ExternalSecret, "
+                    f"SealedSecret or generator): {effect} until it exists. Add it, fix the name, or mark the "
+                    "entry `optional: true`.",
+                    object=obj.id, key=f"{field_name}:{kind}/{name}",
+                    fix=_optional_fix(ctx, obj, path))
+
+
+_OUT_OF_BAND = frozenset(("sops-age", "sops-gpg", "sops-keys", "sops-kms", "flux-system"))
+_BUILTIN_GROUPS = frozenset(("", "apps", "batch", "networking.k8s.io", "policy", "rbac.authorization.k8s.io",
+                             "autoscaling", "storage.k8s.io", "apiextensions.k8s.io", "kustomize.config.k8s.io"))
+
+
+class _Producers:
+    """What creates Secrets and ConfigMaps in one cluster, by (kind, namespace) and by name alone."""
+
+    def __init__(self, model: RepoModel, cluster: Cluster) -> None:
+        self.exact: set[tuple[str, str | None, str]] = set()
+        self.names: set[tuple[str, str]] = set()
+        self.prefixes: list[tuple[str | None, str]] = []
+        for obj in cluster.objects:
+            self._add(obj, obj.namespace)
+        for obj in model.unrendered_objects():
+            self._add(obj, obj.namespace)
+            for kind, name in self._produced(obj):
+                self.names.add((kind, name))
+        self.model = model
+
+    @cached_property
+    def mentions(self) -> frozenset[str]:
+        return _mentions(self.model)
+
+    def _add(self, obj: KubeObject, namespace: str | None) -> None:
+        for kind, name in self._produced(obj):
+            self.exact.add((kind, namespace, name))
+        if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux and obj.name):
+            if obj.kind == "HelmRelease":
+                target = obj.get("spec", "targetNamespace")
+                release = obj.get("spec", "releaseName") or obj.name
+                self.prefixes.append((str(target) if target else namespace, str(release)))
+            self.prefixes.append((namespace, obj.name))
+
+    @staticmethod
+    def _produced(obj: KubeObject) -> Iterator[tuple[str, str]]:
+        kind, name = obj.kind, obj.name
+        if kind in ("Secret", "ConfigMap") and obj.api_version == "v1":
+            yield kind, name
+            return
+        if kind in ("ExternalSecret", "ClusterExternalSecret"):
+            spec = obj.get("spec", "externalSecretSpec") if kind == "ClusterExternalSecret" else obj.spec
+            target = spec.get("target") if isinstance(spec, dict) else None
+            target_name = target.get("name") if isinstance(target, dict) else None
+            yield "Secret", str(target_name or obj.get("spec", "externalSecretName") or name)
+            return
+        if kind == "SealedSecret":
+            yield "Secret", str(obj.get("spec", "template", "metadata", "name") or name)
+            return
+        if kind == "Certificate" and obj.get("spec", "secretName"):
+            yield "Secret", str(obj.get("spec", "secretName"))
+        for key in ("secretName", "configMapName"):
+            value = obj.get("spec", "target", key) or obj.get("spec", "destination", key)
+            if isinstance(value, str):
+                yield ("Secret" if key == "secretName" else "ConfigMap"), value
+        if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux):
+            # Operators (ObjectBucketClaim, OnePasswordItem, VaultStaticSecret...) often create a
+            # Secret or ConfigMap named after their object.
+            yield "Secret", name
+            yield "ConfigMap", name
+
+    def produces(self, kind: str, namespace: str | None, name: str) -> bool:
+        if (kind, namespace, name) in self.exact or (kind, name) in self.names:
+            return True
+        if any(ns == namespace and (name == prefix or name.startswith(prefix + "-"))
+               for ns, prefix in self.prefixes):
+            return True
+        return name in self.mentions
+
+
+def _mentions(model: RepoModel) -> frozenset[str]:
+    """Words of the repository's scripts and docs: Secrets created out of band are named there."""
+    words: set[str] = set()
+    object_files = {o.path for o in model.objects}
+    for path in model.snapshot.paths():
+        if path in object_files or model.snapshot.size(path) > 512 * 1024:
+            continue
+        name = posixpath.basename(path)
+        if not (name.endswith((".sh", ".md", ".txt", ".yaml", ".yml", ".j2", ".tmpl", ".tpl", ".env", ".just",
+                               ".hcl", ".toml", ".json", ".nix"))
+                or name in ("Taskfile", "Makefile", "Justfile", "justfile", ".envrc")):
+            continue
+        try:
+            text = model.snapshot.read(path).decode("utf-8", "replace")
+        except (KeyError, OSError):
+            continue
+        for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text):
+            words.add(word)
+            words.update(word.split("."))  # `cluster-secrets.yaml` names `cluster-secrets` too
+    return frozenset(words)
+
+
+def _references(obj: KubeObject) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    if obj.kind == "HelmRelease":
+        entries, base = obj.get("spec", "valuesFrom"), ("spec", "valuesFrom")
+    elif obj.kind == "Kustomization":
+        entries, base = obj.get("spec", "postBuild", "substituteFrom"), ("spec", "postBuild", "substituteFrom")
+    else:
+        return
+    if isinstance(entries, list):
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict):
+                yield (*base, index), entry
+
+
+def _optional_fix(ctx: RuleContext, obj: KubeObject, path: tuple[str | int, ...]) -> Fix | None:
+    pos = obj.key_pos(*path, "name")
+    text = line_text(ctx.model, pos.path, pos.line)
+    if text is None:
+        return None
+    content, _comment = split_comment(text)
+    stripped = content.strip()
+    if not stripped.startswith(("name:", "- name:")) or "{" in stripped:
+        return None
+    indent = indentation(content) + ("  " if stripped.startswith("- ") else "")
+    return insert_below_fix(pos.path, pos.line, text, f"{indent}optional: true\n")
+

@@ -1,0 +1,1 @@
+"""Tests of the secrets rules, one file per rule."""

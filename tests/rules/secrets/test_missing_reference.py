@@ -1,0 +1,64 @@
+"""secrets/missing-reference: valuesFrom/substituteFrom names nothing creates, made optional."""
+
+from __future__ import annotations
+
+from rule_support import config_map, round_trip
+from rule_support import findings as run
+
+from ._support import APPS, APPS_DECRYPTED, SOPS_SECRET, release, secret
+
+
+def _values_from(name: str, kind: str = "Secret", optional: bool = False) -> str:
+    return release("replicas: 1\n").replace("  values:\n", "  valuesFrom:\n    - kind: " + kind + "\n      name: "
+                                             + name + "\n" + ("      optional: true\n" if optional else "")
+                                             + "  values:\n")
+
+
+def test_values_from_a_secret_nothing_creates_is_reported_and_made_optional() -> None:
+    files = {"clusters/prod/apps.yaml": APPS, "apps/release.yaml": _values_from("grafana-oauth")}
+    found = run(files, "secrets/missing-reference")
+    assert len(found) == 1 and found[0].line == 13 and "`grafana-oauth`" in found[0].message
+    fixed = round_trip(files, "secrets/missing-reference")
+    assert "      name: grafana-oauth\n      optional: true\n" in fixed["apps/release.yaml"]
+
+
+def test_substitute_from_a_missing_config_map_is_reported() -> None:
+    parent = APPS + "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n"
+    found = run({"clusters/prod/apps.yaml": parent, "apps/cm.yaml": config_map("other")}, "secrets/missing-reference")
+    assert [f.object for f in found] == ["Kustomization/flux-system/apps"]
+
+
+def test_every_kind_of_producer_satisfies_a_reference() -> None:
+    producers = {
+        "external": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: es\n"
+                    "  namespace: default\nspec:\n  target:\n    name: external\n",
+        "sealed": "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: sealed\n"
+                  "  namespace: default\n",
+        "sops": SOPS_SECRET.replace("name: app", "name: sops"),
+        "tls": "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: cert\n  namespace: default\n"
+               "spec:\n  secretName: tls\n",
+        "bucket": "apiVersion: objectbucket.io/v1alpha1\nkind: ObjectBucketClaim\nmetadata:\n  name: bucket\n"
+                  "  namespace: default\n",
+    }
+    for name, manifest in producers.items():
+        files = {"clusters/prod/apps.yaml": APPS_DECRYPTED, "apps/release.yaml": _values_from(name),
+                 "apps/producer.yaml": manifest}
+        assert run(files, "secrets/missing-reference") == [], name
+    generated = {"clusters/prod/apps.yaml": APPS, "apps/release.yaml": _values_from("values", "ConfigMap"),
+                 "apps/kustomization.yaml": "namespace: default\nresources:\n  - release.yaml\n"
+                                            "configMapGenerator:\n  - name: values\n    files:\n      - values.yaml\n",
+                 "apps/values.yaml": "replicas: 2\n"}
+    assert run(generated, "secrets/missing-reference") == []
+
+
+def test_out_of_band_secrets_are_not_reported() -> None:
+    base = {"clusters/prod/apps.yaml": APPS}
+    assert run({**base, "apps/release.yaml": _values_from("absent", optional=True)},
+               "secrets/missing-reference") == []
+    assert run({**base, "apps/release.yaml": _values_from("sops-age")}, "secrets/missing-reference") == []
+    assert run({**base, "apps/release.yaml": _values_from("bootstrap-values"),
+                "scripts/bootstrap.sh": "kubectl create secret generic bootstrap-values --from-file=v.yaml\n"},
+               "secrets/missing-reference") == []
+    assert run({**base, "apps/release.yaml": _values_from("tunnel-id"),
+                "bootstrap/secret.yaml": secret("stringData:\n  id: op://k8s/tunnel/id\n", "tunnel-id")},
+               "secrets/missing-reference") == []

@@ -1,0 +1,40 @@
+"""secrets/sops-not-covered: SOPS files outside every creation rule of the nearest .sops.yaml."""
+
+from __future__ import annotations
+
+from rule_support import findings as run
+
+from ._support import APPS_DECRYPTED, ENC, SOPS_BLOCK, SOPS_SECRET
+
+SOPS_CONFIG = """\
+creation_rules:
+  - path_regex: apps/.*\\.sops\\.ya?ml
+    encrypted_regex: ^(data|stringData)$
+    age: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq
+"""
+
+
+def test_sops_file_outside_every_creation_rule_is_reported() -> None:
+    files = {".sops.yaml": SOPS_CONFIG, "clusters/prod/apps.yaml": APPS_DECRYPTED,
+             "apps/secret.sops.yaml": SOPS_SECRET, "talos/talsecret.sops.yaml": f"cluster: {ENC}\n" + SOPS_BLOCK,
+             "terraform/vars.sops.json": '{"token": "ENC[...]", "sops": {"mac": "ENC[...]"}}'}
+    found = run(files, "secrets/sops-not-covered")
+    assert sorted(f.path for f in found) == ["talos/talsecret.sops.yaml", "terraform/vars.sops.json"]
+    assert "`.sops.yaml`" not in found[0].message or ".sops.yaml" in found[0].message
+
+
+def test_nearest_sops_config_in_a_subfolder_counts() -> None:
+    files = {".sops.yaml": SOPS_CONFIG, "talos/.sops.yaml": "creation_rules:\n  - path_regex: .*\\.sops\\.yaml\n",
+             "talos/talsecret.sops.yaml": f"cluster: {ENC}\n" + SOPS_BLOCK}
+    assert run(files, "secrets/sops-not-covered") == []
+
+
+def test_no_sops_configuration_means_nothing_to_compare() -> None:
+    assert run({"talos/talsecret.sops.yaml": f"cluster: {ENC}\n" + SOPS_BLOCK}, "secrets/sops-not-covered") == []
+
+
+def test_creation_rule_without_path_regex_covers_every_file() -> None:
+    config = "creation_rules:\n  - age: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n"
+    files = {".sops.yaml": config, "talos/talsecret.sops.yaml": f"cluster: {ENC}\n" + SOPS_BLOCK,
+             "terraform/vars.sops.json": '{"token": "ENC[...]", "sops": {"mac": "ENC[...]"}}'}
+    assert run(files, "secrets/sops-not-covered") == []
