@@ -1,14 +1,17 @@
-"""Inline suppressions: what they silence, where, and the ones that silence nothing."""
+"""Inline suppressions: what they silence, and where.
+
+The comments that silence nothing are the findings of structure/unused-suppression:
+their tests, and those of its fix, are in tests/rules/structure/test_unused_suppression.py.
+"""
 
 from __future__ import annotations
 
 import textwrap
 
-from rule_support import analyze_files, apply_fix, config_map, kustomization, of
+from rule_support import analyze_files, config_map, kustomization, of
 
 from checks.engine import Analysis, load_config_text
 from checks.findings import Severity
-from checks.rules import RULES_BY_ID
 from checks.suppressions import UNUSED_RULE_ID, parse_suppressions
 
 SOURCE = """\
@@ -68,12 +71,6 @@ def test_comment_separated_by_a_blank_line_does_not_apply_and_is_reported() -> N
     assert "silences nothing" in unused[0].message and "interval/too-short" in unused[0].message
 
 
-def test_suppressing_another_rule_keeps_the_finding_and_reports_the_comment() -> None:
-    analysis = run(source("  # flux-review: ignore[source/insecure]"))
-    assert len(of(analysis, "interval/too-short")) == 1
-    assert [f.key for f in of(analysis, UNUSED_RULE_ID)] == ["ignore[source/insecure]"]
-
-
 def test_ignore_file_silences_the_rule_in_the_whole_file() -> None:
     files = source()
     files["clusters/prod/sources.yaml"] = "# flux-review: ignore-file[interval/too-short]\n" + textwrap.dedent(
@@ -81,39 +78,6 @@ def test_ignore_file_silences_the_rule_in_the_whole_file() -> None:
     analysis = run(files)
     assert of(analysis, "interval/too-short") == []
     assert of(analysis, UNUSED_RULE_ID) == []
-
-
-def test_ignore_file_that_silences_nothing_is_reported() -> None:
-    files = {"clusters/prod/notes.yaml": "# flux-review: ignore-file[secrets/plaintext-secret]\n"
-                                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n"}
-    unused = of(run(files), UNUSED_RULE_ID)
-    assert len(unused) == 1 and "in this file" in unused[0].message
-
-
-def test_bare_ignore_silences_nothing_and_says_a_list_is_required() -> None:
-    analysis = run(source("  # flux-review: ignore"))
-    assert len(of(analysis, "interval/too-short")) == 1
-    unused = of(analysis, UNUSED_RULE_ID)
-    assert len(unused) == 1
-    assert "names no rule" in unused[0].message and unused[0].fix is None
-
-
-def test_unknown_form_is_reported_as_not_a_suppression() -> None:
-    unused = of(run(source("  # flux-review: ignore-line[interval/too-short]")), UNUSED_RULE_ID)
-    assert len(unused) == 1 and "not a suppression flux-review reads" in unused[0].message
-
-
-def test_misspelt_rule_id_is_reported_with_a_suggestion() -> None:
-    analysis = run(source("  # flux-review: ignore[interval/too-shrt]"))
-    assert len(of(analysis, "interval/too-short")) == 1
-    unused = of(analysis, UNUSED_RULE_ID)
-    assert len(unused) == 1 and "Did you mean `interval/too-short`?" in unused[0].message
-
-
-def test_one_list_silences_several_rules_and_reports_only_the_unused_id() -> None:
-    analysis = run(source("  # flux-review: ignore[interval/too-short, source/insecure]"))
-    assert of(analysis, "interval/too-short") == []
-    assert [f.key for f in of(analysis, UNUSED_RULE_ID)] == ["ignore[source/insecure]"]
 
 
 def test_suppression_in_a_parents_patch_silences_the_finding_reported_there() -> None:
@@ -165,55 +129,6 @@ def test_other_findings_and_fingerprints_are_unchanged() -> None:
     kept = [f for f in with_comment.findings if f.path == "clusters/prod/sources.yaml"]
     assert [(f.rule, f.line, f.fingerprint) for f in kept] == [
         (f.rule, f.line, f.fingerprint) for f in without.findings if f.path == "clusters/prod/sources.yaml"]
-
-
-def test_suppression_of_a_disabled_rule_is_not_reported() -> None:
-    analysis = run(source("  # flux-review: ignore[interval/too-short]"), "rules:\n  interval/too-short: off\n")
-    assert of(analysis, UNUSED_RULE_ID) == []
-
-
-def test_suppression_of_a_rule_that_needs_the_base_is_not_reported_outside_a_review() -> None:
-    needs_base = next(rule.id for rule in RULES_BY_ID.values() if rule.needs_base)
-    assert of(run(source(f"  # flux-review: ignore[{needs_base}]")), UNUSED_RULE_ID) == []
-
-
-def test_unused_suppression_rule_follows_the_configuration() -> None:
-    comment = "  # flux-review: ignore[source/insecure]"
-    assert of(run(source(comment), "rules:\n  structure/unused-suppression: off\n"), UNUSED_RULE_ID) == []
-    regraded = of(run(source(comment), "rules:\n  structure/unused-suppression: warning\n"), UNUSED_RULE_ID)
-    assert [f.severity for f in regraded] == [Severity.WARNING]
-
-
-def test_fix_removes_a_trailing_comment_and_keeps_the_value() -> None:
-    files = source("  # flux-review: ignore[source/insecure]")
-    finding = of(run(files), UNUSED_RULE_ID)[0]
-    fixed = apply_fix(files, finding)
-    assert "  interval: 30s\n" in fixed["clusters/prod/sources.yaml"]
-    analysis = run(fixed)
-    assert of(analysis, UNUSED_RULE_ID) == []
-    assert len(of(analysis, "interval/too-short")) == 1
-
-
-def test_fix_deletes_a_comment_on_its_own_line() -> None:
-    files = source(above="# flux-review: ignore[source/insecure]")
-    fixed = apply_fix(files, of(run(files), UNUSED_RULE_ID)[0])
-    assert "flux-review" not in fixed["clusters/prod/sources.yaml"]
-    assert of(run(fixed), UNUSED_RULE_ID) == []
-
-
-def test_fix_keeps_the_ids_that_are_used() -> None:
-    files = source("  # flux-review: ignore[source/insecure, interval/too-short]  reviewed in #42")
-    fixed = apply_fix(files, of(run(files), UNUSED_RULE_ID)[0])
-    assert "interval: 30s  # flux-review: ignore[interval/too-short]  reviewed in #42\n" in fixed[
-        "clusters/prod/sources.yaml"]
-    analysis = run(fixed)
-    assert of(analysis, UNUSED_RULE_ID) == [] and of(analysis, "interval/too-short") == []
-
-
-def test_every_stale_id_of_one_comment_gets_the_same_fix() -> None:
-    files = source(above="# flux-review: ignore[source/insecure, interval/no-retry]")
-    unused = of(run(files), UNUSED_RULE_ID)
-    assert len(unused) == 2 and unused[0].fix == unused[1].fix
 
 
 def test_parse_reads_only_comments() -> None:

@@ -1,0 +1,279 @@
+"""postBuild substitution as both substitution rules see it: which variables a Kustomization
+supplies, and every ``${`` string of the objects it renders, with where it was written.
+
+structure/undefined-variable and structure/substitution-syntax read the same
+variables and the same strings; they live here, scanned once per model (the
+scan of each object is memoised on the model), rather than twice in two rules.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from checks.model import KubeObject
+from checks.repo import Cluster, RepoModel
+from checks.rules.structure._shared import effective_kustomization
+from checks.source import normalize
+from checks.substitution import has_placeholder
+from checks.yaml_docs import Pos, YMap, YSeq
+
+
+def line_of(model: RepoModel, pos: Pos, needle: str) -> int:
+    """The line inside ``pos`` where ``needle`` was written (block scalars span lines)."""
+    loaded = model.files.get(pos.path)
+    if loaded is None or pos.end_line <= pos.line:
+        return pos.line
+    lines = loaded.lines
+    for number in range(pos.line, min(pos.end_line, len(lines)) + 1):
+        if needle in lines[number - 1]:
+            return number
+    return pos.line
+
+
+# -- where ${ is written ----------------------------------------------------------------
+def _field(prefix: str, key: object) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string of an object's body that may hold ``${...}``: a value, or a mapping key."""
+
+    field: str
+    text: str
+    pos: Pos
+
+
+def _holds_placeholder(node: Any) -> bool:
+    """Quick walk before the positioned one: most objects hold no ``${`` at all."""
+    if isinstance(node, str):
+        return "${" in node
+    if isinstance(node, dict):
+        return any(("${" in key if isinstance(key, str) else False) or _holds_placeholder(value)
+                   for key, value in node.items())
+    if isinstance(node, list):
+        return any(_holds_placeholder(item) for item in node)
+    return False
+
+
+def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
+    """False when nothing in the object can hold ``${``, without walking it when possible.
+
+    An object whose values are still those of its own file (no parent patch
+    replaced them) can only hold ``${`` if that file's text does.
+    """
+    loaded = model.files.get(obj.path)
+    if loaded is not None and "${" not in loaded.text and 0 <= obj.doc_index < len(loaded.docs):
+        root = loaded.docs[obj.doc_index].root
+        if isinstance(root, dict) and all(
+                value is root.get(key) for key, value in obj.body.items() if key != "metadata"):
+            return _holds_placeholder(obj.body.get("metadata"))
+    return _holds_placeholder(obj.body)
+
+
+def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
+    """The ``${`` strings of an object, found once per model for both substitution rules."""
+    texts = model.memo.setdefault("placeholder_texts", {})
+    found = texts.get(id(obj))
+    if found is None:
+        found = list(_texts(obj.body)) if _may_hold_placeholder(model, obj) else []
+        texts[id(obj)] = found
+    return found
+
+
+def _texts(node: Any, prefix: str = "", pos: Pos | None = None) -> Iterator[Text]:
+    """Every string (keys included) of a body containing ``${``, with where it was written."""
+    if isinstance(node, dict):
+        key_pos = getattr(node, "key_pos", {})
+        value_pos = getattr(node, "value_pos", {})
+        for key, value in node.items():
+            field = _field(prefix, key)
+            if isinstance(key, str) and has_placeholder(key):
+                yield Text(field, key, key_pos.get(key, pos or getattr(node, "pos", None)))
+            yield from _texts(value, field, value_pos.get(key, pos))
+    elif isinstance(node, list):
+        item_pos = getattr(node, "item_pos", [])
+        for index, item in enumerate(node):
+            yield from _texts(item, f"{prefix}[{index}]", item_pos[index] if index < len(item_pos) else pos)
+    elif isinstance(node, str) and pos is not None and has_placeholder(node):
+        yield Text(prefix, node, pos)
+
+
+# -- postBuild substitution: which variables a Kustomization supplies --------------------
+def _flux_version(text: str) -> tuple[int, int]:
+    match = re.match(r"v?(\d+)\.(\d+)", text.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else (99, 0)
+
+
+@dataclass(frozen=True)
+class Variables:
+    """What a Kustomization's postBuild gives its objects.
+
+    ``runs``: substitution runs (True), never runs (False: the text stays
+    literal), or cannot be known (None). ``names``: the variables supplied,
+    None when a ``substituteFrom`` object is not in the repository.
+    """
+
+    runs: bool | None
+    names: frozenset[str] | None
+    strict: bool
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One ``substituteFrom`` entry and the objects of the cluster it resolves to."""
+
+    kind: str
+    name: str
+    optional: bool
+    objects: tuple[KubeObject, ...]
+
+
+class Substitutions:
+    """Resolves postBuild variables per Kustomization of one cluster (cached)."""
+
+    def __init__(self, model: RepoModel, cluster: Cluster) -> None:
+        self.model = model
+        self.cluster = cluster
+        self.strict = _flux_version(model.config.flux_version) >= (2, 9)
+        self._cache: dict[str, Variables | None] = {}
+        self._supplied: frozenset[str] | None = None
+
+    def of(self, ks_id: str) -> Variables | None:
+        if ks_id not in self._cache:
+            ks = effective_kustomization(self.cluster, ks_id)
+            self._cache[ks_id] = self.variables(ks) if ks is not None else None
+        return self._cache[ks_id]
+
+    def sources(self, ks: KubeObject) -> list[SourceRef]:
+        refs = []
+        entries = ks.get("spec", "postBuild", "substituteFrom")
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            kind, name = str(entry.get("kind") or ""), str(entry.get("name") or "")
+            found: tuple[KubeObject, ...] = ()
+            if kind in ("ConfigMap", "Secret") and name and not has_placeholder(name):
+                found = tuple(o for o in self.cluster.find(kind, ks.namespace, name) if not o.implicit)
+            refs.append(SourceRef(kind, name, entry.get("optional") is True, found))
+        return refs
+
+    def variables(self, ks: KubeObject) -> Variables:
+        post = ks.get("spec", "postBuild")
+        if not isinstance(post, dict):
+            return Variables(False, frozenset(), self.strict)
+        names: set[str] = set()
+        substitute = post.get("substitute")
+        if isinstance(substitute, dict):
+            names |= {str(key) for key in substitute}
+        known, required_unknown, optional_unknown = True, False, False
+        for ref in self.sources(ks):
+            keys = _keys_of(ref.objects, self.model) if ref.objects else None
+            if keys is None:
+                known = False
+                required_unknown |= not ref.optional
+                optional_unknown |= ref.optional
+            else:
+                names |= keys
+        if names or required_unknown:
+            runs: bool | None = True
+        elif optional_unknown:
+            runs = None
+        else:
+            runs = post.get("substituteStrategy") == "Always"
+        return Variables(runs, frozenset(names) if known else None, self.strict)
+
+    def supplied_in_cluster(self) -> frozenset[str]:
+        """Variables some Kustomization of this cluster supplies (for the no-postBuild case)."""
+        if self._supplied is None:
+            names: set[str] = set()
+            for ks_id in self.cluster.renders:
+                variables = self.of(ks_id)
+                if variables is not None and variables.names:
+                    names |= variables.names
+            self._supplied = frozenset(names)
+        return self._supplied
+
+
+def _keys_of(objects: Iterable[KubeObject], model: RepoModel) -> set[str] | None:
+    """The data keys ConfigMaps/Secrets expose as variables; None when they cannot be read."""
+    keys: set[str] = set()
+    for obj in objects:
+        found = _generator_keys(obj, model) if obj.doc_index < 0 else literal_keys(obj)
+        if found is None:
+            return None
+        keys |= set(found)
+    return keys
+
+
+def literal_keys(obj: KubeObject) -> dict[str, Pos] | None:
+    """Keys of ``data`` (and a Secret's ``stringData``) with where each was written.
+
+    SOPS encrypts values, never keys, so an encrypted Secret's keys are read as written.
+    """
+    keys: dict[str, Pos] = {}
+    fields = ("data", "stringData") if obj.kind == "Secret" else ("data",)
+    for name in fields:
+        value = obj.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            return None
+        for key in value:
+            if has_placeholder(str(key)):
+                return None
+            keys[str(key)] = obj.key_pos(name, key)
+    return keys
+
+
+def _generator_keys(obj: KubeObject, model: RepoModel) -> set[str] | None:
+    """Keys of a configMapGenerator/secretGenerator entry: literals, env files and file names."""
+    loaded = model.files.get(obj.path)
+    doc = loaded.docs[0].root if loaded is not None and loaded.docs else None
+    field = "configMapGenerator" if obj.kind == "ConfigMap" else "secretGenerator"
+    items = doc.get(field) if isinstance(doc, YMap) else None
+    if not isinstance(items, YSeq):
+        return None
+    folder = posixpath.dirname(obj.path)
+    for item, pos in zip(items, items.item_pos, strict=True):
+        if pos != obj.body.pos or not isinstance(item, dict):
+            continue
+        if item.get("behavior") in ("merge", "replace"):
+            return None  # the keys of the generator it merges into are elsewhere
+        keys: set[str] = set()
+        for literal in item.get("literals") or []:
+            if not isinstance(literal, str) or "=" not in literal:
+                return None
+            keys.add(literal.split("=", 1)[0].strip())
+        for entry in item.get("files") or []:
+            if not isinstance(entry, str):
+                return None
+            keys.add(entry.split("=", 1)[0].strip() if "=" in entry else posixpath.basename(entry))
+        env_files = list(item.get("envs") or []) + ([item["env"]] if isinstance(item.get("env"), str) else [])
+        for entry in env_files:
+            env_keys = _env_file_keys(model, normalize(posixpath.join(folder, str(entry))))
+            if env_keys is None:
+                return None
+            keys |= env_keys
+        return keys
+    return None
+
+
+def _env_file_keys(model: RepoModel, path: str) -> set[str] | None:
+    try:
+        text = model.snapshot.read(path).decode("utf-8", "replace")
+    except (KeyError, OSError):
+        return None
+    keys = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key = line.split("=", 1)[0].strip()
+        if not key.startswith("sops_"):  # SOPS metadata of an encrypted env file
+            keys.add(key)
+    return keys

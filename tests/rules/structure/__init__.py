@@ -1,0 +1,1 @@
+"""Tests of the structure rules, one file per rule (checks/rules/structure)."""

@@ -1,0 +1,208 @@
+"""structure/undefined-variable: `${VAR}`s the rendering Kustomization's postBuild does not supply."""
+
+from __future__ import annotations
+
+from rule_support import config_map, kustomization
+from rule_support import findings as run
+
+from checks.config import Config
+from checks.findings import Severity
+
+from ._support import SUBSTITUTE, line_of
+
+
+def test_undefined_variable_fails_under_strict_substitution() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "apps/cm.yaml": config_map("web", "NAME: ${CLUSTER_NAME}\nHOST: web.${CLUSTER_DOMAIN}\n"),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert finding.severity == Severity.ERROR
+    assert finding.line == line_of(files, "apps/cm.yaml", "HOST")
+    assert finding.object == "ConfigMap/default/web"
+    assert "`${CLUSTER_DOMAIN}`" in finding.message and "Kustomization/flux-system/apps" in finding.message
+
+
+def test_undefined_variable_before_flux_2_9_becomes_an_empty_string() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "apps/cm.yaml": config_map("web", "HOST: web.${CLUSTER_DOMAIN}\n"),
+    }
+    [finding] = run(files, "structure/undefined-variable", Config(flux_version="2.8"))
+    assert finding.severity == Severity.WARNING
+    assert "empty string" in finding.message
+
+
+def test_undefined_variable_look_alikes_stay_quiet() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "apps/cm.yaml": config_map("web", """\
+            A: ${CLUSTER_DOMAIN:=example.com}
+            B: ${CLUSTER_DOMAIN:-example.com}
+            C: ${CLUSTER_DOMAIN=example.com}
+            D: $${CLUSTER_DOMAIN}
+            E: $CLUSTER_DOMAIN
+            """),
+        "apps/script.yaml": config_map("script", "run.sh: echo ${HOME}\n", extra_meta="""\
+            annotations:
+              kustomize.toolkit.fluxcd.io/substitute: disabled
+            """),
+    }
+    assert run(files, "structure/undefined-variable") == []
+
+
+def test_substitute_from_configmap_and_sops_secret_keys_are_supplied() -> None:
+    secret = """\
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: cluster-secrets
+          namespace: flux-system
+        stringData:
+          SECRET_DOMAIN: ENC[AES256_GCM,data:Zm9v,iv:aXY=,tag:dGFn,type:str]
+        sops:
+          mac: ENC[AES256_GCM,data:Zm9v,iv:aXY=,tag:dGFn,type:str]
+          version: 3.9.0
+        """
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra="""\
+            postBuild:
+              substituteFrom:
+                - kind: ConfigMap
+                  name: cluster-settings
+                - kind: Secret
+                  name: cluster-secrets
+            """),
+        "clusters/prod/settings.yaml": config_map("cluster-settings", "TIMEZONE: UTC\n", namespace="flux-system"),
+        "clusters/prod/secrets.sops.yaml": secret,
+        "apps/cm.yaml": config_map("web", "TZ: ${TIMEZONE}\nHOST: web.${SECRET_DOMAIN}\nX: ${SECRET_DOMAIN_2}\n"),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert "SECRET_DOMAIN_2" in finding.message
+    assert finding.line == line_of(files, "apps/cm.yaml", "X:")
+
+
+def test_generated_configmap_keys_are_supplied() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra="""\
+            postBuild:
+              substituteFrom:
+                - kind: ConfigMap
+                  name: cluster-settings
+            """),
+        "clusters/prod/kustomization.yaml": """\
+            resources:
+              - apps.yaml
+            configMapGenerator:
+              - name: cluster-settings
+                namespace: flux-system
+                literals:
+                  - TIMEZONE=UTC
+                envs:
+                  - cluster.env
+            generatorOptions:
+              disableNameSuffixHash: true
+            """,
+        "clusters/prod/cluster.env": "# settings\nCLUSTER_DOMAIN=example.com\n",
+        "apps/cm.yaml": config_map("web", "TZ: ${TIMEZONE}\nHOST: web.${CLUSTER_DOMAIN}\n"),
+    }
+    assert run(files, "structure/undefined-variable") == []
+
+
+def test_unknown_substitute_from_source_is_not_reported() -> None:
+    """A ConfigMap created out of band (or optional and absent): its keys are unknown."""
+    for optional in ("false", "true"):
+        files = {
+            "clusters/prod/apps.yaml": kustomization(extra=f"""\
+                postBuild:
+                  substituteFrom:
+                    - kind: ConfigMap
+                      name: made-by-terraform
+                      optional: {optional}
+                """),
+            "apps/cm.yaml": config_map("web", "HOST: web.${CLUSTER_DOMAIN}\n"),
+        }
+        assert run(files, "structure/undefined-variable") == []
+
+
+def test_without_postbuild_text_stays_literal() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "clusters/prod/infra.yaml": kustomization("infra", "./infra"),
+        "apps/cm.yaml": config_map("web", "NAME: ${CLUSTER_NAME}\n"),
+        "infra/cm.yaml": config_map("infra", "NAME: ${CLUSTER_NAME}\nrun.sh: echo ${HOME}\n"),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert finding.severity == Severity.WARNING
+    assert finding.path == "infra/cm.yaml" and "literally" in finding.message
+    assert "HOME" not in finding.message  # a shell variable nobody supplies is left alone
+
+
+def test_undefined_variable_in_a_block_scalar_lands_on_its_line() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "apps/cm.yaml": config_map("web", """\
+            config.ini: |
+              [server]
+              name = ${CLUSTER_NAME}
+              domain = ${CLUSTER_DOMAIN}
+            """),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert finding.line == line_of(files, "apps/cm.yaml", "domain =")
+
+
+def test_undefined_variable_names_the_clusters_it_fails_in() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "clusters/staging/apps.yaml": kustomization(extra="""\
+            postBuild:
+              substitute:
+                CLUSTER_NAME: staging
+                CLUSTER_DOMAIN: staging.example.com
+            """),
+        "apps/cm.yaml": config_map("web", "HOST: web.${CLUSTER_DOMAIN}\n"),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert finding.message.endswith("(cluster prod)")
+
+
+def test_parent_patches_give_children_their_postbuild() -> None:
+    """Variables a parent's patch adds to its children count as supplied."""
+    parent = kustomization("cluster-apps", "./kubernetes/apps", """\
+        patches:
+          - patch: |-
+              apiVersion: kustomize.toolkit.fluxcd.io/v1
+              kind: Kustomization
+              metadata:
+                name: _
+              spec:
+                postBuild:
+                  substitute:
+                    CLUSTER_DOMAIN: example.com
+            target:
+              kind: Kustomization
+        """)
+    files = {
+        "clusters/prod/apps.yaml": parent,
+        "kubernetes/apps/kustomization.yaml": "resources:\n  - web/ks.yaml\n",
+        "kubernetes/apps/web/ks.yaml": kustomization("web", "./kubernetes/apps/web/app"),
+        "kubernetes/apps/web/app/cm.yaml": config_map("web", "HOST: web.${CLUSTER_DOMAIN}\n"),
+    }
+    assert run(files, "structure/undefined-variable") == []
+    files["kubernetes/apps/web/app/cm.yaml"] = config_map("web", "HOST: web.${CLUSTER_DOMAN}\n")
+    [finding] = run(files, "structure/undefined-variable")
+    assert "CLUSTER_DOMAN" in finding.message and "Kustomization/flux-system/web" in finding.message
+
+
+def test_bootstrap_kustomization_postbuild_is_read_from_gotk_sync() -> None:
+    """The model renders a cluster from an implicit root; the written one has the postBuild."""
+    sync = kustomization("flux-system", "./clusters/prod", extra=SUBSTITUTE)
+    files = {
+        "clusters/prod/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
+        "clusters/prod/flux-system/gotk-sync.yaml": sync,
+        "clusters/prod/cm.yaml": config_map("web", "NAME: ${CLUSTER_NAME}\nHOST: ${CLUSTER_HOST}\n"),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert "CLUSTER_HOST" in finding.message and finding.severity == Severity.ERROR
+    assert "Kustomization/flux-system/flux-system" in finding.message
