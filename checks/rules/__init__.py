@@ -69,33 +69,7 @@ RULE_MODULES: tuple[str, ...] = (
     "notification.no_failure_alerts",
 )
 
-# The group modules rules are moving out of: a rule whose own file does not exist yet is taken from there.
-_LEGACY_GROUPS = ("old_dependencies", "old_intervals", "old_secrets", "old_sources", "old_structure",
-                  "old_api_versions", "old_tenancy", "old_notifications")
-
-
-def _legacy_rules() -> dict[str, Rule]:
-    found: dict[str, Rule] = {}
-    for group in _LEGACY_GROUPS:
-        try:
-            module = import_module(f"checks.rules.{group}")
-        except ModuleNotFoundError:
-            continue
-        for rule in getattr(module, "RULES", ()):
-            found[rule.id] = rule
-    return found
-
-
-def _load(name: str, legacy: dict[str, Rule]) -> Rule:
-    try:
-        return import_module(f"checks.rules.{name}").RULE
-    except (ModuleNotFoundError, AttributeError):
-        group, _, rule = name.partition(".")
-        return legacy[f"{group.replace('_', '-')}/{rule.replace('_', '-')}"]
-
-
-_legacy = _legacy_rules()
-RULES: list[Rule] = [_load(name, _legacy) for name in RULE_MODULES]
+RULES: list[Rule] = [import_module(f"checks.rules.{name}").RULE for name in RULE_MODULES]
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 __all__ = ["RULES", "RULES_BY_ID", "RULE_MODULES", "Rule"]

@@ -17,6 +17,13 @@ RULE = Rule(
         Files larger than `limits.max_file_bytes` (1 MiB by default) are not read,
         so nothing in them is checked. Raise the limit in .github/flux-review.yml
         if the file is a manifest Flux applies.
+
+        Failing (a 2 MiB CRD bundle under the default limit):
+            infrastructure/crds/bundle.yaml   # 2,097,152 bytes
+
+        Passing (`.github/flux-review.yml`):
+            limits:
+              max_file_bytes: 4194304
     """,
 )
 
