@@ -12,7 +12,6 @@ gave them.
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import re
 from collections import deque
@@ -24,6 +23,7 @@ from checks.config import Config
 from checks.findings import Finding, Severity
 from checks.ignore import IgnoreRules
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
+from checks.layout import archived, nearest_folder, segment_match, split_clusters
 from checks.loading import ParseCache, collector_paused
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
@@ -291,7 +291,7 @@ class _ModelBuilder:
             return [(posixpath.basename(folder) or folder, folder, [self._bootstrap_root(folder)])
                     for folder in folders]
         roots = self._orphan_kustomizations(objects)
-        return [("default", "", roots)] if roots else []
+        return [(name, "", group) for name, group in split_clusters(roots)] if roots else []
 
     def _root_folders(self) -> list[str]:
         folders = []
@@ -329,8 +329,10 @@ class _ModelBuilder:
 
     def _orphan_kustomizations(self, objects: list[KubeObject]) -> list[KubeObject]:
         """Flux Kustomizations no other Kustomization's folder holds, or that render themselves."""
+        # Kustomizations in archive folders or outside the source (ignored) are no roots.
         kustomizations = [o for o in objects if o.kind == "Kustomization" and o.is_flux
-                          and isinstance(o.get("spec", "path"), str)]
+                          and isinstance(o.get("spec", "path"), str)
+                          and not archived(o.path) and not self.ignore.ignored(o.path)]
         folders = {id(ks): self._strip_prefix(normalize(str(ks.get("spec", "path")))) for ks in kustomizations}
         roots = [ks for ks in kustomizations
                  if not any(other is not ks and _inside(ks.path, folders[id(other)]) for other in kustomizations)]
@@ -471,13 +473,6 @@ def _items(value: object) -> list[tuple[object, Pos]]:
     return []
 
 
-def segment_match(path: str, pattern: str) -> bool:
-    """Glob match where ``*`` stays within one folder name (``clusters/*`` is not recursive)."""
-    parts, globs = path.split("/"), pattern.split("/")
-    return len(parts) == len(globs) and all(fnmatch.fnmatchcase(p, g) for p, g in zip(parts, globs,
-                                                                                          strict=True))
-
-
 def _inside(path: str, folder: str) -> bool:
     return folder == "" or path.startswith(folder + "/")
 
@@ -499,25 +494,6 @@ def _path_missing(ks: KubeObject, folder: str, snapshot: RepoSnapshot) -> Findin
         f"repository; the Kustomization fails.{hint}",
         object=ks.id, key="spec.path",
     )
-
-
-def nearest_folder(folder: str, snapshot: RepoSnapshot) -> str | None:
-    """An existing folder one small typo away (same parent, close name), if exactly one."""
-    import difflib
-
-    parent, _, name = folder.rpartition("/")
-    if parent and not snapshot.is_dir(parent):
-        fixed_parent = nearest_folder(parent, snapshot)
-        if not fixed_parent:
-            return None
-        parent = fixed_parent
-        if snapshot.is_dir(f"{parent}/{name}"):
-            return f"{parent}/{name}"
-    siblings = snapshot.listdir(parent)[1]
-    close = difflib.get_close_matches(name, siblings, n=2, cutoff=0.8)
-    if len(close) == 1:
-        return f"{parent}/{close[0]}" if parent else close[0]
-    return None
 
 
 __all__ = ["Cluster", "ParseCache", "RenderNode", "RepoModel", "build_model", "object_id"]

@@ -9,8 +9,7 @@ import pytest
 
 from checks.config import Config
 from checks.model import KubeObject
-from checks.repo import Cluster, RepoModel, nearest_folder, segment_match
-from checks.source import RepoSnapshot
+from checks.repo import Cluster, RepoModel
 from checks.yaml_docs import Pos
 
 Model = Callable[..., RepoModel]
@@ -281,15 +280,6 @@ def test_kustomizations_of_external_sources_are_not_rendered(model_of: Model) ->
     assert problems(model) == []  # ./deploy is not a folder of *this* repository, and that is fine
 
 
-def test_nearest_folder_suggests_only_an_obvious_typo() -> None:
-    snapshot = RepoSnapshot.from_mapping({"apps/staging/a.yaml": "", "apps/production/b.yaml": "",
-                                          "infra/x.yaml": ""})
-    assert nearest_folder("apps/stagign", snapshot) == "apps/staging"
-    assert nearest_folder("app/staging", snapshot) == "apps/staging"
-    assert nearest_folder("apps/qa", snapshot) is None
-    assert nearest_folder("nothing/like/it", snapshot) is None
-
-
 # -- effective objects: parent patches --------------------------------------------------------------------
 
 PARENT = ks("cluster-apps", "./apps", extra="""\
@@ -485,7 +475,6 @@ def test_configured_cluster_roots(model_of: Model) -> None:
     assert [(c.name, c.root) for c in model.clusters] == [("eu", "fleet/eu"), ("us", "fleet/us")]
     for cluster in model.clusters:
         assert one(cluster, "ConfigMap", "flux-system", "shared").cluster == cluster.name
-    assert segment_match("fleet/eu", "fleet/*") and not segment_match("fleet/us/nested", "fleet/*")
 
 
 def test_without_clusters_the_unrendered_kustomizations_are_the_roots(model_of: Model) -> None:

@@ -13,7 +13,8 @@ from dataclasses import replace
 
 from checks.edits import line_text
 from checks.findings import Finding, Fix, Severity
-from checks.repo import RepoModel, nearest_folder
+from checks.layout import nearest_folder
+from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.source import normalize
 
