@@ -75,6 +75,16 @@ class Config:
     max_file_bytes: int = 1024 * 1024
     source: str = "defaults"
 
+    @property
+    def flux_release(self) -> tuple[int, int]:
+        """The configured Flux version as (major, minor): ``"v2.8.1"`` is ``(2, 8)``.
+
+        The configuration file is validated, so only a ``Config`` built in code can hold
+        something unreadable: that counts as a release later than any known.
+        """
+        match = re.match(r"\s*v?(\d+)\.(\d+)", self.flux_version)
+        return (int(match[1]), int(match[2])) if match else (99, 0)
+
     def rule(self, rule_id: str) -> RuleSettings:
         return self.rules.get(rule_id, RuleSettings())
 

@@ -124,6 +124,16 @@ def kustomization(name: str = "apps", path: str = "./apps", extra: str = "", nam
     return flux_object("Kustomization", name, body, namespace)
 
 
+def apps_repository(**apps: str) -> dict[str, str]:
+    """A one-cluster repository whose `apps` Kustomization renders the given files of apps/.
+
+    Keys are file names (``podinfo`` is apps/podinfo.yaml, ``_`` becomes ``-``); texts are dedented.
+    """
+    files = {f"{ROOT}/apps.yaml": kustomization()}
+    files.update({f"apps/{name.replace('_', '-')}.yaml": textwrap.dedent(text) for name, text in apps.items()})
+    return files
+
+
 def helm_release(name: str, namespace: str = "default", extra: str = "", *, chart: str | None = None,
                  version: str | None = "1.x", source: str = "charts", source_namespace: str | None = None) -> str:
     """A HelmRelease of chart ``chart`` (its own name by default) from the HelmRepository ``source``.
@@ -144,3 +154,35 @@ def config_map(name: str, data: str | None = None, namespace: str = "default", e
     meta = textwrap.indent(textwrap.dedent(extra_meta), "  ")
     text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {namespace}\n{meta}"
     return text if data is None else text + f"data:\n{textwrap.indent(textwrap.dedent(data), '  ')}"
+
+
+# -- suppressions ---------------------------------------------------------------------------------------
+
+SHORT_INTERVAL_SOURCE = """\
+    apiVersion: source.toolkit.fluxcd.io/v1
+    kind: GitRepository
+    metadata:
+      name: podinfo
+      namespace: flux-system
+    spec:
+      interval: 30s{comment}
+      url: https://github.com/stefanprodan/podinfo
+      ref:
+        branch: master
+    """
+
+
+def run(files: Mapping[str, str | bytes], config_text: str | None = None) -> Analysis:
+    """``analyze_files`` under a configuration given as the text of .github/flux-review.yml."""
+    from checks.engine import load_config_text
+
+    config = load_config_text(config_text, ".github/flux-review.yml") if config_text else None
+    return analyze_files(files, config)
+
+
+def source(comment: str = "", above: str = "") -> dict[str, str]:
+    """A GitRepository whose ``interval: 30s`` (line 7) is too short, with a comment on or above that line."""
+    text = SHORT_INTERVAL_SOURCE.format(comment=comment)
+    if above:
+        text = text.replace("      interval: 30s", f"      {above}\n      interval: 30s")
+    return {"clusters/prod/sources.yaml": text}

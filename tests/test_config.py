@@ -243,3 +243,9 @@ def test_rule_ids_are_checked_against_the_ids_given() -> None:
     assert not load_config_text(text, SOURCE, {"team/custom-rule"}).rule("team/custom-rule").enabled
     with pytest.raises(ConfigError, match=r"flux-review.yml:2: unknown rule 'team/custom-rule'"):
         load_config_text(text, SOURCE, RULES_BY_ID)
+
+
+@pytest.mark.parametrize(("written", "release"), [("2.9", (2, 9)), ("v2.8.1", (2, 8)), ("2.10", (2, 10)),
+                                                  ("latest", (99, 0))])
+def test_flux_release_reads_major_and_minor(written: str, release: tuple[int, int]) -> None:
+    assert Config(flux_version=written).flux_release == release

@@ -8,36 +8,10 @@ from __future__ import annotations
 
 import textwrap
 
-from rule_support import analyze_files, config_map, kustomization, of
+from rule_support import SHORT_INTERVAL_SOURCE, config_map, kustomization, of, run, source
 
-from checks.engine import Analysis, load_config_text
 from checks.findings import Severity
 from checks.suppressions import UNUSED_RULE_ID, parse_suppressions
-
-SOURCE = """\
-    apiVersion: source.toolkit.fluxcd.io/v1
-    kind: GitRepository
-    metadata:
-      name: podinfo
-      namespace: flux-system
-    spec:
-      interval: 30s{comment}
-      url: https://github.com/stefanprodan/podinfo
-      ref:
-        branch: master
-    """
-
-
-def run(files: dict[str, str], config_text: str | None = None) -> Analysis:
-    config = load_config_text(config_text, ".github/flux-review.yml") if config_text else None
-    return analyze_files(files, config)
-
-
-def source(comment: str = "", above: str = "") -> dict[str, str]:
-    text = SOURCE.format(comment=comment)
-    if above:
-        text = text.replace("      interval: 30s", f"      {above}\n      interval: 30s")
-    return {"clusters/prod/sources.yaml": text}
 
 
 def test_unsuppressed_source_raises_too_short() -> None:
@@ -122,8 +96,8 @@ def test_suppression_in_a_parents_patch_silences_the_finding_reported_there() ->
 
 def test_other_findings_and_fingerprints_are_unchanged() -> None:
     files = source()
-    files["clusters/prod/other.yaml"] = SOURCE.format(comment="  # flux-review: ignore[interval/too-short]").replace(
-        "podinfo", "other")
+    suppressed = SHORT_INTERVAL_SOURCE.format(comment="  # flux-review: ignore[interval/too-short]")
+    files["clusters/prod/other.yaml"] = suppressed.replace("podinfo", "other")
     with_comment = run(files)
     without = run(source())
     kept = [f for f in with_comment.findings if f.path == "clusters/prod/sources.yaml"]

@@ -54,13 +54,6 @@ REMOVED_IN: dict[str, tuple[int, int]] = {
     "image.toolkit.fluxcd.io/v1beta2": (2, 9),
 }
 
-NEWEST_FLUX = (2, 9)
-
-
-def flux_version(text: str) -> tuple[int, int]:
-    """``"2.8"``, ``"v2.8.1"`` -> ``(2, 8)``; anything unreadable means the newest release."""
-    match = re.match(r"\s*v?(\d+)\.(\d+)", str(text))
-    return (int(match[1]), int(match[2])) if match else NEWEST_FLUX
 
 
 def removed_in(api_version: str, kind: str, target: tuple[int, int]) -> tuple[int, int] | None:

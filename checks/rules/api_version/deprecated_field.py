@@ -14,7 +14,7 @@ from typing import Any
 from checks.findings import Finding, Fix, Severity
 from checks.model import KubeObject, field_path
 from checks.repo import RepoModel
-from checks.rules.api_version._shared import flux_version, must_migrate, one_line_value, present, written_flux_objects
+from checks.rules.api_version._shared import must_migrate, one_line_value, present, written_flux_objects
 from checks.rules.base import Rule, RuleContext
 
 RULE = Rule(
@@ -45,7 +45,7 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    target = flux_version(ctx.config.flux_version)
+    target = ctx.config.flux_release
     for obj, object_id in written_flux_objects(ctx.model):
         if not must_migrate(obj, target):
             continue

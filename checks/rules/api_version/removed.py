@@ -13,7 +13,7 @@ from checks.edits import line_text
 from checks.findings import Finding, Fix, Severity
 from checks.model import KubeObject
 from checks.repo import RepoModel
-from checks.rules.api_version._shared import CURRENT_API_VERSIONS, flux_version, removed_in, written_flux_objects
+from checks.rules.api_version._shared import CURRENT_API_VERSIONS, removed_in, written_flux_objects
 from checks.rules.base import Rule, RuleContext
 
 RULE = Rule(
@@ -48,7 +48,7 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    target = flux_version(ctx.config.flux_version)
+    target = ctx.config.flux_release
     for obj, object_id in written_flux_objects(ctx.model):
         removed = removed_in(obj.api_version, obj.kind, target)
         if removed is None:

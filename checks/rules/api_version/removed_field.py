@@ -19,7 +19,6 @@ from checks.model import KubeObject, field_path
 from checks.repo import RepoModel
 from checks.rules.api_version._shared import (
     CURRENT_API_VERSIONS,
-    flux_version,
     must_migrate,
     one_line_value,
     present,
@@ -67,7 +66,7 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    target = flux_version(ctx.config.flux_version)
+    target = ctx.config.flux_release
     for obj, object_id in written_flux_objects(ctx.model):
         if not must_migrate(obj, target):
             continue

@@ -9,7 +9,6 @@ scan of each object is memoised on the model), rather than twice in two rules.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -104,11 +103,6 @@ def _texts(node: Any, prefix: str = "", pos: Pos | None = None) -> Iterator[Text
 
 
 # -- postBuild substitution: which variables a Kustomization supplies --------------------
-def _flux_version(text: str) -> tuple[int, int]:
-    match = re.match(r"v?(\d+)\.(\d+)", text.strip())
-    return (int(match.group(1)), int(match.group(2))) if match else (99, 0)
-
-
 @dataclass(frozen=True)
 class Variables:
     """What a Kustomization's postBuild gives its objects.
@@ -139,7 +133,7 @@ class Substitutions:
     def __init__(self, model: RepoModel, cluster: Cluster) -> None:
         self.model = model
         self.cluster = cluster
-        self.strict = _flux_version(model.config.flux_version) >= (2, 9)
+        self.strict = model.config.flux_release >= (2, 9)
         self._cache: dict[str, Variables | None] = {}
         self._supplied: frozenset[str] | None = None
 

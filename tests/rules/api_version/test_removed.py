@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from rule_support import apply_fix, findings, kustomization, round_trip
+from rule_support import apps_repository as repo
 
 from checks.config import Config
-
-CLUSTER = kustomization()
-
-
-def repo(**apps: str) -> dict[str, str]:
-    """A one-cluster repository whose `apps` Kustomization renders the given files of apps/."""
-    files = {"clusters/prod/apps.yaml": CLUSTER}
-    files.update({f"apps/{name.replace('_', '-')}.yaml": textwrap.dedent(text) for name, text in apps.items()})
-    return files
-
 
 HELM_RELEASE_V2BETA1 = """\
 apiVersion: "helm.toolkit.fluxcd.io/v2beta1"  # pinned by hand
@@ -119,6 +108,7 @@ def test_removed_api_version_ignores_look_alike_kinds_of_other_groups() -> None:
 
 def test_removed_api_version_checks_unrendered_files_once() -> None:
     files = repo()
-    files["attic/old.yaml"] = CLUSTER.replace("kustomize.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1beta2")
+    old = kustomization().replace("kustomize.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1beta2")
+    files["attic/old.yaml"] = old
     [finding] = findings(files, "api-version/removed")
     assert finding.path == "attic/old.yaml"

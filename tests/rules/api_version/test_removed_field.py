@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import yaml
 from rule_support import apply_fix, findings, kustomization
+from rule_support import apps_repository as repo
 
 from checks.config import Config
-
-CLUSTER = kustomization()
-
-
-def repo(**apps: str) -> dict[str, str]:
-    """A one-cluster repository whose `apps` Kustomization renders the given files of apps/."""
-    files = {"clusters/prod/apps.yaml": CLUSTER}
-    files.update({f"apps/{name.replace('_', '-')}.yaml": textwrap.dedent(text) for name, text in apps.items()})
-    return files
 
 
 def test_values_file_is_reported_and_fixed_into_values_files() -> None:

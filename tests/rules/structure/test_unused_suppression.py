@@ -6,38 +6,12 @@ machinery, in tests/test_suppressions.py.
 
 from __future__ import annotations
 
-from rule_support import analyze_files, apply_fix, flux_object, of, round_trip
+from rule_support import apply_fix, flux_object, of, round_trip, run, source
 from rule_support import findings as findings_of
 
-from checks.engine import Analysis, load_config_text
 from checks.findings import Severity
 from checks.rules import RULES_BY_ID
 from checks.suppressions import UNUSED_RULE_ID
-
-SOURCE = """\
-    apiVersion: source.toolkit.fluxcd.io/v1
-    kind: GitRepository
-    metadata:
-      name: podinfo
-      namespace: flux-system
-    spec:
-      interval: 30s{comment}
-      url: https://github.com/stefanprodan/podinfo
-      ref:
-        branch: master
-    """
-
-
-def run(files: dict[str, str], config_text: str | None = None) -> Analysis:
-    config = load_config_text(config_text, ".github/flux-review.yml") if config_text else None
-    return analyze_files(files, config)
-
-
-def source(comment: str = "", above: str = "") -> dict[str, str]:
-    text = SOURCE.format(comment=comment)
-    if above:
-        text = text.replace("      interval: 30s", f"      {above}\n      interval: 30s")
-    return {"clusters/prod/sources.yaml": text}
 
 
 def git_repository(spec: str) -> dict[str, str]:
