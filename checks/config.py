@@ -16,6 +16,9 @@ from typing import Any
 from checks.findings import Severity
 from checks.yaml_docs import YMap, YSeq, load_yaml
 
+# The Flux release a cluster is judged against when neither the configuration nor the repository names one.
+DEFAULT_FLUX_VERSION = "2.9"
+
 CONFIG_PATHS = (".github/flux-review.yml", ".github/flux-review.yaml")
 
 DEFAULT_MINIMUM_INTERVALS = {
@@ -68,7 +71,7 @@ class Config:
     cluster_roots: tuple[str, ...] = ("clusters/*",)
     repository_url: str | None = None
     repository_sources: tuple[str, ...] = ()
-    flux_version: str = "2.9"
+    flux_version: str | None = None  # None: what the repository says, else DEFAULT_FLUX_VERSION
     minimum_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MINIMUM_INTERVALS))
     recommended_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RECOMMENDED_INTERVALS))
     tenants: tuple[Tenant, ...] = ()
@@ -77,12 +80,12 @@ class Config:
 
     @property
     def flux_release(self) -> tuple[int, int]:
-        """The configured Flux version as (major, minor): ``"v2.8.1"`` is ``(2, 8)``.
+        """The configured Flux version as (major, minor): ``"v2.8.1"`` is ``(2, 8)``; the default when unset.
 
         The configuration file is validated, so only a ``Config`` built in code can hold
         something unreadable: that counts as a release later than any known.
         """
-        match = re.match(r"\s*v?(\d+)\.(\d+)", self.flux_version)
+        match = re.match(r"\s*v?(\d+)\.(\d+)", self.flux_version or DEFAULT_FLUX_VERSION)
         return (int(match[1]), int(match[2])) if match else (99, 0)
 
     def rule(self, rule_id: str) -> RuleSettings:

@@ -33,8 +33,8 @@ def archived(path: str) -> bool:
     return any(part in ARCHIVE_FOLDERS for part in path.split("/")[:-1])
 
 
-def split_clusters(roots: Sequence[KubeObject]) -> list[tuple[str, list[KubeObject]]]:
-    """Inferred roots grouped into clusters: ``[(cluster name, its roots)]``.
+def split_clusters(roots: Sequence[KubeObject]) -> list[tuple[str, str, list[KubeObject]]]:
+    """Inferred roots grouped into clusters: ``[(cluster name, its folder, its roots)]``.
 
     Without two roots of one id every root belongs to one cluster. Otherwise
     the roots of a clashing id differ first at some folder depth; each folder
@@ -45,13 +45,13 @@ def split_clusters(roots: Sequence[KubeObject]) -> list[tuple[str, list[KubeObje
     ids = [root.id for root in roots]
     clashing = [root for root in roots if ids.count(root.id) > 1]
     if not clashing:
-        return [(ONE_CLUSTER, list(roots))]
+        return [(ONE_CLUSTER, "", list(roots))]
     folders = [root.path.split("/")[:-1] for root in clashing]
     depth = 0
     while all(len(f) > depth for f in folders) and len({f[depth] for f in folders}) == 1:
         depth += 1
     if not all(len(f) > depth for f in folders):
-        return [(ONE_CLUSTER, list(roots))]
+        return [(ONE_CLUSTER, "", list(roots))]
     prefix = folders[0][:depth]
     names = sorted({f[depth] for f in folders})
     groups: dict[str, list[KubeObject]] = {name: [] for name in names}
@@ -63,8 +63,8 @@ def split_clusters(roots: Sequence[KubeObject]) -> list[tuple[str, list[KubeObje
     for members in groups.values():
         member_ids = [root.id for root in members]
         if len(set(member_ids)) != len(member_ids):
-            return [(ONE_CLUSTER, list(roots))]
-    return list(groups.items())
+            return [(ONE_CLUSTER, "", list(roots))]
+    return [(name, "/".join([*prefix, name]), members) for name, members in groups.items()]
 
 
 def segment_match(path: str, pattern: str) -> bool:

@@ -19,8 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks import flux_version
 from checks.config import Config
 from checks.findings import Finding, Severity
+from checks.flux_version import FluxVersion
 from checks.ignore import IgnoreRules
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
 from checks.layout import archived, nearest_folder, segment_match, split_clusters
@@ -52,6 +54,11 @@ class Cluster:
     name: str
     root: str
     objects: list[KubeObject] = field(default_factory=list)
+    # The folder of the cluster's own files: its root folder, or the folder that tells an
+    # inferred cluster apart from the others (``kubernetes/main``); "" for a whole repository.
+    folder: str = ""
+    # The Flux release the repository says this cluster runs (None: not said; the configured default).
+    flux_version: FluxVersion | None = None
     renders: dict[str, RenderNode] = field(default_factory=dict)
     index: dict[tuple[str, str | None, str], list[KubeObject]] = field(default_factory=dict)
 
@@ -157,7 +164,11 @@ class _ModelBuilder:
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
         self.artifacts = self._artifact_paths(objects)
         self.prefix = self._checkout_prefix(objects)
-        clusters = [self._render_cluster(name, root, roots) for name, root, roots in self._cluster_roots(objects)]
+        clusters = [self._render_cluster(name, root, roots, folder)
+                    for name, root, folder, roots in self._cluster_roots(objects)]
+        versions = flux_version.evidence(self.files)
+        for cluster in clusters:
+            cluster.flux_version = flux_version.for_cluster(versions, cluster.rendered_files, [cluster.folder])
         for path, loaded in self.files.items():
             if not self._in_chart(path):  # Helm templates are not YAML until Helm renders them
                 self.problems.extend(loaded.problems)
@@ -285,13 +296,14 @@ class _ModelBuilder:
         return path
 
     # -- clusters -------------------------------------------------------------
-    def _cluster_roots(self, objects: list[KubeObject]) -> list[tuple[str, str, list[KubeObject]]]:
+    def _cluster_roots(self, objects: list[KubeObject]) -> list[tuple[str, str, str, list[KubeObject]]]:
+        """``(name, root folder, own folder, root Kustomizations)`` of each cluster."""
         folders = self._root_folders()
         if folders:
-            return [(posixpath.basename(folder) or folder, folder, [self._bootstrap_root(folder)])
+            return [(posixpath.basename(folder) or folder, folder, folder, [self._bootstrap_root(folder)])
                     for folder in folders]
         roots = self._orphan_kustomizations(objects)
-        return [(name, "", group) for name, group in split_clusters(roots)] if roots else []
+        return [(name, "", folder, group) for name, folder, group in split_clusters(roots)] if roots else []
 
     def _root_folders(self) -> list[str]:
         folders = []
@@ -351,8 +363,8 @@ class _ModelBuilder:
                                   str(ref["name"])))
         return roots
 
-    def _render_cluster(self, name: str, root: str, roots: list[KubeObject]) -> Cluster:
-        cluster = Cluster(name, root)
+    def _render_cluster(self, name: str, root: str, roots: list[KubeObject], folder: str = "") -> Cluster:
+        cluster = Cluster(name, root, folder=folder)
         queue = deque(roots)
         for obj in roots:
             obj.cluster = name

@@ -42,7 +42,7 @@ def test_defaults() -> None:
     assert defaults.include == () and defaults.exclude == ()
     assert defaults.cluster_roots == ("clusters/*",)
     assert defaults.repository_url is None and defaults.repository_sources == ()
-    assert defaults.flux_version == "2.9"
+    assert defaults.flux_version is None and defaults.flux_release == (2, 9)
     assert defaults.minimum_intervals == DEFAULT_MINIMUM_INTERVALS
     assert defaults.recommended_intervals["HelmRelease"] == "15m"
     assert defaults.tenants == ()

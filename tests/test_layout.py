@@ -36,19 +36,20 @@ def test_roots_of_one_id_in_two_folders_are_two_clusters_named_after_the_folders
     main = _root("cluster", "kubernetes/main/flux/cluster.yaml")
     storage = _root("cluster", "kubernetes/storage/flux/cluster.yaml")
     shared = _root("shared", "kubernetes/flux-shared.yaml")
-    assert split_clusters([main, storage, shared]) == [("main", [main, shared]), ("storage", [storage, shared])]
+    assert split_clusters([main, storage, shared]) == [("main", "kubernetes/main", [main, shared]),
+                                                       ("storage", "kubernetes/storage", [storage, shared])]
 
 
 def test_without_a_clash_every_root_is_one_cluster() -> None:
     roots = [_root("apps", "kubernetes/flux/apps.yaml"), _root("infra", "kubernetes/flux/infra.yaml")]
-    assert split_clusters(roots) == [(ONE_CLUSTER, roots)]
+    assert split_clusters(roots) == [(ONE_CLUSTER, "", roots)]
 
 
 def test_a_clash_the_folders_cannot_separate_stays_one_cluster() -> None:
     same_file = [_root("cluster", "kubernetes/flux/cluster.yaml"), _root("cluster", "kubernetes/flux/cluster.yaml")]
-    assert split_clusters(same_file) == [(ONE_CLUSTER, same_file)]
+    assert split_clusters(same_file) == [(ONE_CLUSTER, "", same_file)]
     nested = [_root("cluster", "k/main/a.yaml"), _root("cluster", "k/main/b/a.yaml")]
-    assert [name for name, _ in split_clusters(nested)] == [ONE_CLUSTER]
+    assert [name for name, _, _ in split_clusters(nested)] == [ONE_CLUSTER]
 
 
 def test_a_repository_of_two_clusters_renders_both_with_their_own_objects() -> None:
@@ -58,7 +59,8 @@ def test_a_repository_of_two_clusters_renders_both_with_their_own_objects() -> N
         "kubernetes/storage/flux/cluster.yaml": _ks("cluster", "./kubernetes/storage/apps"),
         "kubernetes/storage/apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: storage-only\n",
     })
-    assert [c.name for c in model.clusters] == ["main", "storage"]
+    assert [(c.name, c.root, c.folder) for c in model.clusters] == [("main", "", "kubernetes/main"),
+                                                                     ("storage", "", "kubernetes/storage")]
     names = {c.name: sorted(o.name for o in c.objects if o.kind == "ConfigMap") for c in model.clusters}
     assert names == {"main": ["main-only"], "storage": ["storage-only"]}
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from checks.config import Config
 from checks.edits import line_text
+from checks.flux_version import FluxVersion
 from checks.model import KubeObject
-from checks.repo import RepoModel
+from checks.repo import Cluster, RepoModel
 
 # The version each Flux kind should be written in (Flux 2.9).
 CURRENT_API_VERSIONS: dict[str, str] = {
@@ -32,24 +35,27 @@ CURRENT_API_VERSIONS: dict[str, str] = {
     "ImageUpdateAutomation": "image.toolkit.fluxcd.io/v1",
 }
 
+# Alpha versions went away before Flux 2.0: gone whatever release a cluster runs.
+BEFORE_GA = (2, 0)
+
 # The Flux release whose CRDs dropped each version (upstream: flux2 issues
 # #5474, #5711 and #5942, the 2.7 release blog). The alpha versions went away
 # before Flux 2.0 GA; "2.0" stands for "already gone in every 2.x".
 REMOVED_IN: dict[str, tuple[int, int]] = {
-    "source.toolkit.fluxcd.io/v1alpha1": (2, 0),
+    "source.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
     "source.toolkit.fluxcd.io/v1beta1": (2, 7),
     "source.toolkit.fluxcd.io/v1beta2": (2, 8),
-    "kustomize.toolkit.fluxcd.io/v1alpha1": (2, 0),
+    "kustomize.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
     "kustomize.toolkit.fluxcd.io/v1beta1": (2, 7),
     "kustomize.toolkit.fluxcd.io/v1beta2": (2, 8),
-    "helm.toolkit.fluxcd.io/v2alpha1": (2, 0),
+    "helm.toolkit.fluxcd.io/v2alpha1": BEFORE_GA,
     "helm.toolkit.fluxcd.io/v2beta1": (2, 7),
     "helm.toolkit.fluxcd.io/v2beta2": (2, 8),
-    "notification.toolkit.fluxcd.io/v1alpha1": (2, 0),
+    "notification.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
     "notification.toolkit.fluxcd.io/v1beta1": (2, 7),
     "notification.toolkit.fluxcd.io/v1beta2": (2, 9),
-    "image.toolkit.fluxcd.io/v1alpha1": (2, 0),
-    "image.toolkit.fluxcd.io/v1alpha2": (2, 0),
+    "image.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
+    "image.toolkit.fluxcd.io/v1alpha2": BEFORE_GA,
     "image.toolkit.fluxcd.io/v1beta1": (2, 7),
     "image.toolkit.fluxcd.io/v1beta2": (2, 9),
 }
@@ -61,7 +67,7 @@ def removed_in(api_version: str, kind: str, target: tuple[int, int]) -> tuple[in
     if kind not in CURRENT_API_VERSIONS:
         return None
     removed = REMOVED_IN.get(api_version)
-    return removed if removed is not None and removed <= target else None
+    return removed if removed is not None and (removed <= target or removed == BEFORE_GA) else None
 
 
 def must_migrate(obj: KubeObject, target: tuple[int, int]) -> bool:
@@ -75,20 +81,59 @@ def must_migrate(obj: KubeObject, target: tuple[int, int]) -> bool:
         obj.api_version == current or removed_in(obj.api_version, obj.kind, target) is not None)
 
 
-def written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str]]:
-    """Every Flux object as written, once per document, with the id users know it by.
+@dataclass(frozen=True)
+class Running:
+    """The Flux a document is judged against: the newest release among the clusters that apply it.
+
+    ``version`` is where the repository names that release (None when it comes
+    from the configuration or the default); ``pinned`` is False for the default.
+    """
+
+    release: tuple[int, int]
+    version: FluxVersion | None = None
+    pinned: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.release[0]}.{self.release[1]}"
+
+    @property
+    def source(self) -> str:
+        if self.version is not None:
+            return f"the version {self.version.where} names"
+        return "the configured version" if self.pinned else "the default version"
+
+
+def written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str, Running]]:
+    """Every Flux object as written, once per document, with the id users know it by and its Flux.
 
     The id comes from the first cluster that renders the document (where the
     namespace is resolved); an unrendered document keeps the namespace it writes.
+    The Flux release is the configured one when the configuration names it, else
+    the newest the rendering clusters run (a cluster whose repository names no
+    version runs the default).
     """
     ids: dict[tuple[str, int], str] = {}
+    clusters: dict[tuple[str, int], list[Cluster]] = {}
     for cluster in model.clusters:
         for obj in cluster.objects:
             if not obj.implicit:
                 ids.setdefault((obj.path, obj.doc_index), obj.id)
+                found = clusters.setdefault((obj.path, obj.doc_index), [])
+                if cluster not in found:
+                    found.append(cluster)
     for obj in model.objects:
         if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
-            yield obj, ids.get((obj.path, obj.doc_index), obj.id)
+            key = (obj.path, obj.doc_index)
+            yield obj, ids.get(key, obj.id), _running(model.config, clusters.get(key, []))
+
+
+def _running(config: Config, clusters: list[Cluster]) -> Running:
+    if config.flux_version is not None:
+        return Running(config.flux_release, pinned=True)
+    candidates = [Running(c.flux_version.release, c.flux_version, True) if c.flux_version
+                  else Running(config.flux_release) for c in clusters]
+    return max(candidates, key=lambda r: r.release) if candidates else Running(config.flux_release)
 
 
 def present(obj: KubeObject, path: tuple[str, ...]) -> bool:

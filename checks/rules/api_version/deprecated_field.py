@@ -45,9 +45,8 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    target = ctx.config.flux_release
-    for obj, object_id in written_flux_objects(ctx.model):
-        if not must_migrate(obj, target):
+    for obj, object_id, running in written_flux_objects(ctx.model):
+        if not must_migrate(obj, running.release):
             continue
         if obj.kind == "HelmRelease" and present(obj, ("spec", "install", "skipCRDs")):
             value = obj.get("spec", "install", "skipCRDs")

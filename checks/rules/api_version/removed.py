@@ -1,8 +1,10 @@
-"""api-version/removed: a Flux object written in an apiVersion the configured Flux no longer serves.
+"""api-version/removed: a Flux object written in an apiVersion its cluster's Flux no longer serves.
 
 Which release dropped which version is in ``_shared.REMOVED_IN`` (flux2
-issues #5474, #5711 and #5942, the 2.7 release blog); only versions removed
-at or before the configured ``flux_version`` are reported.
+issues #5474, #5711 and #5942, the 2.7 release blog). A version removed at or
+before the Flux a cluster runs is an error (the API server rejects it); one
+removed by a later release is a warning: the cluster still accepts it, and it
+blocks the upgrade to the release that removes it.
 """
 
 from __future__ import annotations
@@ -13,13 +15,19 @@ from checks.edits import line_text
 from checks.findings import Finding, Fix, Severity
 from checks.model import KubeObject
 from checks.repo import RepoModel
-from checks.rules.api_version._shared import CURRENT_API_VERSIONS, removed_in, written_flux_objects
+from checks.rules.api_version._shared import (
+    BEFORE_GA,
+    CURRENT_API_VERSIONS,
+    REMOVED_IN,
+    removed_in,
+    written_flux_objects,
+)
 from checks.rules.base import Rule, RuleContext
 
 RULE = Rule(
     id="api-version/removed",
     severity=Severity.ERROR,
-    summary="A Flux object written in an apiVersion the configured Flux version no longer serves",
+    summary="A Flux object written in an apiVersion its Flux version no longer serves, or the next removes",
     fixable=True,
     needs_base=False,
     doc="""
@@ -29,9 +37,13 @@ RULE = Rule(
         on the API server rejects a manifest in the old version ("no matches for
         kind") and the Kustomization that applies it fails as a whole.
 
-        Only versions removed at or before `flux_version` in
-        .github/flux-review.yml (default 2.9) are reported. The fix rewrites the
-        apiVersion line; run `flux migrate` on the cluster before upgrading Flux
+        The Flux a cluster runs is read from the repository (the
+        gotk-components.yaml header, a FluxInstance or flux-instance values
+        `distribution.version`, a flux-manifests tag, an `install?ref=` base);
+        `flux_version` in .github/flux-review.yml overrides it, and 2.9 is the
+        default. A version removed at or before that release is an error; one a
+        later release removes is a warning, because it blocks that upgrade.
+        The fix rewrites the apiVersion line; run `flux migrate` on the cluster before upgrading Flux
         so stored objects move too, and check api-version/removed-field for
         fields the new version dropped.
 
@@ -46,21 +58,35 @@ RULE = Rule(
 )
 
 
+# Every removal the table knows of is at or before this release.
+NEWEST_KNOWN = max(REMOVED_IN.values())
+
+
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    target = ctx.config.flux_release
-    for obj, object_id in written_flux_objects(ctx.model):
-        removed = removed_in(obj.api_version, obj.kind, target)
+    for obj, object_id, running in written_flux_objects(ctx.model):
+        removed = removed_in(obj.api_version, obj.kind, NEWEST_KNOWN)
         if removed is None:
             continue
         current = CURRENT_API_VERSIONS[obj.kind]
         pos = obj.key_pos("apiVersion")
-        when = "before Flux 2.0" if removed == (2, 0) else f"in Flux {_version_text(removed)}"
+        fix = _api_version_fix(ctx.model, obj, current)
+        if removed_in(obj.api_version, obj.kind, running.release) is None:
+            yield Finding(
+                "api-version/removed", Severity.WARNING, pos.path, pos.line,
+                f"{object_id} uses `{obj.api_version}`, which Flux {running.text} ({running.source}) still "
+                f"serves but Flux {_version_text(removed)} removes: upgrading Flux breaks this object. Write "
+                f"`{current}` before the upgrade (and run `flux migrate` for objects already in the cluster).",
+                object=object_id, key="apiVersion", fix=fix,
+            )
+            continue
+        when = "before Flux 2.0" if removed == BEFORE_GA else f"in Flux {_version_text(removed)}"
+        runs = f" (this cluster runs Flux {running.text}: {running.source})" if running.version else ""
         yield Finding(
             "api-version/removed", Severity.ERROR, pos.path, pos.line,
-            f"{object_id} uses `{obj.api_version}`, removed {when}; the API server rejects it. "
+            f"{object_id} uses `{obj.api_version}`, removed {when}; the API server rejects it{runs}. "
             f"Write `{current}` (and run `flux migrate` for objects already in the cluster).",
-            object=object_id, key="apiVersion", fix=_api_version_fix(ctx.model, obj, current),
+            object=object_id, key="apiVersion", fix=fix,
         )
 
 

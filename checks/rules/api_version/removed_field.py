@@ -66,9 +66,8 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    target = ctx.config.flux_release
-    for obj, object_id in written_flux_objects(ctx.model):
-        if not must_migrate(obj, target):
+    for obj, object_id, running in written_flux_objects(ctx.model):
+        if not must_migrate(obj, running.release):
             continue
         for path, advice in _removed_fields(obj):
             pos = obj.key_pos(*path)

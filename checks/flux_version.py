@@ -1,0 +1,145 @@
+"""Which Flux version a cluster runs, as the repository itself says it.
+
+Rules about removed API versions must judge a cluster against the Flux it
+runs, not against the newest release: a repository pinned to Flux 2.5 may
+still write ``helm.toolkit.fluxcd.io/v2beta1``, which 2.5 serves; it only
+blocks the upgrade to the release that removes it. Repositories record their
+version in one of these places (each read statically, nothing fetched):
+
+- the header ``flux bootstrap`` writes into ``gotk-components.yaml``
+  (``# Flux Version: v2.5.1``);
+- a FluxInstance's ``spec.distribution.version`` (``2.7.x``), written as the
+  object or as the flux-instance chart's values (``instance.distribution.version``
+  in a HelmRelease's ``spec.values`` or in a values file);
+- the tag of a source of Flux's own manifests (a ``flux-manifests`` OCIRepository,
+  or a GitRepository of ``github.com/fluxcd/flux2``: ``ref.tag: v2.9.4``);
+- a kustomization.yaml that installs ``github.com/fluxcd/flux2/manifests/install?ref=v2.9.4``.
+
+A version without a minor (``2.x``, ``latest``) says "the newest", which is
+no pin at all, and is not taken.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from checks.yaml_docs import YamlFile
+
+_HEADER = re.compile(r"^#\s*Flux Version:\s*(?P<version>\S+)", re.IGNORECASE)
+_RELEASE = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?:\d+|x|\*))?$")
+_INSTALL_REF = re.compile(r"fluxcd/flux2/+manifests/install\?ref=(?P<version>v?[0-9][^&\s]*)")
+# Flux's own manifests as a source: the flux-manifests artifact, or the flux2 repository itself.
+_FLUX_SOURCES = re.compile(r"(/fluxcd/flux-manifests|github\.com[/:]fluxcd/flux2)(\.git)?/?$")
+_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass(frozen=True)
+class FluxVersion:
+    """A Flux release the repository names, and where it says so."""
+
+    release: tuple[int, int]
+    written: str
+    path: str
+    line: int
+
+    @property
+    def text(self) -> str:
+        return f"{self.release[0]}.{self.release[1]}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def parse_release(text: object) -> tuple[int, int] | None:
+    """``"v2.5.1"``, ``"2.7.x"``, ``"2.9"`` -> ``(major, minor)``; ``"2.x"`` and anything else -> None."""
+    match = _RELEASE.match(str(text).strip()) if isinstance(text, str | int | float) else None
+    return (int(match["major"]), int(match["minor"])) if match else None
+
+
+def evidence(files: Mapping[str, YamlFile]) -> list[FluxVersion]:
+    """Every Flux version the repository's YAML files name, in file order."""
+    found: list[FluxVersion] = []
+    for path, loaded in sorted(files.items()):
+        found.extend(_in_file(path, loaded))
+    return found
+
+
+def _in_file(path: str, loaded: YamlFile) -> Iterator[FluxVersion]:
+    name = posixpath.basename(path)
+    if name.startswith("gotk-components"):
+        for number, line in enumerate(loaded.lines[:10], start=1):
+            match = _HEADER.match(line.strip())
+            if match:
+                yield from _version(match["version"], path, number)
+                break
+    if name in _KUSTOMIZATION_FILES:
+        for number, line in enumerate(loaded.lines, start=1):
+            match = _INSTALL_REF.search(line)
+            if match and not line.lstrip().startswith("#"):
+                yield from _version(match["version"], path, number)
+    for doc in loaded.docs:
+        root = doc.root
+        if isinstance(root, dict):
+            yield from _in_document(root, path)
+
+
+def _in_document(root: dict, path: str) -> Iterator[FluxVersion]:
+    kind = root.get("kind")
+    spec = root.get("spec") if isinstance(root.get("spec"), dict) else {}
+    if kind == "FluxInstance":
+        yield from _distribution(spec, path)
+    elif kind == "HelmRelease" and isinstance(spec.get("values"), dict):
+        instance = spec["values"].get("instance")
+        if isinstance(instance, dict):
+            yield from _distribution(instance, path)
+    elif kind in ("OCIRepository", "GitRepository") and _FLUX_SOURCES.search(str(spec.get("url") or "")):
+        ref = spec.get("ref")
+        if isinstance(ref, dict) and ref.get("tag"):
+            yield from _version(ref["tag"], path, _line(ref, "tag"))
+    elif kind is None and isinstance(root.get("instance"), dict):
+        yield from _distribution(root["instance"], path)  # a values file of the flux-instance chart
+
+
+def _distribution(parent: dict, path: str) -> Iterator[FluxVersion]:
+    distribution = parent.get("distribution")
+    if isinstance(distribution, dict) and "version" in distribution:
+        yield from _version(distribution["version"], path, _line(distribution, "version"))
+
+
+def _version(written: object, path: str, line: int) -> Iterator[FluxVersion]:
+    release = parse_release(written)
+    if release is not None:
+        yield FluxVersion(release, str(written), path, line)
+
+
+def _line(mapping: dict, key: str) -> int:
+    positions = getattr(mapping, "value_pos", None)
+    return positions[key].line if positions and key in positions else 1
+
+
+def choose(candidates: Iterable[FluxVersion]) -> FluxVersion | None:
+    """The version to judge a cluster by: the lowest it names (the first place that names it).
+
+    Several places rarely disagree; when they do (a bootstrap pin beside a newer
+    instance, say), the lowest keeps "the API server rejects it" for what is certain.
+    """
+    ordered = sorted(candidates, key=lambda v: (v.release, v.path, v.line))
+    return ordered[0] if ordered else None
+
+
+def for_cluster(found: Iterable[FluxVersion], own: Iterable[str], folders: Iterable[str]) -> FluxVersion | None:
+    """The version of one cluster: named in files it renders or under its folders, else one the whole
+    repository agrees on (a single-cluster repository often keeps it in a values file)."""
+    found = list(found)
+    own_files = set(own)
+    prefixes = tuple(f.rstrip("/") + "/" for f in folders if f)
+    mine = [v for v in found if v.path in own_files or (prefixes and v.path.startswith(prefixes))]
+    if mine:
+        return choose(mine)
+    if len({v.release for v in found}) == 1:
+        return choose(found)
+    return None
