@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from checks.model import KubeObject
 from checks.source import RepoSnapshot
+from checks.yaml_docs import Pos, YMap
 
+BOOTSTRAP_NAMESPACE = "flux-system"
 ARCHIVE_FOLDERS = frozenset((".archive", "_archive", "archive"))
 ONE_CLUSTER = "default"
 
@@ -89,3 +91,39 @@ def nearest_folder(folder: str, snapshot: RepoSnapshot) -> str | None:
     if len(close) == 1:
         return f"{parent}/{close[0]}" if parent else close[0]
     return None
+
+
+def cluster_folders(paths: Iterable[str], patterns: Iterable[str]) -> list[str]:
+    """The folders that match the configured cluster roots (``clusters/*``), in pattern order."""
+    expanded: set[str] = set()
+    for folder in {p.rpartition("/")[0] for p in paths}:
+        while folder:
+            expanded.add(folder)
+            folder = folder.rpartition("/")[0]
+    folders: list[str] = []
+    for pattern in patterns:
+        pattern = pattern.strip("/")
+        folders.extend(sorted(f for f in expanded if segment_match(f, pattern)))
+    return list(dict.fromkeys(folders))
+
+
+def bootstrap_kustomization(folder: str) -> KubeObject:
+    """The flux-system Kustomization ``flux bootstrap`` makes for a cluster folder (written or not)."""
+    pos = Pos(folder + "/", 1, 1)
+    body = YMap(pos)
+    for key, value in (("apiVersion", "kustomize.toolkit.fluxcd.io/v1"), ("kind", "Kustomization")):
+        body.set(key, value, pos, pos)
+    meta = YMap(pos)
+    meta.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
+    meta.set("namespace", BOOTSTRAP_NAMESPACE, pos, pos)
+    body.set("metadata", meta, pos, pos)
+    spec = YMap(pos)
+    spec.set("path", "./" + folder, pos, pos)
+    spec.set("interval", "10m", pos, pos)
+    spec.set("prune", True, pos, pos)
+    ref = YMap(pos)
+    ref.set("kind", "GitRepository", pos, pos)
+    ref.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
+    spec.set("sourceRef", ref, pos, pos)
+    body.set("spec", spec, pos, pos)
+    return KubeObject(body, folder + "/", -1, BOOTSTRAP_NAMESPACE, implicit=True)

@@ -25,14 +25,20 @@ from checks.findings import Finding, Severity
 from checks.flux_version import FluxVersion
 from checks.ignore import IgnoreRules
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
-from checks.layout import archived, nearest_folder, segment_match, split_clusters
+from checks.layout import (
+    BOOTSTRAP_NAMESPACE,
+    archived,
+    bootstrap_kustomization,
+    cluster_folders,
+    nearest_folder,
+    split_clusters,
+)
 from checks.loading import ParseCache, collector_paused
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
 from checks.source import RepoSnapshot, normalize
 from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq
 
-BOOTSTRAP_NAMESPACE = "flux-system"
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -114,6 +120,23 @@ class RepoModel:
         for cluster in self.clusters:
             yield from (o for o in cluster.objects if not o.implicit)
         yield from self.unrendered_objects()
+
+    def unrendered_judged(self) -> list[KubeObject]:
+        """The unrendered objects that rules about what Flux does still judge.
+
+        Where clusters were found, a file none of them renders is dead (commented
+        out of its kustomization.yaml, archived, a stale patch): Flux never sees it,
+        and ``structure/unrendered-file`` is all there is to say. A repository with
+        no cluster of its own is applied by another one (a tenant or app
+        repository): there every object is judged as written.
+        """
+        return [] if self.clusters else self.unrendered_objects()
+
+    def applied_objects(self) -> Iterable[KubeObject]:
+        """What rules about Flux's behaviour judge: every rendered object, then ``unrendered_judged``."""
+        for cluster in self.clusters:
+            yield from (o for o in cluster.objects if not o.implicit)
+        yield from self.unrendered_judged()
 
 
 def build_model(snapshot: RepoSnapshot, config: Config | None = None,
@@ -298,46 +321,12 @@ class _ModelBuilder:
     # -- clusters -------------------------------------------------------------
     def _cluster_roots(self, objects: list[KubeObject]) -> list[tuple[str, str, str, list[KubeObject]]]:
         """``(name, root folder, own folder, root Kustomizations)`` of each cluster."""
-        folders = self._root_folders()
+        folders = cluster_folders(self.snapshot.sizes, self.config.cluster_roots)
         if folders:
-            return [(posixpath.basename(folder) or folder, folder, folder, [self._bootstrap_root(folder)])
+            return [(posixpath.basename(folder) or folder, folder, folder, [bootstrap_kustomization(folder)])
                     for folder in folders]
         roots = self._orphan_kustomizations(objects)
         return [(name, "", folder, group) for name, folder, group in split_clusters(roots)] if roots else []
-
-    def _root_folders(self) -> list[str]:
-        folders = []
-        candidates = {p.rpartition("/")[0] for p in self.snapshot.sizes}
-        expanded = set()
-        for folder in candidates:
-            while folder:
-                expanded.add(folder)
-                folder = folder.rpartition("/")[0]
-        for pattern in self.config.cluster_roots:
-            pattern = pattern.strip("/")
-            folders.extend(sorted(f for f in expanded if segment_match(f, pattern)))
-        return list(dict.fromkeys(folders))
-
-    def _bootstrap_root(self, folder: str) -> KubeObject:
-        """The flux-system Kustomization bootstrap makes for a cluster folder (real or implicit)."""
-        pos = Pos(folder + "/", 1, 1)
-        body = YMap(pos)
-        for key, value in (("apiVersion", "kustomize.toolkit.fluxcd.io/v1"), ("kind", "Kustomization")):
-            body.set(key, value, pos, pos)
-        meta = YMap(pos)
-        meta.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
-        meta.set("namespace", BOOTSTRAP_NAMESPACE, pos, pos)
-        body.set("metadata", meta, pos, pos)
-        spec = YMap(pos)
-        spec.set("path", "./" + folder, pos, pos)
-        spec.set("interval", "10m", pos, pos)
-        spec.set("prune", True, pos, pos)
-        ref = YMap(pos)
-        ref.set("kind", "GitRepository", pos, pos)
-        ref.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
-        spec.set("sourceRef", ref, pos, pos)
-        body.set("spec", spec, pos, pos)
-        return KubeObject(body, folder + "/", -1, BOOTSTRAP_NAMESPACE, implicit=True)
 
     def _orphan_kustomizations(self, objects: list[KubeObject]) -> list[KubeObject]:
         """Flux Kustomizations no other Kustomization's folder holds, or that render themselves."""

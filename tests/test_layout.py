@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from checks.config import Config
-from checks.layout import ONE_CLUSTER, archived, nearest_folder, segment_match, split_clusters
+from checks.layout import (
+    ONE_CLUSTER,
+    archived,
+    bootstrap_kustomization,
+    cluster_folders,
+    nearest_folder,
+    segment_match,
+    split_clusters,
+)
 from checks.model import KubeObject
 from checks.repo import build_model
 from checks.source import RepoSnapshot
@@ -91,3 +99,15 @@ def test_nearest_folder_suggests_only_an_obvious_typo() -> None:
     assert nearest_folder("nothing/like/it", snapshot) is None
 
 
+
+
+def test_cluster_folders_follow_the_patterns_in_order() -> None:
+    paths = ["clusters/prod/a.yaml", "clusters/staging/flux-system/b.yaml", "fleet/eu/c.yaml", "x.yaml"]
+    assert cluster_folders(paths, ["fleet/*", "clusters/*"]) == ["fleet/eu", "clusters/prod", "clusters/staging"]
+    assert cluster_folders(paths, ["nothing/*"]) == []
+
+
+def test_the_bootstrap_kustomization_of_a_cluster_folder() -> None:
+    ks = bootstrap_kustomization("clusters/prod")
+    assert ks.implicit and ks.id == "Kustomization/flux-system/flux-system"
+    assert ks.get("spec", "path") == "./clusters/prod" and ks.get("spec", "sourceRef", "name") == "flux-system"

@@ -703,3 +703,15 @@ def test_sourceignore_and_spec_ignore_filter_the_generated_walk(model_of: Model)
     assert node.build is not None
     assert [n.path for n in node.build.non_manifests] == ["apps/.sops.yaml"]
     assert {o.name for o in model.clusters[0].objects if o.kind == "ConfigMap"} == {"kept"}
+
+
+def test_rules_judge_what_clusters_apply_or_everything_in_a_repository_without_clusters(model_of: Model) -> None:
+    files = {"clusters/prod/apps.yaml": ks("apps", "./apps"), "apps/cm.yaml": cm("live"), "attic/cm.yaml": cm("dead")}
+    model = model_of(files)
+    assert [o.name for o in model.unrendered_objects()] == ["dead"]
+    assert model.unrendered_judged() == []
+    applied = {o.name for o in model.applied_objects()}
+    assert "dead" not in applied and "live" in applied
+    applied_elsewhere = model_of({"apps/cm.yaml": cm("live"), "attic/cm.yaml": cm("dead")})
+    assert applied_elsewhere.clusters == []
+    assert sorted(o.name for o in applied_elsewhere.applied_objects()) == ["dead", "live"]

@@ -5,6 +5,7 @@ version ships; from then on the API server rejects a manifest written in it
 ("no matches for kind"), so the whole Kustomization that applies it fails.
 Fields that the GA versions dropped fail the same way under strict decoding.
 These rules read objects as written (``ctx.model.objects``, one per
-document), whether or not a cluster renders them: the text of the file is
-what a fix edits, and a dead file upgraded today is one less surprise later.
+document, since the text of the file is what a fix edits), but only those a
+cluster applies: a file no cluster renders never reaches the API server
+(``RepoModel.unrendered_judged``).
 """

@@ -125,6 +125,8 @@ def written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str, Ru
     for obj in model.objects:
         if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
             key = (obj.path, obj.doc_index)
+            if model.clusters and key not in clusters:
+                continue  # no cluster applies it: see RepoModel.unrendered_judged
             yield obj, ids.get(key, obj.id), _running(model.config, clusters.get(key, []))
 
 

@@ -26,8 +26,8 @@ RETRYING_KINDS = frozenset(("Kustomization",))
 
 
 def flux_objects(ctx: RuleContext) -> Iterator[KubeObject]:
-    """Flux objects of every cluster as rendered, then those no cluster renders."""
-    for obj in ctx.model.all_objects():
+    """Flux objects of every cluster as rendered (and as written in a repository another one applies)."""
+    for obj in ctx.model.applied_objects():
         if obj.is_flux and not obj.implicit:
             yield obj
 

@@ -24,7 +24,7 @@ def alerts(model: RepoModel) -> Iterator[tuple[KubeObject, Cluster | None]]:
         for obj in cluster.objects:
             if obj.kind == "Alert" and obj.is_flux and not obj.implicit:
                 yield obj, cluster
-    for obj in model.unrendered_objects():
+    for obj in model.unrendered_judged():
         if obj.kind == "Alert" and obj.is_flux:
             yield obj, None
 

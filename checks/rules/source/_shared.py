@@ -60,7 +60,7 @@ def checked_objects(model: RepoModel) -> Iterator[KubeObject]:
     for cluster in model.clusters:
         yield from (o for o in cluster.objects if not o.implicit)
     folders = {posixpath.dirname(path) for path in model.files if posixpath.basename(path) in KUSTOMIZATION_FILES}
-    for obj in model.unrendered_objects():
+    for obj in model.unrendered_judged():
         if posixpath.dirname(obj.path) not in folders:
             yield obj
 

@@ -42,7 +42,7 @@ RULE = Rule(
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
-    for obj in ctx.model.all_objects():
+    for obj in ctx.model.applied_objects():
         if not obj.is_flux or obj.get("spec", "suspend") is not True:
             continue
         pos = obj.key_pos("spec", "suspend")

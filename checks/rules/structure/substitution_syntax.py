@@ -89,7 +89,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     for key, pos in (literal_keys(source) or {}).items():
                         if not valid_name(key):
                             readers.setdefault((pos.path, pos.line, source.id, key), set()).add(ks.id)
-    for obj in model.unrendered_objects():
+    for obj in model.unrendered_judged():
         if obj.kind == "Kustomization" and obj.is_flux:
             for finding in _invalid_substitute_keys(obj):
                 found.add(None, finding)

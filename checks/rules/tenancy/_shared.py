@@ -19,10 +19,11 @@ def tenant_of(config: Config, path: str) -> Tenant | None:
 
 
 def tenant_objects(model: RepoModel) -> Iterator[tuple[KubeObject, Tenant]]:
-    """Flux objects written in a tenant's paths: as rendered in each cluster, then unrendered ones."""
+    """Flux objects written in a tenant's paths: as rendered in each cluster (or as written, see
+    ``RepoModel.unrendered_judged``)."""
     if not model.config.tenants:
         return
-    for obj in model.all_objects():
+    for obj in model.applied_objects():
         if obj.implicit or not obj.is_flux:
             continue
         tenant = tenant_of(model.config, obj.path)

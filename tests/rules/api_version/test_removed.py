@@ -111,12 +111,15 @@ def test_removed_api_version_ignores_look_alike_kinds_of_other_groups() -> None:
     assert findings(files, "api-version/removed") == []
 
 
-def test_removed_api_version_checks_unrendered_files_once() -> None:
+def test_removed_api_version_judges_what_a_cluster_applies_or_a_repository_without_clusters() -> None:
     files = repo()
     old = kustomization().replace("kustomize.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1beta2")
     files["attic/old.yaml"] = old
-    [finding] = findings(files, "api-version/removed")
-    assert finding.path == "attic/old.yaml"
+    assert findings(files, "api-version/removed") == []  # no cluster applies attic/: a dead file
+    # A repository whose objects another repository applies has no cluster of its own: judged as written.
+    release = HELM_RELEASE_V2BETA1
+    [finding] = findings({"apps/podinfo.yaml": release}, "api-version/removed")
+    assert finding.path == "apps/podinfo.yaml"
 
 
 GOTK_HEADER = """\

@@ -46,11 +46,12 @@ def test_provider_name_with_a_substitution_is_not_checked() -> None:
 
 
 def test_unrendered_alert_finds_a_provider_the_repository_writes() -> None:
-    # An Alert no cluster renders is matched against every file; the Provider may have no namespace yet.
-    files = repo()
-    files["attic/provider.yaml"] = PROVIDER.replace("  namespace: flux-system\n", "")
-    files["attic/alerts.yaml"] = ALERT
+    # A repository with no cluster of its own (another one applies it): an Alert is matched against
+    # every file, and the Provider may have no namespace yet.
+    files = {"attic/provider.yaml": PROVIDER.replace("  namespace: flux-system\n", ""), "attic/alerts.yaml": ALERT}
     assert findings(files, RULE) == []
     files["attic/alerts.yaml"] = ALERT.replace("name: slack", "name: pagerduty")
     [finding] = findings(files, RULE)
     assert (finding.path, finding.object) == ("attic/alerts.yaml", "Alert/flux-system/on-call")
+    # Where clusters exist, a file none of them applies is dead: nothing to say about it here.
+    assert findings({**repo(), **files}, RULE) == []
