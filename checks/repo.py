@@ -36,7 +36,7 @@ from checks.layout import (
 from checks.loading import ParseCache, collector_paused
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
-from checks.source import RepoSnapshot, normalize
+from checks.source import RepoSnapshot, artifact_path, normalize
 from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq
 
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -300,7 +300,7 @@ class _ModelBuilder:
             path = obj.get("spec", "path")
             if obj.kind != "Kustomization" or not obj.is_flux or not isinstance(path, str):
                 continue
-            parts = normalize(path).split("/")
+            parts = artifact_path(path).split("/")
             if not parts[0] or self.snapshot.is_dir("/".join(parts)):
                 direct += bool(parts[0])
                 continue
@@ -334,7 +334,7 @@ class _ModelBuilder:
         kustomizations = [o for o in objects if o.kind == "Kustomization" and o.is_flux
                           and isinstance(o.get("spec", "path"), str)
                           and not archived(o.path) and not self.ignore.ignored(o.path)]
-        folders = {id(ks): self._strip_prefix(normalize(str(ks.get("spec", "path")))) for ks in kustomizations}
+        folders = {id(ks): self._strip_prefix(artifact_path(str(ks.get("spec", "path")))) for ks in kustomizations}
         roots = [ks for ks in kustomizations
                  if not any(other is not ks and _inside(ks.path, folders[id(other)]) for other in kustomizations)]
         if not roots:
@@ -426,7 +426,7 @@ class _ModelBuilder:
     def _local_folder(self, ks: KubeObject, cluster: Cluster | None = None) -> tuple[str | None, bool]:
         """The repository folder a Kustomization renders, or (None, True) for external sources."""
         path = ks.get("spec", "path")
-        path = normalize(str(path)) if isinstance(path, str | int) and path is not None else ""
+        path = artifact_path(str(path)) if isinstance(path, str | int) and path is not None else ""
         path = self._strip_prefix(path)
         ref = ks.get("spec", "sourceRef")
         if not isinstance(ref, dict):

@@ -57,6 +57,25 @@ def normalize(path: str) -> str:
     return norm.lstrip("/")
 
 
+def artifact_path(path: str) -> str:
+    """A path inside a source artifact as the controllers resolve it (securejoin against its root).
+
+    kustomize-controller joins ``spec.path`` to the artifact root with
+    ``securejoin.SecureJoin``: ``..`` never climbs above the root, so
+    ``../components/x`` is ``components/x``.
+    """
+    parts: list[str] = []
+    for part in path.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/".join(parts)
+
+
 @dataclass
 class RepoSnapshot:
     """A repository's files at one point in time: path -> bytes, read-only.

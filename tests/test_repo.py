@@ -715,3 +715,12 @@ def test_rules_judge_what_clusters_apply_or_everything_in_a_repository_without_c
     applied_elsewhere = model_of({"apps/cm.yaml": cm("live"), "attic/cm.yaml": cm("dead")})
     assert applied_elsewhere.clusters == []
     assert sorted(o.name for o in applied_elsewhere.applied_objects()) == ["dead", "live"]
+
+
+def test_a_path_climbing_above_the_source_root_stays_at_the_root(model_of: Model) -> None:
+    # kustomize-controller joins spec.path with securejoin: `../components` is `components`.
+    model = model_of({"clusters/prod/issuers.yaml": ks("issuers", "../components/issuers"),
+                      "components/issuers/cm.yaml": cm("issuer-settings")})
+    assert problems(model) == []
+    assert one(model.clusters[0], "ConfigMap", "flux-system", "issuer-settings").rendered_by == \
+        "Kustomization/flux-system/issuers"

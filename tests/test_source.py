@@ -16,6 +16,7 @@ from checks.source import (
     ArchiveLimits,
     RepoSnapshot,
     SnapshotError,
+    artifact_path,
     merge_base,
     normalize,
     resolve_revision,
@@ -338,3 +339,11 @@ def test_complete_archive_reports_nothing_skipped() -> None:
 def test_unreadable_archive_is_a_snapshot_error(data: bytes) -> None:
     with pytest.raises(SnapshotError, match="not a readable tar archive"):
         RepoSnapshot.from_tar(data)
+
+
+@pytest.mark.parametrize(("written", "resolved"), [
+    ("./apps/prod", "apps/prod"), ("../components/x", "components/x"), ("/../../a/./b/", "a/b"),
+    ("apps/../infra", "infra"), ("./", ""), ("..", ""), ("a\\b", "a/b"),
+])
+def test_artifact_paths_never_climb_above_the_root(written: str, resolved: str) -> None:
+    assert artifact_path(written) == resolved

@@ -20,7 +20,7 @@ from checks.kustomize import Kustomizer
 from checks.model import KubeObject
 from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
-from checks.source import normalize
+from checks.source import artifact_path, normalize
 from checks.substitution import has_placeholder
 from checks.yaml_docs import YamlFile, load_yaml
 
@@ -156,11 +156,11 @@ def _artifact_origins(model: RepoModel, name: str, path: str) -> Iterator[str]:
 def _repo_folders(model: RepoModel, path: object) -> set[str]:
     """A path as folders of this snapshot: as written, without a leading checkout prefix,
     or the one folder that ends with it (the snapshot is a subfolder of a larger tree)."""
-    if path is None or (isinstance(path, str) and normalize(path) == ""):
+    if path is None or (isinstance(path, str) and artifact_path(path) == ""):
         return {""}
     if not isinstance(path, str) or has_placeholder(path):
         return set()
-    parts = normalize(path).split("/")
+    parts = artifact_path(path).split("/")
     for cut in range(len(parts)):
         candidate = "/".join(parts[cut:])
         if candidate and model.snapshot.is_dir(candidate):
