@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks import flux_version
+from checks import flux_version, postbuild
 from checks.config import Config
 from checks.findings import Finding, Severity
 from checks.flux_version import FluxVersion
@@ -154,6 +154,7 @@ class _ModelBuilder:
         self.limits = YamlLimits(max_bytes=config.max_file_bytes)
         self.files: dict[str, YamlFile] = {}
         self.problems: list[Finding] = []
+        self.objects: list[KubeObject] = []
         self.chart_folders = {p.rpartition("/")[0] for p in snapshot.sizes if p.endswith("Chart.yaml")
                               and p.rpartition("/")[2] == "Chart.yaml"}
 
@@ -181,7 +182,7 @@ class _ModelBuilder:
         for path in self.snapshot.paths():
             if path.endswith(_YAML_SUFFIXES) and not self._in_chart(path) and self.config.path_selected(path):
                 self.load(path)
-        objects = self._objects()
+        objects = self.objects = self._objects()
         self.sources = self._repository_sources(objects)
         self.ignore = self._ignore_rules(objects)
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
@@ -426,6 +427,11 @@ class _ModelBuilder:
     def _local_folder(self, ks: KubeObject, cluster: Cluster | None = None) -> tuple[str | None, bool]:
         """The repository folder a Kustomization renders, or (None, True) for external sources."""
         path = ks.get("spec", "path")
+        if isinstance(path, str) and "${" in path and cluster is not None:
+            substituted = postbuild.substituted_path(ks, cluster, path, self.objects)
+            if substituted is None:
+                return None, True  # a variable this repository does not show: the folder is unknown
+            path = substituted
         path = artifact_path(str(path)) if isinstance(path, str | int) and path is not None else ""
         path = self._strip_prefix(path)
         ref = ks.get("spec", "sourceRef")
@@ -489,9 +495,11 @@ def _path_missing(ks: KubeObject, folder: str, snapshot: RepoSnapshot) -> Findin
     pos = ks.pos("spec", "path")
     suggestion = nearest_folder(folder, snapshot)
     hint = f" Did you mean `./{suggestion}`?" if suggestion else ""
+    written = ks.get("spec", "path")
+    resolved = f" (`./{folder}` once its parent's postBuild variables are substituted)" if "${" in str(written) else ""
     return Finding(
         "structure/path-missing", Severity.ERROR, pos.path, pos.line,
-        f"{ks.id} renders `spec.path: {ks.get('spec', 'path')}`, which is not a folder of this "
+        f"{ks.id} renders `spec.path: {written}`{resolved}, which is not a folder of this "
         f"repository; the Kustomization fails.{hint}",
         object=ks.id, key="spec.path",
     )

@@ -28,6 +28,7 @@ Facts it follows (fluxcd/pkg envsubst ``parse``, ``template``):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 VARIABLE_NAME = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
@@ -106,6 +107,42 @@ def parse(text: str) -> Parsed:
             continue
         i += 1
     return Parsed(tuple(references), ())
+
+
+def substitute(text: str, variables: Mapping[str, str]) -> str | None:
+    """``text`` with its ``${...}`` replaced as Flux would, or None when that cannot be known here.
+
+    Only the forms whose result is certain are evaluated: ``${name}`` and the
+    default operators (``${name:=d}``, ``${name:-d}``, ``${name=d}`` give ``d``
+    when the variable is unset or empty). A variable that is not in
+    ``variables``, nested expressions, ``$$`` escapes and the other operators
+    make the answer unknown: the caller treats the value as unknown, never as
+    literal text.
+    """
+    parsed = parse(text)
+    if parsed.problems or "$$" in text:
+        return None
+    out, last = [], 0
+    for ref in parsed.references:
+        if ref.start < last:
+            return None  # nested: ${a:=${b}}
+        expression = text[ref.start:ref.end]
+        value = variables.get(ref.name)
+        if ref.operator == "":
+            if value is None:
+                return None
+        elif ref.operator in (":=", ":-", "="):
+            default = expression[2 + len(ref.name) + len(ref.operator):-1]
+            if "${" in default:
+                return None
+            value = value if value else default
+        else:
+            return None
+        out.append(text[last:ref.start])
+        out.append(value)
+        last = ref.end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _is_ident(char: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.substitution import dash_default_fixed, parse, substitution_disabled, valid_name
+from checks.substitution import dash_default_fixed, parse, substitute, substitution_disabled, valid_name
 
 
 def names(text: str) -> list[tuple[str, str]]:
@@ -75,3 +75,18 @@ def test_substitution_opt_out_by_label_or_annotation() -> None:
     assert substitution_disabled({key: "disabled"}, {})
     assert substitution_disabled({}, {key: "disabled"})
     assert not substitution_disabled({key: "enabled"}, None)
+
+
+@pytest.mark.parametrize(("text", "variables", "result"), [
+    ("./kubernetes/${CLUSTER}/apps", {"CLUSTER": "main"}, "./kubernetes/main/apps"),
+    ("${A}-${B}", {"A": "1", "B": "2"}, "1-2"),
+    ("${A:=x}", {}, "x"), ("${A:-x}", {"A": ""}, "x"), ("${A=x}", {"A": "set"}, "set"),
+    ("plain", {}, "plain"),
+    ("${A}", {}, None),                  # unset: strict substitution fails, the value is unknown
+    ("${A:=${B}}", {"B": "1"}, None),    # nested
+    ("${A:+alt}", {"A": "1"}, None),     # other operators are not evaluated
+    ("$${A}", {"A": "1"}, None),         # an escape
+    ("${A-x}", {}, None),                # Flux cannot parse it
+])
+def test_substitute_evaluates_only_what_is_certain(text: str, variables: dict[str, str], result: str | None) -> None:
+    assert substitute(text, variables) == result
