@@ -93,8 +93,18 @@ def nearest_folder(folder: str, snapshot: RepoSnapshot) -> str | None:
     return None
 
 
-def cluster_folders(paths: Iterable[str], patterns: Iterable[str]) -> list[str]:
-    """The folders that match the configured cluster roots (``clusters/*``), in pattern order."""
+def cluster_folders(paths: Iterable[str], patterns: Iterable[str],
+                    rendered_from_outside: Iterable[tuple[str, str]] = ()) -> list[str]:
+    """The folders that match the configured cluster roots (``clusters/*``), in pattern order.
+
+    ``rendered_from_outside`` are ``(file, folder)`` pairs: a Kustomization written
+    in ``file`` renders ``folder``. A matching folder that a Kustomization written
+    outside it renders is part of that other cluster (an opt-in folder beside
+    ``clusters/main``, say), not a cluster of its own; a cluster's own bootstrap
+    Kustomization is written inside its folder.
+    """
+    taken = {folder for file, folder in rendered_from_outside
+             if folder and not file.startswith(folder.rstrip("/") + "/")}
     expanded: set[str] = set()
     for folder in {p.rpartition("/")[0] for p in paths}:
         while folder:
@@ -103,7 +113,7 @@ def cluster_folders(paths: Iterable[str], patterns: Iterable[str]) -> list[str]:
     folders: list[str] = []
     for pattern in patterns:
         pattern = pattern.strip("/")
-        folders.extend(sorted(f for f in expanded if segment_match(f, pattern)))
+        folders.extend(sorted(f for f in expanded if segment_match(f, pattern) and f not in taken))
     return list(dict.fromkeys(folders))
 
 

@@ -322,7 +322,10 @@ class _ModelBuilder:
     # -- clusters -------------------------------------------------------------
     def _cluster_roots(self, objects: list[KubeObject]) -> list[tuple[str, str, str, list[KubeObject]]]:
         """``(name, root folder, own folder, root Kustomizations)`` of each cluster."""
-        folders = cluster_folders(self.snapshot.sizes, self.config.cluster_roots)
+        renders = [(o.path, self._strip_prefix(artifact_path(o.get("spec", "path")))) for o in objects
+                   if o.kind == "Kustomization" and o.is_flux and isinstance(o.get("spec", "path"), str)
+                   and "${" not in o.get("spec", "path")]
+        folders = cluster_folders(self.snapshot.sizes, self.config.cluster_roots, renders)
         if folders:
             return [(posixpath.basename(folder) or folder, folder, folder, [bootstrap_kustomization(folder)])
                     for folder in folders]

@@ -111,3 +111,20 @@ def test_the_bootstrap_kustomization_of_a_cluster_folder() -> None:
     ks = bootstrap_kustomization("clusters/prod")
     assert ks.implicit and ks.id == "Kustomization/flux-system/flux-system"
     assert ks.get("spec", "path") == "./clusters/prod" and ks.get("spec", "sourceRef", "name") == "flux-system"
+
+
+def test_a_cluster_folder_another_cluster_renders_is_part_of_that_cluster() -> None:
+    paths = ["clusters/main/llm.yaml", "clusters/main-llm/apps.yaml", "clusters/main/flux-system/gotk-sync.yaml"]
+    renders = [("clusters/main/llm.yaml", "clusters/main-llm"),
+               ("clusters/main/flux-system/gotk-sync.yaml", "clusters/main")]
+    assert cluster_folders(paths, ["clusters/*"], renders) == ["clusters/main"]
+
+
+def test_an_opt_in_folder_beside_the_cluster_is_rendered_inside_it() -> None:
+    model = _model({
+        "clusters/main/llm.yaml": _ks("llm", "./clusters/main-llm"),
+        "clusters/main-llm/apps.yaml": _ks("llm-apps", "./apps/llm"),
+        "apps/llm/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: llm\n  namespace: llm\n",
+    })
+    assert [c.name for c in model.clusters] == ["main"]
+    assert "Kustomization/flux-system/llm-apps" in model.clusters[0].renders
