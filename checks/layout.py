@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from checks.model import KubeObject
-from checks.source import RepoSnapshot
-from checks.yaml_docs import Pos, YMap
+from checks.source import RepoSnapshot, artifact_path
+from checks.yaml_docs import Pos, YamlFile, YMap
 
 BOOTSTRAP_NAMESPACE = "flux-system"
 ARCHIVE_FOLDERS = frozenset((".archive", "_archive", "archive"))
@@ -117,8 +119,12 @@ def cluster_folders(paths: Iterable[str], patterns: Iterable[str],
     return list(dict.fromkeys(folders))
 
 
-def bootstrap_kustomization(folder: str) -> KubeObject:
-    """The flux-system Kustomization ``flux bootstrap`` makes for a cluster folder (written or not)."""
+def bootstrap_kustomization(folder: str, path: str | None = None, source_kind: str = "GitRepository") -> KubeObject:
+    """The flux-system Kustomization ``flux bootstrap`` (or a FluxInstance's sync) makes for a cluster folder.
+
+    ``path`` is the folder as the source sees it (inside an OCI artifact built from
+    a subfolder it differs from the repository folder); ``./folder`` by default.
+    """
     pos = Pos(folder + "/", 1, 1)
     body = YMap(pos)
     for key, value in (("apiVersion", "kustomize.toolkit.fluxcd.io/v1"), ("kind", "Kustomization")):
@@ -128,12 +134,117 @@ def bootstrap_kustomization(folder: str) -> KubeObject:
     meta.set("namespace", BOOTSTRAP_NAMESPACE, pos, pos)
     body.set("metadata", meta, pos, pos)
     spec = YMap(pos)
-    spec.set("path", "./" + folder, pos, pos)
+    spec.set("path", path or "./" + folder, pos, pos)
     spec.set("interval", "10m", pos, pos)
     spec.set("prune", True, pos, pos)
     ref = YMap(pos)
-    ref.set("kind", "GitRepository", pos, pos)
+    ref.set("kind", source_kind, pos, pos)
     ref.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
     spec.set("sourceRef", ref, pos, pos)
     body.set("spec", spec, pos, pos)
     return KubeObject(body, folder + "/", -1, BOOTSTRAP_NAMESPACE, implicit=True)
+
+
+@dataclass(frozen=True)
+class PushedArtifact:
+    """A folder the repository's CI pushes as an OCI artifact (``flux push artifact --path``), and where it says so."""
+
+    folder: str
+    path: str
+    line: int
+
+
+_CI_FILES = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$|^\.gitlab-ci\.ya?ml$|^(Taskfile|justfile|Makefile)")
+_FLUX_PUSH = re.compile(r"flux\s+push\s+artifact\b")
+_PATH_FLAG = re.compile(r"--path(?:=|\s+)[\"']?(?P<path>[^\"'\s\\]+)")
+_PUSH_ACTION = re.compile(r"uses:\s*['\"]?[\w.-]+/distribution/actions/push@")
+_WITH_PATH = re.compile(r"^\s+path:\s*[\"']?(?P<path>[^\"'\s#]+)")
+
+
+def pushed_artifacts(snapshot: RepoSnapshot, max_bytes: int = 256 * 1024) -> list[PushedArtifact]:
+    """Folders CI pushes as OCI artifacts: ``flux push artifact ... --path=DIR`` commands (a command
+    may continue over ``\\`` lines) and the flux-operator distribution ``push`` action's ``path:``."""
+    found: list[PushedArtifact] = []
+    for file in snapshot.paths():
+        if not _CI_FILES.match(file) or snapshot.size(file) > max_bytes:
+            continue
+        try:
+            lines = snapshot.read(file).decode("utf-8", "replace").splitlines()
+        except (OSError, KeyError):
+            continue
+        for number, line in enumerate(lines):
+            if _FLUX_PUSH.search(line):
+                command = line
+                following = number
+                while command.rstrip().endswith("\\") and following + 1 < len(lines):
+                    following += 1
+                    command = command.rstrip()[:-1] + " " + lines[following]
+                match = _PATH_FLAG.search(command)
+                if match:
+                    found.append(PushedArtifact(artifact_path(match["path"]), file, number + 1))
+            elif _PUSH_ACTION.search(line):
+                indent = len(line) - len(line.lstrip(" -"))
+                for offset, later in enumerate(lines[number + 1:number + 16], start=number + 2):
+                    if later.strip() and len(later) - len(later.lstrip(" -")) <= indent - 2:
+                        break  # the next step
+                    match = _WITH_PATH.match(later)
+                    if match:
+                        found.append(PushedArtifact(artifact_path(match["path"]), file, offset))
+                        break
+    return found
+
+
+def artifact_root(pushed: Sequence[PushedArtifact]) -> str | None:
+    """The folder this repository's OCI artifacts are built from, when every push agrees; else None."""
+    folders = {p.folder for p in pushed}
+    return folders.pop() if len(folders) == 1 else None
+
+
+@dataclass(frozen=True)
+class Sync:
+    """What a FluxInstance syncs: the source kind and the path inside it, and where that is written."""
+
+    kind: str
+    path: str
+    file: str
+    line: int
+
+
+def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
+    """Every ``sync`` of a FluxInstance: the object, or the flux-instance chart's values (in a HelmRelease's
+    ``spec.values.instance`` or a values file's ``instance``). A path with ``${`` is not known here."""
+    found: list[Sync] = []
+    for file, loaded in sorted(files.items()):
+        for doc in loaded.docs:
+            root = doc.root
+            if not isinstance(root, dict):
+                continue
+            spec = root.get("spec") if isinstance(root.get("spec"), dict) else {}
+            if root.get("kind") == "FluxInstance":
+                sync = spec.get("sync")
+            elif root.get("kind") == "HelmRelease" and isinstance(spec.get("values"), dict):
+                instance = spec["values"].get("instance")
+                sync = instance.get("sync") if isinstance(instance, dict) else None
+            elif root.get("kind") is None and isinstance(root.get("instance"), dict):
+                sync = root["instance"].get("sync")
+            else:
+                continue
+            if isinstance(sync, dict) and isinstance(sync.get("path"), str) and "${" not in sync["path"]:
+                line = sync.value_pos["path"].line if hasattr(sync, "value_pos") else 1
+                found.append(Sync(str(sync.get("kind") or "GitRepository"), sync["path"], file, line))
+    return found
+
+
+def cluster_names(folders: Sequence[str]) -> list[str]:
+    """A name per cluster folder: the folder name that tells it from the others (``main``, ``storage``).
+
+    One folder is the repository's one cluster; folders no single name tells apart keep their path.
+    """
+    if len(folders) == 1:
+        return [ONE_CLUSTER]
+    parts = [f.split("/") for f in folders]
+    depth = 0
+    while all(len(p) > depth for p in parts) and len({p[depth] for p in parts}) == 1:
+        depth += 1
+    names = [p[depth] if len(p) > depth else "/".join(p) for p in parts]
+    return names if len(set(names)) == len(names) else list(folders)

@@ -27,10 +27,15 @@ from checks.ignore import IgnoreRules
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
 from checks.layout import (
     BOOTSTRAP_NAMESPACE,
+    Sync,
     archived,
+    artifact_root,
     bootstrap_kustomization,
     cluster_folders,
+    cluster_names,
+    flux_instance_syncs,
     nearest_folder,
+    pushed_artifacts,
     split_clusters,
 )
 from checks.loading import ParseCache, collector_paused
@@ -188,6 +193,9 @@ class _ModelBuilder:
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
         self.artifacts = self._artifact_paths(objects)
         self.prefix = self._checkout_prefix(objects)
+        # The folder CI builds this repository's OCI artifact from: OCI sources of this repository
+        # resolve their paths inside it (None: CI pushes no artifact, or several different ones).
+        self.oci_root = artifact_root(pushed_artifacts(self.snapshot))
         clusters = [self._render_cluster(name, root, roots, folder)
                     for name, root, folder, roots in self._cluster_roots(objects)]
         versions = flux_version.evidence(self.files)
@@ -329,8 +337,23 @@ class _ModelBuilder:
         if folders:
             return [(posixpath.basename(folder) or folder, folder, folder, [bootstrap_kustomization(folder)])
                     for folder in folders]
+        syncs = self._synced_folders()
+        if syncs:
+            return [(name, "", folder, [bootstrap_kustomization(folder, "./" + sync.path, sync.kind)])
+                    for name, (folder, sync) in zip(cluster_names(list(syncs)), syncs.items(), strict=True)]
         roots = self._orphan_kustomizations(objects)
         return [(name, "", folder, group) for name, folder, group in split_clusters(roots)] if roots else []
+
+    def _synced_folders(self) -> dict[str, Sync]:
+        """The folders FluxInstances sync, as folders of this repository (those that exist)."""
+        found: dict[str, Sync] = {}
+        for sync in flux_instance_syncs(self.files):
+            if sync.kind not in ("GitRepository", "OCIRepository") or archived(sync.file):
+                continue
+            folder = self._in_artifact(sync.kind, artifact_path(sync.path))
+            if folder and self.snapshot.is_dir(folder):
+                found.setdefault(folder, sync)
+        return found
 
     def _orphan_kustomizations(self, objects: list[KubeObject]) -> list[KubeObject]:
         """Flux Kustomizations no other Kustomization's folder holds, or that render themselves."""
@@ -338,19 +361,24 @@ class _ModelBuilder:
         kustomizations = [o for o in objects if o.kind == "Kustomization" and o.is_flux
                           and isinstance(o.get("spec", "path"), str)
                           and not archived(o.path) and not self.ignore.ignored(o.path)]
-        folders = {id(ks): self._strip_prefix(artifact_path(str(ks.get("spec", "path")))) for ks in kustomizations}
+        folders = {id(ks): self._in_artifact(_source_kind(ks), self._strip_prefix(artifact_path(str(
+            ks.get("spec", "path"))))) for ks in kustomizations}
         roots = [ks for ks in kustomizations
                  if not any(other is not ks and _inside(ks.path, folders[id(other)]) for other in kustomizations)]
         if not roots:
             # Everything is held by something (a bootstrap Kustomization whose folder also holds
             # the others): start from the ones that render their own file.
             roots = [ks for ks in kustomizations if _inside(ks.path, folders[id(ks)])]
+        if not roots and kustomizations:
+            # A loop (a Kustomization renders the folder of the one that renders it), applied once by
+            # hand: start from the shallowest file of the loop.
+            roots = [min(kustomizations, key=lambda ks: (ks.path.count("/"), ks.path, ks.line))]
         for ks in roots:
             ref = ks.get("spec", "sourceRef")
-            # Only a Git source is taken to be this repository by inference: an OCI artifact or
-            # bucket at a root is usually something else (upstream manifests, a build output).
-            if isinstance(ref, dict) and ref.get("name") and str(ref.get("kind") or "GitRepository") == (
-                    "GitRepository"):
+            # A Git source at a root is taken to be this repository; an OCI artifact only when CI
+            # builds one from this repository (else it is usually upstream manifests or another build).
+            if isinstance(ref, dict) and ref.get("name") and (_source_kind(ks) == "GitRepository" or (
+                    _source_kind(ks) == "OCIRepository" and self.oci_root is not None)):
                 self.sources.add((str(ref.get("kind") or "GitRepository"),
                                   str(ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE),
                                   str(ref["name"])))
@@ -451,8 +479,14 @@ class _ModelBuilder:
                     return normalize(posixpath.join(origin, rest)), False
             return None, True
         if self._is_repository(kind, namespace, name):
-            return path, False
+            return self._in_artifact(kind, path), False
         return None, True
+
+    def _in_artifact(self, source_kind: str, path: str) -> str:
+        """A path of this repository's OCI artifact as a folder of the repository."""
+        if source_kind == "OCIRepository" and self.oci_root:
+            return normalize(posixpath.join(self.oci_root, path))
+        return path
 
 
 def flux_patches(ks: KubeObject) -> list[Patch]:
@@ -485,6 +519,11 @@ def _items(value: object) -> list[tuple[object, Pos]]:
 
 def _inside(path: str, folder: str) -> bool:
     return folder == "" or path.startswith(folder + "/")
+
+
+def _source_kind(ks: KubeObject) -> str:
+    ref = ks.get("spec", "sourceRef")
+    return str(ref.get("kind") or "GitRepository") if isinstance(ref, dict) else ""
 
 
 def _normalise_url(url: str) -> str:

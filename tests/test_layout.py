@@ -5,10 +5,15 @@ from __future__ import annotations
 from checks.config import Config
 from checks.layout import (
     ONE_CLUSTER,
+    PushedArtifact,
     archived,
+    artifact_root,
     bootstrap_kustomization,
     cluster_folders,
+    cluster_names,
+    flux_instance_syncs,
     nearest_folder,
+    pushed_artifacts,
     segment_match,
     split_clusters,
 )
@@ -128,3 +133,90 @@ def test_an_opt_in_folder_beside_the_cluster_is_rendered_inside_it() -> None:
     })
     assert [c.name for c in model.clusters] == ["main"]
     assert "Kustomization/flux-system/llm-apps" in model.clusters[0].renders
+
+
+def test_ci_pushes_name_the_folder_an_oci_artifact_is_built_from() -> None:
+    workflow = """\
+jobs:
+  push:
+    steps:
+      - name: Push
+        run: |
+          flux push artifact $OCI_REPO:main \\
+            --path="./kubernetes" \\
+            --source="$(git config --get remote.origin.url)"
+      - name: Push with the distribution action
+        uses: controlplaneio-fluxcd/distribution/actions/push@main
+        with:
+          repository: ghcr.io/${{ github.repository }}
+          path: "./kubernetes/"
+      - name: Checkout
+        uses: actions/checkout@v4
+        with:
+          path: elsewhere
+"""
+    snap = RepoSnapshot.from_mapping({".github/workflows/push.yaml": workflow, "docs/push.md": workflow})
+    pushed = pushed_artifacts(snap)
+    assert [(p.folder, p.path, p.line) for p in pushed] == [("kubernetes", ".github/workflows/push.yaml", 6),
+                                                           ("kubernetes", ".github/workflows/push.yaml", 13)]
+    assert artifact_root(pushed) == "kubernetes"
+    assert artifact_root([*pushed, PushedArtifact("", "x", 1)]) is None
+    assert artifact_root([]) is None
+
+
+def test_flux_instance_syncs_from_the_object_chart_values_and_values_files() -> None:
+    files = {
+        "a/instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                           "spec:\n  sync:\n    kind: OCIRepository\n    url: oci://x\n    path: clusters/nova\n",
+        "b/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux-instance\n"
+                     "spec:\n  values:\n    instance:\n      sync:\n        path: kubernetes/main/flux\n",
+        "c/values.yaml": "instance:\n  sync:\n    kind: GitRepository\n    path: ${CLUSTER_PATH}\n",
+    }
+    loaded = {path: load_yaml(path, text.encode()) for path, text in files.items()}
+    syncs = flux_instance_syncs(loaded)
+    assert [(s.kind, s.path, s.file, s.line) for s in syncs] == [
+        ("OCIRepository", "clusters/nova", "a/instance.yaml", 9),
+        ("GitRepository", "kubernetes/main/flux", "b/hr.yaml", 9),
+    ]
+
+
+def test_cluster_names_tell_folders_apart() -> None:
+    assert cluster_names(["kubernetes/flux/cluster"]) == [ONE_CLUSTER]
+    assert cluster_names(["kubernetes/main/flux/cluster", "kubernetes/network/flux/cluster"]) == ["main", "network"]
+    assert cluster_names(["k/clusters/nova", "k/clusters/update"]) == ["nova", "update"]
+    assert cluster_names(["a", "a/b"]) == ["a", "b"]
+
+
+def test_an_oci_artifact_built_from_a_subfolder_and_synced_by_flux_instances() -> None:
+    instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "  namespace: flux-system\nspec:\n  sync:\n    kind: OCIRepository\n    url: oci://ghcr.io/me/ops\n"
+                "    path: clusters/{name}\n")
+    tenants = _ks("tenants", "./tenants").replace("kind: GitRepository", "kind: OCIRepository")
+    model = _model({
+        ".github/workflows/push.yaml": "steps:\n  - run: flux push artifact oci://x/ops:v1 --path=./kubernetes\n",
+        "kubernetes/clusters/nova/flux-system/instance.yaml": instance.format(name="nova"),
+        "kubernetes/clusters/nova/tenants.yaml": tenants,
+        "kubernetes/clusters/update/flux-system/instance.yaml": instance.format(name="update"),
+        "kubernetes/tenants/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tenant-settings\n",
+    })
+    assert [(c.name, c.folder) for c in model.clusters] == [("nova", "kubernetes/clusters/nova"),
+                                                            ("update", "kubernetes/clusters/update")]
+    nova = model.clusters[0]
+    assert nova.renders["Kustomization/flux-system/tenants"].folder == "kubernetes/tenants"
+    assert nova.find("ConfigMap", "flux-system", "tenant-settings")
+    assert [p for p in model.problems if p.rule == "structure/path-missing"] == []
+
+
+def test_a_loop_of_kustomizations_applied_by_hand_still_has_a_root() -> None:
+    def oci(text: str) -> str:
+        return text.replace("kind: GitRepository\n    name: flux-system", "kind: OCIRepository\n    name: default")
+
+    model = _model({
+        ".github/workflows/publish.yaml": "run: flux push artifact $OCI_REPO:main --path=./\n",
+        "flux/cluster-apps.yaml": oci(_ks("cluster-apps", "./gitops")),
+        "gitops/flux.yaml": oci(_ks("flux", "./flux")),
+        "gitops/app.yaml": oci(_ks("app", "./apps/app")),
+        "apps/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    })
+    assert sorted(model.clusters[0].renders) == [
+        "Kustomization/flux-system/app", "Kustomization/flux-system/cluster-apps", "Kustomization/flux-system/flux"]

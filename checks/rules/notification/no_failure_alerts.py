@@ -100,18 +100,19 @@ def _covered_kinds(cluster: Cluster) -> set[str]:
 def _cluster_anchor(model: RepoModel, cluster: Cluster) -> tuple[str, int] | None:
     """Where a cluster-wide finding goes: the file a reader opens first for that cluster.
 
-    That is the kustomization file of the cluster's root folder (what Flux
-    applies first, and where a new alerts file would be listed), else the first
-    YAML file of the root folder, else, for a repository without cluster
+    That is the kustomization file of the cluster's root folder (or the folder a
+    FluxInstance syncs: what Flux applies first, and where a new alerts file would
+    be listed), else the first YAML file of that folder, else, for a repository without cluster
     folders, the Kustomization at the root of the render tree (the shallowest
     file when several are roots).
     """
-    if cluster.root:
+    folder = cluster.root or cluster.folder
+    if folder:
         for name in KUSTOMIZATION_FILES:
-            path = posixpath.join(cluster.root, name)
+            path = posixpath.join(folder, name)
             if path in model.files:
                 return path, 1
-        direct = sorted(p for p in model.files if posixpath.dirname(p) == cluster.root)
+        direct = sorted(p for p in model.files if posixpath.dirname(p) == folder)
         if direct:
             return direct[0], 1
     nodes = [node.kustomization for node in cluster.renders.values() if not node.kustomization.implicit]

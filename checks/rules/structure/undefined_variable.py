@@ -103,7 +103,7 @@ def _undefined(model: RepoModel, resolver: Substitutions, variables: Variables, 
     else:
         # Without postBuild nothing is substituted: only a variable this cluster supplies
         # elsewhere is a sign the author expected Flux to replace it.
-        if name not in resolver.supplied_in_cluster():
+        if name not in resolver.supplied_in_cluster() or _meant_for_children(resolver, obj, text, name):
             return None
         severity = Severity.WARNING
         message = (f"{where} reaches the cluster literally: {ks} has no postBuild, though other "
@@ -112,3 +112,17 @@ def _undefined(model: RepoModel, resolver: Substitutions, variables: Variables, 
     line = line_of(model, text.pos, "${" + name)
     return Finding("structure/undefined-variable", severity, text.pos.path, line, message,
                    object=obj.id, key=f"{text.field}:{name}")
+
+
+def _meant_for_children(resolver: Substitutions, obj: KubeObject, text: Text, name: str) -> bool:
+    """A ``${VAR}`` in a Flux Kustomization's own ``spec.patches`` that its own postBuild supplies.
+
+    The patch is applied to what that Kustomization renders, and its postBuild then
+    substitutes the result: the literal text in the parent is the intended way to
+    hand a variable down (``postBuild.substitute: {CLUSTER: ${CLUSTER}}`` in a patch
+    for every child).
+    """
+    if obj.kind != "Kustomization" or not obj.is_flux or not text.field.startswith("spec.patches"):
+        return False
+    own = resolver.of(obj.id)
+    return own is not None and bool(own.runs) and (own.names is None or name in own.names)

@@ -206,3 +206,38 @@ def test_bootstrap_kustomization_postbuild_is_read_from_gotk_sync() -> None:
     [finding] = run(files, "structure/undefined-variable")
     assert "CLUSTER_HOST" in finding.message and finding.severity == Severity.ERROR
     assert "Kustomization/flux-system/flux-system" in finding.message
+
+
+def test_a_variable_a_kustomization_hands_down_through_its_own_patches_is_meant_for_its_children() -> None:
+    """`${CLUSTER}` in cluster-apps's patch reaches cluster-apps literally, then its own postBuild substitutes it
+    in every child the patch reaches: the literal text in the parent is intended."""
+    handing_down = """\
+        postBuild:
+          substitute:
+            CLUSTER: main
+        patches:
+          - patch: |-
+              apiVersion: kustomize.toolkit.fluxcd.io/v1
+              kind: Kustomization
+              metadata:
+                name: _
+              spec:
+                postBuild:
+                  substitute:
+                    CLUSTER: ${CLUSTER}
+            target:
+              kind: Kustomization
+        """
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "clusters/prod/flux/cluster-apps.yaml": kustomization("cluster-apps", "./kubernetes/apps", handing_down),
+        "kubernetes/apps/cm.yaml": config_map("apps", "NAME: ${CLUSTER}\n"),
+    }
+    assert run(files, "structure/undefined-variable") == []
+    # The same text in a Kustomization whose own postBuild does not supply it reaches the cluster literally,
+    # while another Kustomization of the cluster supplies the name.
+    files["clusters/prod/apps.yaml"] = kustomization(extra="postBuild:\n  substitute:\n    CLUSTER: prod\n")
+    files["clusters/prod/flux/cluster-apps.yaml"] = kustomization(
+        "cluster-apps", "./kubernetes/apps", handing_down.replace("CLUSTER: main", "OTHER: main"))
+    literal = [f for f in run(files, "structure/undefined-variable") if "literally" in f.message]
+    assert [f.path for f in literal] == ["clusters/prod/flux/cluster-apps.yaml"]
