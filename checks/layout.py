@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from checks.model import KubeObject
@@ -248,3 +248,62 @@ def cluster_names(folders: Sequence[str]) -> list[str]:
         depth += 1
     names = [p[depth] if len(p) > depth else "/".join(p) for p in parts]
     return names if len(set(names)) == len(names) else list(folders)
+
+
+def checkout_prefix(objects: Iterable[KubeObject], snapshot: RepoSnapshot) -> str:
+    """The folder this snapshot is inside its real repository, when paths say so.
+
+    A snapshot of ``tests/testdata/cluster`` whose Kustomizations point at
+    ``./tests/testdata/cluster/apps`` is a subfolder of a larger repository:
+    strip that prefix instead of reporting every path missing.
+    """
+    votes: dict[str, int] = {}
+    direct = 0
+    for obj in objects:
+        path = obj.get("spec", "path")
+        if obj.kind != "Kustomization" or not obj.is_flux or not isinstance(path, str):
+            continue
+        parts = artifact_path(path).split("/")
+        if not parts[0] or snapshot.is_dir("/".join(parts)):
+            direct += bool(parts[0])
+            continue
+        for cut in range(1, len(parts)):
+            if snapshot.is_dir("/".join(parts[cut:])) and not snapshot.is_dir(parts[0]):
+                prefix = "/".join(parts[:cut])
+                votes[prefix] = votes.get(prefix, 0) + 1
+                break
+    # In a subfolder snapshot most paths carry the prefix; a lone typo must stay a missing path.
+    best = max(votes, key=lambda p: (votes[p], len(p))) if votes else ""
+    return best if best and votes[best] > direct else ""
+
+
+def generated_artifacts(objects: Iterable[KubeObject], is_repository: Callable[[str, str, str], bool]
+                        ) -> dict[str, list[tuple[str, str]]]:
+    """ExternalArtifacts an ArtifactGenerator makes from this repository: name -> (to, from) folders."""
+    artifacts: dict[str, list[tuple[str, str]]] = {}
+    for obj in objects:
+        if obj.kind != "ArtifactGenerator" or not obj.is_flux:
+            continue
+        aliases = {}
+        for source in obj.get("spec", "sources") or []:
+            if isinstance(source, dict) and is_repository(
+                    str(source.get("kind") or "GitRepository"),
+                    str(source.get("namespace") or obj.namespace or BOOTSTRAP_NAMESPACE),
+                    str(source.get("name") or "")):
+                aliases[str(source.get("alias") or "")] = True
+        for artifact in obj.get("spec", "artifacts") or []:
+            if not isinstance(artifact, dict):
+                continue
+            copies = []
+            for copy in artifact.get("copy") or []:
+                if not isinstance(copy, dict):
+                    continue
+                origin, target = str(copy.get("from") or ""), str(copy.get("to") or "")
+                alias, _, rest = origin.lstrip("@").partition("/")
+                if alias not in aliases or not target.startswith("@artifact"):
+                    continue
+                folder = re.sub(r"/?\*\*?$", "", rest).strip("/")
+                copies.append((target.removeprefix("@artifact").strip("/"), folder))
+            if copies:
+                artifacts[str(artifact.get("name") or "")] = copies
+    return artifacts

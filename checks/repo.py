@@ -31,9 +31,11 @@ from checks.layout import (
     archived,
     artifact_root,
     bootstrap_kustomization,
+    checkout_prefix,
     cluster_folders,
     cluster_names,
     flux_instance_syncs,
+    generated_artifacts,
     nearest_folder,
     pushed_artifacts,
     split_clusters,
@@ -191,8 +193,8 @@ class _ModelBuilder:
         self.sources = self._repository_sources(objects)
         self.ignore = self._ignore_rules(objects)
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
-        self.artifacts = self._artifact_paths(objects)
-        self.prefix = self._checkout_prefix(objects)
+        self.artifacts = generated_artifacts(objects, self._is_repository)
+        self.prefix = checkout_prefix(objects, self.snapshot)
         # The folder CI builds this repository's OCI artifact from: OCI sources of this repository
         # resolve their paths inside it (None: CI pushes no artifact, or several different ones).
         self.oci_root = artifact_root(pushed_artifacts(self.snapshot))
@@ -259,68 +261,14 @@ class _ModelBuilder:
     def _is_repository(self, kind: str, namespace: str | None, name: str) -> bool:
         return (kind, namespace or BOOTSTRAP_NAMESPACE, name) in self.sources
 
-    def _artifact_paths(self, objects: list[KubeObject]) -> dict[str, list[tuple[str, str]]]:
-        """ExternalArtifacts an ArtifactGenerator makes from this repository: name -> (to, from) folders."""
-        artifacts: dict[str, list[tuple[str, str]]] = {}
-        for obj in objects:
-            if obj.kind != "ArtifactGenerator" or not obj.is_flux:
-                continue
-            aliases = {}
-            for source in obj.get("spec", "sources") or []:
-                if isinstance(source, dict) and self._is_repository(
-                        str(source.get("kind") or "GitRepository"),
-                        str(source.get("namespace") or obj.namespace or BOOTSTRAP_NAMESPACE),
-                        str(source.get("name") or "")):
-                    aliases[str(source.get("alias") or "")] = True
-            for artifact in obj.get("spec", "artifacts") or []:
-                if not isinstance(artifact, dict):
-                    continue
-                copies = []
-                for copy in artifact.get("copy") or []:
-                    if not isinstance(copy, dict):
-                        continue
-                    origin, target = str(copy.get("from") or ""), str(copy.get("to") or "")
-                    alias, _, rest = origin.lstrip("@").partition("/")
-                    if alias not in aliases or not target.startswith("@artifact"):
-                        continue
-                    folder = re.sub(r"/?\*\*?$", "", rest).strip("/")
-                    copies.append((target.removeprefix("@artifact").strip("/"), folder))
-                if copies:
-                    artifacts[str(artifact.get("name") or "")] = copies
-        return artifacts
-
     def _cluster_artifacts(self, cluster: Cluster | None) -> dict[str, list[tuple[str, str]]]:
         """ExternalArtifacts of the cluster's own ArtifactGenerators first: clusters often reuse names."""
         if cluster is None:
             return self.artifacts
         generators = [o for o in cluster.objects if o.kind == "ArtifactGenerator" and o.is_flux]
-        return {**self.artifacts, **self._artifact_paths(generators)} if generators else self.artifacts
-
-    def _checkout_prefix(self, objects: list[KubeObject]) -> str:
-        """The folder this snapshot is inside its real repository, when paths say so.
-
-        A snapshot of ``tests/testdata/cluster`` whose Kustomizations point at
-        ``./tests/testdata/cluster/apps`` is a subfolder of a larger repository:
-        strip that prefix instead of reporting every path missing.
-        """
-        votes: dict[str, int] = {}
-        direct = 0
-        for obj in objects:
-            path = obj.get("spec", "path")
-            if obj.kind != "Kustomization" or not obj.is_flux or not isinstance(path, str):
-                continue
-            parts = artifact_path(path).split("/")
-            if not parts[0] or self.snapshot.is_dir("/".join(parts)):
-                direct += bool(parts[0])
-                continue
-            for cut in range(1, len(parts)):
-                if self.snapshot.is_dir("/".join(parts[cut:])) and not self.snapshot.is_dir(parts[0]):
-                    prefix = "/".join(parts[:cut])
-                    votes[prefix] = votes.get(prefix, 0) + 1
-                    break
-        # In a subfolder snapshot most paths carry the prefix; a lone typo must stay a missing path.
-        best = max(votes, key=lambda p: (votes[p], len(p))) if votes else ""
-        return best if best and votes[best] > direct else ""
+        if not generators:
+            return self.artifacts
+        return {**self.artifacts, **generated_artifacts(generators, self._is_repository)}
 
     def _strip_prefix(self, path: str) -> str:
         if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):

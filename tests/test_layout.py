@@ -9,9 +9,11 @@ from checks.layout import (
     archived,
     artifact_root,
     bootstrap_kustomization,
+    checkout_prefix,
     cluster_folders,
     cluster_names,
     flux_instance_syncs,
+    generated_artifacts,
     nearest_folder,
     pushed_artifacts,
     segment_match,
@@ -220,3 +222,33 @@ def test_a_loop_of_kustomizations_applied_by_hand_still_has_a_root() -> None:
     })
     assert sorted(model.clusters[0].renders) == [
         "Kustomization/flux-system/app", "Kustomization/flux-system/cluster-apps", "Kustomization/flux-system/flux"]
+
+
+def test_a_snapshot_of_a_subfolder_strips_the_prefix_its_paths_carry() -> None:
+    snap = RepoSnapshot.from_mapping({"apps/cm.yaml": "", "infra/cm.yaml": ""})
+    roots = [_root("apps", "x.yaml"), _root("infra", "y.yaml")]
+    roots[0].body["spec"]["path"] = "./tests/data/apps"
+    roots[1].body["spec"]["path"] = "./tests/data/infra"
+    assert checkout_prefix(roots, snap) == "tests/data"
+    roots[1].body["spec"]["path"] = "./infra"
+    assert checkout_prefix(roots, snap) == ""  # one path resolves as written: a lone typo is not a prefix
+
+
+def test_artifact_generator_copies_from_this_repository() -> None:
+    generator = load_yaml("g.yaml", b"""\
+apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: split, namespace: flux-system}
+spec:
+  sources:
+    - {alias: repo, kind: GitRepository, name: flux-system}
+    - {alias: other, kind: GitRepository, name: upstream}
+  artifacts:
+    - name: apps
+      copy:
+        - {from: "@repo/apps/**", to: "@artifact/"}
+        - {from: "@other/x/**", to: "@artifact/x"}
+""").docs[0]
+    obj = KubeObject(generator.root, "g.yaml", 0, "flux-system")
+    copies = generated_artifacts([obj], lambda kind, namespace, name: name == "flux-system")
+    assert copies == {"apps": [("", "apps")]}
