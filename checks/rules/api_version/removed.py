@@ -81,10 +81,15 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             )
             continue
         when = "before Flux 2.0" if removed == BEFORE_GA else f"in Flux {_version_text(removed)}"
-        runs = f" (this cluster runs Flux {running.text}: {running.source})" if running.version else ""
+        if running.version is not None or running.pinned or removed == BEFORE_GA:
+            runs = f" (this cluster runs Flux {running.text}: {running.source})" if running.version else ""
+            rejects = f"the API server rejects it{runs}"
+        else:
+            rejects = (f"a cluster on Flux {_version_text(removed)} or later rejects it (the repository does not "
+                       "say which Flux it runs; set `flux_version` in .github/flux-review.yml if it is older)")
         yield Finding(
             "api-version/removed", Severity.ERROR, pos.path, pos.line,
-            f"{object_id} uses `{obj.api_version}`, removed {when}; the API server rejects it{runs}. "
+            f"{object_id} uses `{obj.api_version}`, removed {when}; {rejects}. "
             f"Write `{current}` (and run `flux migrate` for objects already in the cluster).",
             object=object_id, key="apiVersion", fix=fix,
         )

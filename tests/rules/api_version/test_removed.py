@@ -88,7 +88,9 @@ def test_removed_api_version_respects_the_configured_flux_version() -> None:
           type: slack
     """)
     [default] = findings(files, "api-version/removed")  # the default 2.9 removed v1beta2
-    assert default.severity is Severity.ERROR and "the API server rejects it" in default.message
+    assert default.severity is Severity.ERROR
+    assert "a cluster on Flux 2.9 or later rejects it (the repository does not say which Flux it runs" in \
+        default.message
     [blocker] = findings(files, "api-version/removed", Config(flux_version="2.8"))
     assert blocker.severity is Severity.WARNING
     assert "which Flux 2.8 (the configured version) still serves but Flux 2.9 removes" in blocker.message
@@ -170,6 +172,7 @@ def test_the_configured_version_overrides_what_the_repository_says() -> None:
     files = _cluster({"clusters/prod/flux-system/gotk-components.yaml": GOTK_HEADER}, podinfo=HELM_RELEASE_V2BETA1)
     [finding] = findings(files, "api-version/removed", Config(flux_version="2.9"))
     assert finding.severity is Severity.ERROR and "this cluster runs" not in finding.message
+    assert "the API server rejects it." in finding.message
 
 
 def test_alpha_versions_are_errors_whatever_the_flux() -> None:
