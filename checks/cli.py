@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--config", help="configuration file (default .github/flux-review.yml)")
     graph.set_defaults(func=run_graph)
 
+    layout = commands.add_parser("layout", help="print what was inferred: clusters, roots, sources, Flux versions")
+    layout.add_argument("path", nargs="?", default=".")
+    layout.add_argument("--format", choices=("text", "json"), default="text")
+    layout.add_argument("--config", help="configuration file (default .github/flux-review.yml)")
+    layout.set_defaults(func=run_layout)
+
     rules = commands.add_parser("rules", help="list every rule")
     rules.set_defaults(func=run_rules)
 
@@ -246,6 +252,16 @@ def run_graph(args: argparse.Namespace) -> int:
             rendered = f"%% cluster {cluster.name}\n{rendered}"
         blocks.append(rendered)
     print("\n\n".join(blocks))
+    return EXIT_OK
+
+
+def run_layout(args: argparse.Namespace) -> int:
+    from checks.repo import build_model
+    from checks.report import layout
+
+    snapshot = _snapshot(args.path)
+    model = build_model(snapshot, load_config(snapshot, args.config))
+    sys.stdout.write(layout.render_json(model) if args.format == "json" else layout.render_text(model))
     return EXIT_OK
 
 

@@ -131,15 +131,19 @@ def choose(candidates: Iterable[FluxVersion]) -> FluxVersion | None:
     return ordered[0] if ordered else None
 
 
-def for_cluster(found: Iterable[FluxVersion], own: Iterable[str], folders: Iterable[str]) -> FluxVersion | None:
-    """The version of one cluster: named in files it renders or under its folders, else one the whole
-    repository agrees on (a single-cluster repository often keeps it in a values file)."""
+def for_cluster(found: Iterable[FluxVersion], own: Iterable[str], folders: Iterable[str],
+                others: Iterable[str] = ()) -> FluxVersion | None:
+    """The version of one cluster: named in files it renders or under its folders, else one the rest of
+    the repository agrees on (a single-cluster repository often keeps it in a values file); a version
+    under ``others`` (the other clusters' folders) belongs to those clusters."""
     found = list(found)
     own_files = set(own)
     prefixes = tuple(f.rstrip("/") + "/" for f in folders if f)
     mine = [v for v in found if v.path in own_files or (prefixes and v.path.startswith(prefixes))]
     if mine:
         return choose(mine)
-    if len({v.release for v in found}) == 1:
-        return choose(found)
+    theirs = tuple(f.rstrip("/") + "/" for f in others if f)
+    shared = [v for v in found if not (theirs and v.path.startswith(theirs))]
+    if len({v.release for v in shared}) == 1:
+        return choose(shared)
     return None

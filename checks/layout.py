@@ -146,6 +146,20 @@ def bootstrap_kustomization(folder: str, path: str | None = None, source_kind: s
 
 
 @dataclass(frozen=True)
+class LayoutFacts:
+    """What the model inferred about the repository as a whole, for `flux-review layout`.
+
+    ``oci_root`` is the folder CI builds this repository's OCI artifact from
+    (None: no push found, or pushes that disagree), ``pushed`` where CI says so,
+    and ``prefix`` the folder a snapshot of a subfolder sits in (its paths carry it).
+    """
+
+    oci_root: str | None = None
+    pushed: tuple[PushedArtifact, ...] = ()
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
 class PushedArtifact:
     """A folder the repository's CI pushes as an OCI artifact (``flux push artifact --path``), and where it says so."""
 

@@ -27,6 +27,7 @@ from checks.ignore import IgnoreRules
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
 from checks.layout import (
     BOOTSTRAP_NAMESPACE,
+    LayoutFacts,
     Sync,
     archived,
     artifact_root,
@@ -72,6 +73,8 @@ class Cluster:
     folder: str = ""
     # The Flux release the repository says this cluster runs (None: not said; the configured default).
     flux_version: FluxVersion | None = None
+    # How the cluster was found (for `flux-review layout`).
+    origin: str = ""
     renders: dict[str, RenderNode] = field(default_factory=dict)
     index: dict[tuple[str, str | None, str], list[KubeObject]] = field(default_factory=dict)
 
@@ -107,6 +110,7 @@ class RepoModel:
     problems: list[Finding]
     repository_sources: set[tuple[str, str, str]]
     ignore: IgnoreRules
+    facts: LayoutFacts = field(default_factory=LayoutFacts)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """Results rules share within one model (computed once, read by several rules)."""
 
@@ -162,6 +166,7 @@ class _ModelBuilder:
         self.files: dict[str, YamlFile] = {}
         self.problems: list[Finding] = []
         self.objects: list[KubeObject] = []
+        self.origins: dict[str, str] = {}
         self.chart_folders = {p.rpartition("/")[0] for p in snapshot.sizes if p.endswith("Chart.yaml")
                               and p.rpartition("/")[2] == "Chart.yaml"}
 
@@ -197,17 +202,22 @@ class _ModelBuilder:
         self.prefix = checkout_prefix(objects, self.snapshot)
         # The folder CI builds this repository's OCI artifact from: OCI sources of this repository
         # resolve their paths inside it (None: CI pushes no artifact, or several different ones).
-        self.oci_root = artifact_root(pushed_artifacts(self.snapshot))
+        self.pushed = pushed_artifacts(self.snapshot)
+        self.oci_root = artifact_root(self.pushed)
         clusters = [self._render_cluster(name, root, roots, folder)
                     for name, root, folder, roots in self._cluster_roots(objects)]
+        for cluster in clusters:
+            cluster.origin = self.origins.get(cluster.folder, "")
         versions = flux_version.evidence(self.files)
         for cluster in clusters:
-            cluster.flux_version = flux_version.for_cluster(versions, cluster.rendered_files, [cluster.folder])
+            others = [c.folder for c in clusters if c is not cluster]
+            cluster.flux_version = flux_version.for_cluster(versions, cluster.rendered_files, [cluster.folder], others)
         for path, loaded in self.files.items():
             if not self._in_chart(path):  # Helm templates are not YAML until Helm renders them
                 self.problems.extend(loaded.problems)
         return RepoModel(self.snapshot, self.config, self.files, objects, clusters, self.problems,
-                         self.sources, self.ignore)
+                         self.sources, self.ignore,
+                         facts=LayoutFacts(self.oci_root, tuple(self.pushed), self.prefix))
 
     def _objects(self) -> list[KubeObject]:
         found = []
@@ -283,14 +293,23 @@ class _ModelBuilder:
                    and "${" not in o.get("spec", "path")]
         folders = cluster_folders(self.snapshot.sizes, self.config.cluster_roots, renders)
         if folders:
+            patterns = ", ".join(self.config.cluster_roots)
+            self.origins = {folder: f"a folder matching the cluster roots ({patterns})" for folder in folders}
             return [(posixpath.basename(folder) or folder, folder, folder, [bootstrap_kustomization(folder)])
                     for folder in folders]
         syncs = self._synced_folders()
         if syncs:
+            self.origins = {folder: f"the folder a FluxInstance syncs ({sync.file}:{sync.line})"
+                            for folder, sync in syncs.items()}
             return [(name, "", folder, [bootstrap_kustomization(folder, "./" + sync.path, sync.kind)])
                     for name, (folder, sync) in zip(cluster_names(list(syncs)), syncs.items(), strict=True)]
         roots = self._orphan_kustomizations(objects)
-        return [(name, "", folder, group) for name, folder, group in split_clusters(roots)] if roots else []
+        clusters = split_clusters(roots) if roots else []
+        self.origins = {folder: "the Kustomizations no other renders ("
+                        + ", ".join(f"{ks.path}:{ks.line}" for ks in group[:3])
+                        + (f" and {len(group) - 3} more" if len(group) > 3 else "") + ")"
+                        for _, folder, group in clusters}
+        return [(name, "", folder, group) for name, folder, group in clusters]
 
     def _synced_folders(self) -> dict[str, Sync]:
         """The folders FluxInstances sync, as folders of this repository (those that exist)."""

@@ -241,6 +241,17 @@ def test_fix_and_diff_together_is_a_usage_error(tmp_path: Path, capsys: pytest.C
     assert code == 2 and "not allowed with argument" in err
 
 
+def test_layout_prints_the_clusters_as_text_or_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = write_repo(tmp_path)
+    code, out, err = run(capsys, "layout", str(repo))
+    assert code == 0 and err == ""
+    assert "cluster prod (clusters/prod/)" in out and "Flux version: 2.9" in out
+    code, out, _ = run(capsys, "layout", str(repo), "--format", "json")
+    assert code == 0 and [c["name"] for c in json.loads(out)["clusters"]] == ["prod"]
+    code, _, err = run(capsys, "layout", str(tmp_path / "nowhere"))
+    assert code == 2 and "no such folder" in err
+
+
 # -- review ------------------------------------------------------------------------------------------------
 def test_review_outside_a_git_repository_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "review", str(write_repo(tmp_path)), "--base", "main")

@@ -127,5 +127,6 @@ def test_a_cluster_takes_its_own_lowest_version_else_one_the_repository_agrees_o
     assert for_cluster([eu, us, rendered], ["apps/instance.yaml"], ["clusters/eu"]) == rendered
     assert for_cluster([eu, us], [], ["clusters/other"]) is None  # the repository disagrees
     assert for_cluster([us], [], [""]) == us
+    assert for_cluster([us], [], ["clusters/eu"], others=["clusters/us"]) is None  # the other cluster's
     assert for_cluster([], [], ["clusters/eu"]) is None
     assert choose([eu, us]) == us and choose([]) is None
