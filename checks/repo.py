@@ -167,6 +167,7 @@ class _ModelBuilder:
         self.problems: list[Finding] = []
         self.objects: list[KubeObject] = []
         self.origins: dict[str, str] = {}
+        self.bootstrap_sources: dict[str, frozenset[str]] = {}
         self.chart_folders = {p.rpartition("/")[0] for p in snapshot.sizes if p.endswith("Chart.yaml")
                               and p.rpartition("/")[2] == "Chart.yaml"}
 
@@ -295,12 +296,18 @@ class _ModelBuilder:
         if folders:
             patterns = ", ".join(self.config.cluster_roots)
             self.origins = {folder: f"a folder matching the cluster roots ({patterns})" for folder in folders}
-            return [(posixpath.basename(folder) or folder, folder, folder, [bootstrap_kustomization(folder)])
-                    for folder in folders]
+            clusters = [(posixpath.basename(folder) or folder, folder, folder, [bootstrap_kustomization(folder)])
+                        for folder in folders]
+            # Kustomizations written in the cluster folder show which flux-system sources it reads.
+            self.bootstrap_sources = {folder: self._bootstrap_sources(
+                [*roots, *(o for o in objects if o.kind == "Kustomization" and o.is_flux
+                           and o.path.startswith(folder + "/"))], None) for _, _, folder, roots in clusters}
+            return clusters
         syncs = self._synced_folders()
         if syncs:
             self.origins = {folder: f"the folder a FluxInstance syncs ({sync.file}:{sync.line})"
                             for folder, sync in syncs.items()}
+            self.bootstrap_sources = {folder: frozenset({sync.kind}) for folder, sync in syncs.items()}
             return [(name, "", folder, [bootstrap_kustomization(folder, "./" + sync.path, sync.kind)])
                     for name, (folder, sync) in zip(cluster_names(list(syncs)), syncs.items(), strict=True)]
         roots = self._orphan_kustomizations(objects)
@@ -309,6 +316,7 @@ class _ModelBuilder:
                         + ", ".join(f"{ks.path}:{ks.line}" for ks in group[:3])
                         + (f" and {len(group) - 3} more" if len(group) > 3 else "") + ")"
                         for _, folder, group in clusters}
+        self.bootstrap_sources = {folder: self._bootstrap_sources(group, None) for _, folder, group in clusters}
         return [(name, "", folder, group) for name, folder, group in clusters]
 
     def _synced_folders(self) -> dict[str, Sync]:
@@ -351,6 +359,23 @@ class _ModelBuilder:
                                   str(ref["name"])))
         return roots
 
+    def _bootstrap_sources(self, roots: list[KubeObject], synced: str | None) -> frozenset[str]:
+        """The kinds of ``flux-system/flux-system`` source the repository shows a bootstrap of.
+
+        ``flux bootstrap`` writes a GitRepository (gotk-sync.yaml); a FluxInstance syncs
+        the kind its ``sync`` names; roots reading ``flux-system`` show that it exists.
+        A repository whose roots read a source of another name has none of them.
+        """
+        kinds = {synced} if synced else set()
+        for ks in roots:
+            ref = ks.get("spec", "sourceRef")
+            if isinstance(ref, dict) and ref.get("name") == BOOTSTRAP_NAMESPACE and str(
+                    ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE) == BOOTSTRAP_NAMESPACE:
+                kinds.add(_source_kind(ks))
+        if any(posixpath.basename(path).startswith("gotk-sync") for path in self.files):
+            kinds.add("GitRepository")
+        return frozenset(k for k in kinds if k in ("GitRepository", "OCIRepository"))
+
     def _render_cluster(self, name: str, root: str, roots: list[KubeObject], folder: str = "") -> Cluster:
         cluster = Cluster(name, root, folder=folder)
         queue = deque(roots)
@@ -380,17 +405,22 @@ class _ModelBuilder:
         for obj in roots:
             if not cluster.find(obj.kind, obj.namespace, obj.name):
                 cluster.add(obj)
-        self._add_bootstrap_objects(cluster)
+        self._add_bootstrap_objects(cluster, self.bootstrap_sources.get(folder, frozenset()))
         return cluster
 
-    def _add_bootstrap_objects(self, cluster: Cluster) -> None:
-        """flux bootstrap (or a FluxInstance) creates these even when no file defines them."""
+    def _add_bootstrap_objects(self, cluster: Cluster, sources: frozenset[str]) -> None:
+        """flux bootstrap (or a FluxInstance) creates these even when no file defines them.
+
+        Every Flux install has the flux-system namespace; the flux-system source and
+        Kustomization exist only where the repository shows a bootstrap (``sources``:
+        the kinds of flux-system source it shows, see ``_bootstrap_sources``).
+        """
         pos = Pos(cluster.root + "/" if cluster.root else "", 1, 1)
-        for kind, api_version, namespace in (
-            ("Namespace", "v1", None),
-            ("GitRepository", "source.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE),
-            ("Kustomization", "kustomize.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE),
-        ):
+        made = [("Namespace", "v1", None)]
+        made += [(kind, "source.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE) for kind in sorted(sources)]
+        if sources:
+            made.append(("Kustomization", "kustomize.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE))
+        for kind, api_version, namespace in made:
             if cluster.find(kind, namespace, BOOTSTRAP_NAMESPACE):
                 continue
             body = YMap(pos)

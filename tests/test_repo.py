@@ -724,3 +724,21 @@ def test_a_path_climbing_above_the_source_root_stays_at_the_root(model_of: Model
     assert problems(model) == []
     assert one(model.clusters[0], "ConfigMap", "flux-system", "issuer-settings").rendered_by == \
         "Kustomization/flux-system/issuers"
+
+
+def test_bootstrap_objects_exist_only_where_the_repository_shows_a_bootstrap(model_of: Model) -> None:
+    # Roots reading a source of another name: nothing creates flux-system's source or Kustomization.
+    own = model_of({"kubernetes/flux/apps.yaml": ks("apps", "./kubernetes/apps", source="home-ops"),
+                    "kubernetes/apps/cm.yaml": cm("a")})
+    [cluster] = own.clusters
+    assert cluster.find("Namespace", None, "flux-system")  # every Flux install has the namespace
+    assert not cluster.find("GitRepository", "flux-system", "flux-system")
+    assert not cluster.find("Kustomization", "flux-system", "flux-system")
+    # A root reading flux-system shows the bootstrap: its source exists, of the kind it reads.
+    bootstrapped = model_of({"kubernetes/flux/apps.yaml": ks("apps", "./kubernetes/apps"),
+                             "kubernetes/apps/cm.yaml": cm("a")})
+    assert bootstrapped.clusters[0].find("GitRepository", "flux-system", "flux-system")
+    oci = model_of({"kubernetes/flux/apps.yaml": ks("apps", "./kubernetes/apps", kind="OCIRepository"),
+                    "kubernetes/apps/cm.yaml": cm("a")})
+    assert oci.clusters[0].find("OCIRepository", "flux-system", "flux-system")
+    assert not oci.clusters[0].find("GitRepository", "flux-system", "flux-system")

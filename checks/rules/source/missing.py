@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from checks.findings import Finding, Severity, merge_repeats
 from checks.model import KubeObject, field_path
-from checks.repo import BOOTSTRAP_NAMESPACE, Cluster
+from checks.repo import Cluster
 from checks.rules.base import Rule, RuleContext
 from checks.rules.source._shared import references, templated
 
@@ -57,10 +57,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     return merge_repeats(_missing(ctx))
 
 
-# Bootstrap sources (`flux-system/flux-system` of these kinds) always exist, even where no file holds them.
-_BOOTSTRAP_SOURCES = frozenset(("GitRepository", "OCIRepository"))
-
-
 def _missing(ctx: RuleContext) -> Iterator[Finding]:
     for cluster in ctx.model.clusters:
         produced: set[tuple[str, str | None, str]] | None = None
@@ -74,8 +70,6 @@ def _missing(ctx: RuleContext) -> Iterator[Finding]:
                 name = str(ref["name"])
                 namespace = str(ref.get("namespace") or obj.namespace or "")
                 if templated(kind, name, namespace):
-                    continue
-                if kind in _BOOTSTRAP_SOURCES and namespace == BOOTSTRAP_NAMESPACE and name == BOOTSTRAP_NAMESPACE:
                     continue
                 if cluster.find(kind, namespace, name):
                     continue

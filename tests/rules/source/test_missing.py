@@ -104,3 +104,18 @@ def test_each_cluster_resolves_its_own_artifact_generator() -> None:
     model = build_model(snapshot(files))
     folders = {c.name: c.renders["Kustomization/flux-system/apps"].folder for c in model.clusters}
     assert folders == {"production": "apps/production", "staging": "apps/staging"}
+
+
+def test_flux_system_is_missing_where_the_repository_shows_no_bootstrap_of_it() -> None:
+    own_source = obj("GitRepository", "home-ops", "interval: 10m\nurl: https://github.com/me/home-ops\n"
+                     "ref:\n  branch: main\n")
+    root = kustomization("cluster", "./kubernetes/apps").replace("name: flux-system\n", "name: home-ops\n")
+    stray = kustomization("stray", "./kubernetes/other")
+    files = {"kubernetes/apps/source.yaml": own_source, "kubernetes/flux/cluster.yaml": root,
+             "kubernetes/apps/stray.yaml": stray, "kubernetes/other/cm.yaml": config_map("o")}
+    [finding] = run(files, "source/missing")
+    assert finding.object == "Kustomization/flux-system/stray" and "GitRepository `flux-system/flux-system`" in \
+        finding.message
+    # A bootstrap in the repository (gotk-sync.yaml) shows that flux-system exists.
+    files["kubernetes/flux/flux-system/gotk-sync.yaml"] = "# bootstrap\n"
+    assert run(files, "source/missing") == []
