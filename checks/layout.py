@@ -23,11 +23,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from checks.bootstrap import BOOTSTRAP_NAMESPACE
 from checks.model import KubeObject
 from checks.source import RepoSnapshot, artifact_path
-from checks.yaml_docs import Pos, YamlFile, YMap
+from checks.yaml_docs import YamlFile
 
-BOOTSTRAP_NAMESPACE = "flux-system"
 ARCHIVE_FOLDERS = frozenset((".archive", "_archive", "archive"))
 ONE_CLUSTER = "default"
 
@@ -117,32 +117,6 @@ def cluster_folders(paths: Iterable[str], patterns: Iterable[str],
         pattern = pattern.strip("/")
         folders.extend(sorted(f for f in expanded if segment_match(f, pattern) and f not in taken))
     return list(dict.fromkeys(folders))
-
-
-def bootstrap_kustomization(folder: str, path: str | None = None, source_kind: str = "GitRepository") -> KubeObject:
-    """The flux-system Kustomization ``flux bootstrap`` (or a FluxInstance's sync) makes for a cluster folder.
-
-    ``path`` is the folder as the source sees it (inside an OCI artifact built from
-    a subfolder it differs from the repository folder); ``./folder`` by default.
-    """
-    pos = Pos(folder + "/", 1, 1)
-    body = YMap(pos)
-    for key, value in (("apiVersion", "kustomize.toolkit.fluxcd.io/v1"), ("kind", "Kustomization")):
-        body.set(key, value, pos, pos)
-    meta = YMap(pos)
-    meta.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
-    meta.set("namespace", BOOTSTRAP_NAMESPACE, pos, pos)
-    body.set("metadata", meta, pos, pos)
-    spec = YMap(pos)
-    spec.set("path", path or "./" + folder, pos, pos)
-    spec.set("interval", "10m", pos, pos)
-    spec.set("prune", True, pos, pos)
-    ref = YMap(pos)
-    ref.set("kind", source_kind, pos, pos)
-    ref.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
-    spec.set("sourceRef", ref, pos, pos)
-    body.set("spec", spec, pos, pos)
-    return KubeObject(body, folder + "/", -1, BOOTSTRAP_NAMESPACE, implicit=True)
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks import flux_version, postbuild
+from checks.bootstrap import BOOTSTRAP_NAMESPACE, bootstrap_kustomization, bootstrap_objects, bootstrap_sources
 from checks.config import Config
 from checks.findings import Finding, Severity
 from checks.flux_version import FluxVersion
 from checks.ignore import IgnoreRules
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
 from checks.layout import (
-    BOOTSTRAP_NAMESPACE,
     LayoutFacts,
     Sync,
     archived,
     artifact_root,
-    bootstrap_kustomization,
     checkout_prefix,
     cluster_folders,
     cluster_names,
@@ -299,7 +298,7 @@ class _ModelBuilder:
             clusters = [(posixpath.basename(folder) or folder, folder, folder, [bootstrap_kustomization(folder)])
                         for folder in folders]
             # Kustomizations written in the cluster folder show which flux-system sources it reads.
-            self.bootstrap_sources = {folder: self._bootstrap_sources(
+            self.bootstrap_sources = {folder: bootstrap_sources(self.files,
                 [*roots, *(o for o in objects if o.kind == "Kustomization" and o.is_flux
                            and o.path.startswith(folder + "/"))], None) for _, _, folder, roots in clusters}
             return clusters
@@ -316,7 +315,7 @@ class _ModelBuilder:
                         + ", ".join(f"{ks.path}:{ks.line}" for ks in group[:3])
                         + (f" and {len(group) - 3} more" if len(group) > 3 else "") + ")"
                         for _, folder, group in clusters}
-        self.bootstrap_sources = {folder: self._bootstrap_sources(group, None) for _, folder, group in clusters}
+        self.bootstrap_sources = {folder: bootstrap_sources(self.files, group, None) for _, folder, group in clusters}
         return [(name, "", folder, group) for name, folder, group in clusters]
 
     def _synced_folders(self) -> dict[str, Sync]:
@@ -359,23 +358,6 @@ class _ModelBuilder:
                                   str(ref["name"])))
         return roots
 
-    def _bootstrap_sources(self, roots: list[KubeObject], synced: str | None) -> frozenset[str]:
-        """The kinds of ``flux-system/flux-system`` source the repository shows a bootstrap of.
-
-        ``flux bootstrap`` writes a GitRepository (gotk-sync.yaml); a FluxInstance syncs
-        the kind its ``sync`` names; roots reading ``flux-system`` show that it exists.
-        A repository whose roots read a source of another name has none of them.
-        """
-        kinds = {synced} if synced else set()
-        for ks in roots:
-            ref = ks.get("spec", "sourceRef")
-            if isinstance(ref, dict) and ref.get("name") == BOOTSTRAP_NAMESPACE and str(
-                    ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE) == BOOTSTRAP_NAMESPACE:
-                kinds.add(_source_kind(ks))
-        if any(posixpath.basename(path).startswith("gotk-sync") for path in self.files):
-            kinds.add("GitRepository")
-        return frozenset(k for k in kinds if k in ("GitRepository", "OCIRepository"))
-
     def _render_cluster(self, name: str, root: str, roots: list[KubeObject], folder: str = "") -> Cluster:
         cluster = Cluster(name, root, folder=folder)
         queue = deque(roots)
@@ -405,31 +387,10 @@ class _ModelBuilder:
         for obj in roots:
             if not cluster.find(obj.kind, obj.namespace, obj.name):
                 cluster.add(obj)
-        self._add_bootstrap_objects(cluster, self.bootstrap_sources.get(folder, frozenset()))
+        for obj in bootstrap_objects(cluster.root, cluster.name, self.bootstrap_sources.get(folder, frozenset())):
+            if not cluster.find(obj.kind, obj.namespace, obj.name):
+                cluster.add(obj)
         return cluster
-
-    def _add_bootstrap_objects(self, cluster: Cluster, sources: frozenset[str]) -> None:
-        """flux bootstrap (or a FluxInstance) creates these even when no file defines them.
-
-        Every Flux install has the flux-system namespace; the flux-system source and
-        Kustomization exist only where the repository shows a bootstrap (``sources``:
-        the kinds of flux-system source it shows, see ``_bootstrap_sources``).
-        """
-        pos = Pos(cluster.root + "/" if cluster.root else "", 1, 1)
-        made = [("Namespace", "v1", None)]
-        made += [(kind, "source.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE) for kind in sorted(sources)]
-        if sources:
-            made.append(("Kustomization", "kustomize.toolkit.fluxcd.io/v1", BOOTSTRAP_NAMESPACE))
-        for kind, api_version, namespace in made:
-            if cluster.find(kind, namespace, BOOTSTRAP_NAMESPACE):
-                continue
-            body = YMap(pos)
-            body.set("apiVersion", api_version, pos, pos)
-            body.set("kind", kind, pos, pos)
-            meta = YMap(pos)
-            meta.set("name", BOOTSTRAP_NAMESPACE, pos, pos)
-            body.set("metadata", meta, pos, pos)
-            cluster.add(KubeObject(body, pos.path, -1, namespace, cluster=cluster.name, implicit=True))
 
     def _render(self, ks: KubeObject, cluster: Cluster | None = None) -> RenderNode:
         folder, external = self._local_folder(ks, cluster)

@@ -8,7 +8,6 @@ from checks.layout import (
     PushedArtifact,
     archived,
     artifact_root,
-    bootstrap_kustomization,
     checkout_prefix,
     cluster_folders,
     cluster_names,
@@ -112,12 +111,6 @@ def test_cluster_folders_follow_the_patterns_in_order() -> None:
     paths = ["clusters/prod/a.yaml", "clusters/staging/flux-system/b.yaml", "fleet/eu/c.yaml", "x.yaml"]
     assert cluster_folders(paths, ["fleet/*", "clusters/*"]) == ["fleet/eu", "clusters/prod", "clusters/staging"]
     assert cluster_folders(paths, ["nothing/*"]) == []
-
-
-def test_the_bootstrap_kustomization_of_a_cluster_folder() -> None:
-    ks = bootstrap_kustomization("clusters/prod")
-    assert ks.implicit and ks.id == "Kustomization/flux-system/flux-system"
-    assert ks.get("spec", "path") == "./clusters/prod" and ks.get("spec", "sourceRef", "name") == "flux-system"
 
 
 def test_a_cluster_folder_another_cluster_renders_is_part_of_that_cluster() -> None:
