@@ -2,8 +2,9 @@
 
 A HelmRelease's ``spec.chart.spec.interval`` is the interval of the HelmChart
 helm-controller makes for it, so it is held to the HelmChart minimum. Files
-``flux bootstrap`` writes (gotk-*.yaml) are not nagged about style, whether the
-object or only the interval's line comes from one.
+``flux bootstrap`` writes (gotk-sync.yaml) are checked like any other: the
+generated intervals (1m0s, 10m0s) meet the default minimum, so what is found
+there is a user's edit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from checks.config import DEFAULT_MINIMUM_INTERVALS, DEFAULT_RECOMMENDED_INTERVA
 from checks.durations import parse_duration
 from checks.edits import replace_value_fix
 from checks.findings import Finding, Severity, drop_repeats
-from checks.model import KubeObject, bootstrap_generated
+from checks.model import KubeObject
 from checks.rules.base import Rule, RuleContext
 from checks.rules.interval._shared import field_seconds, flux_objects, interval_table
 from checks.yaml_docs import Pos
@@ -30,7 +31,6 @@ RULE = Rule(
         throttling and rate limits, and Flux's own docs ask for at least 60 s on
         Kustomizations. The minimum defaults to 1m for every kind; set
         `intervals.minimum` (or the rule's `options.minimum`) per kind.
-        Files written by `flux bootstrap` (gotk-*.yaml) are not checked.
 
         Fix: the kind's recommended interval (GitRepository and OCIRepository
         10m, HelmRepository 30m, Kustomization 10m, HelmRelease 15m; configurable
@@ -66,10 +66,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 floor = parse_duration(minimum[kind])
                 if seconds is None or floor is None or seconds >= floor:
                     continue
-                pos = obj.key_pos(*path)
-                if bootstrap_generated(obj.path) or bootstrap_generated(pos.path):
-                    continue
-                yield _too_short(ctx, obj, path, kind, minimum[kind], recommended.get(kind), pos)
+                yield _too_short(ctx, obj, path, kind, minimum[kind], recommended.get(kind), obj.key_pos(*path))
 
     return drop_repeats(findings())
 

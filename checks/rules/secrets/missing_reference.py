@@ -6,6 +6,12 @@ operator objects, and HelmReleases whose release name prefixes the
 reference. Secrets made out of band by design (SOPS keys, the bootstrap
 ``flux-system`` Secret, objects in unrendered folders, names the
 repository's scripts and docs mention) are not reported.
+
+A HelmRelease never produces what its own ``valuesFrom`` reads:
+helm-controller composes the values before it installs or upgrades the
+chart, so a missing Secret stops the release that would have created it.
+Every producer is therefore recorded with the object it comes from, and the
+reader itself does not count.
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ RULE = Rule(
     generators, ExternalSecret (`spec.target.name`, else its name),
     ClusterExternalSecret, SealedSecret, cert-manager Certificate
     (`spec.secretName`), and operator objects named like the reference
-    (ObjectBucketClaim, OnePasswordItem...), or a HelmRelease whose release
-    name prefixes it (charts create `<release>-...`).
+    (ObjectBucketClaim, OnePasswordItem...), or another HelmRelease whose
+    release name prefixes it (charts create `<release>-...`). A HelmRelease's
+    own chart does not count for its own `valuesFrom`: the values are read
+    before the chart is installed.
 
     Secrets created out of band by design are not reported: SOPS keys
     (`sops-age`, `sops-gpg`), the bootstrap `flux-system` Secret, objects
@@ -80,18 +88,22 @@ def _missing_references(ctx: RuleContext) -> Iterator[Finding]:
                 if entry.get("optional") is True or str(entry.get("optional")).lower() == "true":
                     continue
                 producers = producers or _Producers(ctx.model, cluster)
-                if producers.produces(kind, obj.namespace, name):
+                if producers.produces(kind, obj.namespace, name, reader=obj.id):
                     continue
                 pos = obj.key_pos(*path, "name")
                 field_name = "valuesFrom" if obj.kind == "HelmRelease" else "postBuild.substituteFrom"
                 effect = "the HelmRelease fails to reconcile" if obj.kind == "HelmRelease" else \
                     "the Kustomization fails to build"
+                own = ""
+                if obj.kind == "HelmRelease" and obj.id in producers.sources(kind, obj.namespace, name):
+                    own = (" Its own chart cannot create it: helm-controller reads `valuesFrom` before it "
+                           "installs the chart.")
                 yield Finding(
                     "secrets/missing-reference", Severity.WARNING, pos.path, pos.line,
                     f"{obj.id} reads {kind} `{name}` in `spec.{field_name}`, but nothing in this repository "
                     f"creates it in namespace `{obj.namespace}` (no {kind}, SOPS file, ExternalSecret, "
-                    f"SealedSecret or generator): {effect} until it exists. Add it, fix the name, or mark the "
-                    "entry `optional: true`.",
+                    f"SealedSecret or generator): {effect} until it exists.{own} Add it, fix the name, or mark "
+                    "the entry `optional: true`.",
                     object=obj.id, key=f"{field_name}:{kind}/{name}",
                     fix=_optional_fix(ctx, obj, path))
 
@@ -102,18 +114,23 @@ _BUILTIN_GROUPS = frozenset(("", "apps", "batch", "networking.k8s.io", "policy",
 
 
 class _Producers:
-    """What creates Secrets and ConfigMaps in one cluster, by (kind, namespace) and by name alone."""
+    """What creates Secrets and ConfigMaps in one cluster, by (kind, namespace) and by name alone.
+
+    Each entry keeps the ids of the objects that produce it, so that a reader
+    is not satisfied by itself (a HelmRelease whose chart would create the
+    Secret its own valuesFrom reads).
+    """
 
     def __init__(self, model: RepoModel, cluster: Cluster) -> None:
-        self.exact: set[tuple[str, str | None, str]] = set()
-        self.names: set[tuple[str, str]] = set()
-        self.prefixes: list[tuple[str | None, str]] = []
+        self.exact: dict[tuple[str, str | None, str], set[str]] = {}
+        self.names: dict[tuple[str, str], set[str]] = {}
+        self.prefixes: list[tuple[str | None, str, str]] = []
         for obj in cluster.objects:
             self._add(obj, obj.namespace)
         for obj in model.unrendered_objects():
             self._add(obj, obj.namespace)
             for kind, name in self._produced(obj):
-                self.names.add((kind, name))
+                self.names.setdefault((kind, name), set()).add(obj.id)
         self.model = model
 
     @cached_property
@@ -122,13 +139,13 @@ class _Producers:
 
     def _add(self, obj: KubeObject, namespace: str | None) -> None:
         for kind, name in self._produced(obj):
-            self.exact.add((kind, namespace, name))
+            self.exact.setdefault((kind, namespace, name), set()).add(obj.id)
         if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux and obj.name):
             if obj.kind == "HelmRelease":
                 target = obj.get("spec", "targetNamespace")
                 release = obj.get("spec", "releaseName") or obj.name
-                self.prefixes.append((str(target) if target else namespace, str(release)))
-            self.prefixes.append((namespace, obj.name))
+                self.prefixes.append((str(target) if target else namespace, str(release), obj.id))
+            self.prefixes.append((namespace, obj.name, obj.id))
 
     @staticmethod
     def _produced(obj: KubeObject) -> Iterator[tuple[str, str]]:
@@ -157,13 +174,15 @@ class _Producers:
             yield "Secret", name
             yield "ConfigMap", name
 
-    def produces(self, kind: str, namespace: str | None, name: str) -> bool:
-        if (kind, namespace, name) in self.exact or (kind, name) in self.names:
-            return True
-        if any(ns == namespace and (name == prefix or name.startswith(prefix + "-"))
-               for ns, prefix in self.prefixes):
-            return True
-        return name in self.mentions
+    def sources(self, kind: str, namespace: str | None, name: str) -> set[str]:
+        """The ids of the objects that create the Secret or ConfigMap."""
+        found = self.exact.get((kind, namespace, name), set()) | self.names.get((kind, name), set())
+        return found | {source for ns, prefix, source in self.prefixes
+                        if ns == namespace and (name == prefix or name.startswith(prefix + "-"))}
+
+    def produces(self, kind: str, namespace: str | None, name: str, reader: str) -> bool:
+        """Whether an object other than ``reader`` (an object id) creates it, or the docs name it."""
+        return bool(self.sources(kind, namespace, name) - {reader}) or name in self.mentions
 
 
 def _mentions(model: RepoModel) -> frozenset[str]:

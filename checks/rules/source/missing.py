@@ -7,6 +7,11 @@ OCIRepository) always exist, and some sources exist without a manifest of
 their own: ArtifactGenerators produce the ExternalArtifacts named in their
 ``spec.artifacts``, flux-operator's FluxInstance creates its sync source,
 and helm-controller creates the HelmChart of a HelmRelease ``chart.spec``.
+
+In a review, a source that existed at the base of the change and is gone at
+its head is dependency/deleted-target's: that finding says the change
+deleted it, so this rule stays quiet on the same reference (unless
+deleted-target is switched off).
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ RULE = Rule(
         a HelmRelease with `chart.spec` creates its HelmChart. Sources that only
         remote bases or externally sourced Kustomizations define cannot be seen.
 
-        Also checked: HelmChart and ImageUpdateAutomation `sourceRef`.
+        Also checked: HelmChart and ImageUpdateAutomation `sourceRef`. In a
+        review, a source the change itself deletes is reported once, by
+        dependency/deleted-target.
 
         Failing:
             kind: HelmRelease
@@ -60,6 +67,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 def _missing(ctx: RuleContext) -> Iterator[Finding]:
     for cluster in ctx.model.clusters:
         produced: set[tuple[str, str | None, str]] | None = None
+        base = _base_cluster(ctx, cluster.name)
         for obj in cluster.objects:
             if obj.implicit:
                 continue
@@ -76,7 +84,23 @@ def _missing(ctx: RuleContext) -> Iterator[Finding]:
                 produced = produced if produced is not None else _produced_sources(cluster)
                 if (kind, namespace, name) in produced:
                     continue
+                if base is not None and any(not o.implicit for o in base.find(kind, namespace, name)):
+                    continue  # deleted by the change: dependency/deleted-target says it better
                 yield _missing_finding(obj, cluster, path, kind, namespace, name)
+
+
+_DELETED_TARGET = "dependency/deleted-target"
+
+
+def _base_cluster(ctx: RuleContext, name: str) -> Cluster | None:
+    """The cluster of that name at the base of a review whose deleted sources deleted-target reports.
+
+    None outside a review, for a cluster the change adds, and when
+    deleted-target is switched off (then this rule reports the deletion).
+    """
+    if ctx.previous is None or not ctx.config.rule(_DELETED_TARGET).enabled:
+        return None
+    return next((c for c in ctx.previous.clusters if c.name == name), None)
 
 
 def _produced_sources(cluster: Cluster) -> set[tuple[str, str | None, str]]:

@@ -40,8 +40,38 @@ def test_too_short_follows_the_configured_minimum() -> None:
     assert "minimum 10m" in finding.message
 
 
-def test_too_short_ignores_bootstrap_files_and_non_flux_intervals() -> None:
-    gotk = yaml(OCI.format(interval="30s")).replace("OCIRepository", "GitRepository")
+# gotk-sync.yaml as `flux bootstrap` writes it (GitRepository every 1m0s, Kustomization every 10m0s).
+GOTK_SYNC = """
+    ---
+    apiVersion: source.toolkit.fluxcd.io/v1
+    kind: GitRepository
+    metadata:
+      name: flux-system
+      namespace: flux-system
+    spec:
+      interval: {interval}
+      ref:
+        branch: main
+      secretRef:
+        name: flux-system
+      url: ssh://git@github.com/org/fleet
+    ---
+    apiVersion: kustomize.toolkit.fluxcd.io/v1
+    kind: Kustomization
+    metadata:
+      name: flux-system
+      namespace: flux-system
+    spec:
+      interval: 10m0s
+      path: ./clusters/prod
+      prune: true
+      sourceRef:
+        kind: GitRepository
+        name: flux-system
+    """
+
+
+def test_too_short_leaves_the_generated_bootstrap_intervals_and_non_flux_intervals_alone() -> None:
     monitor = yaml("""
         apiVersion: monitoring.coreos.com/v1
         kind: ServiceMonitor
@@ -53,5 +83,15 @@ def test_too_short_ignores_bootstrap_files_and_non_flux_intervals() -> None:
             - interval: 30s
         """)
     files = repo(kustomization(), {"apps/monitor.yaml": monitor})
-    files[f"{ROOT}/flux-system/gotk-sync.yaml"] = gotk
+    files[f"{ROOT}/flux-system/gotk-sync.yaml"] = yaml(GOTK_SYNC.format(interval="1m0s"))
     assert findings(files, "interval/too-short") == []
+
+
+def test_too_short_reports_an_edited_interval_in_the_bootstrap_sync_file() -> None:
+    files = repo(kustomization())
+    files[f"{ROOT}/flux-system/gotk-sync.yaml"] = yaml(GOTK_SYNC.format(interval="10s"))
+    [finding] = findings(files, "interval/too-short")
+    assert (finding.path, finding.line) == (f"{ROOT}/flux-system/gotk-sync.yaml", 8)
+    assert "GitRepository/flux-system/flux-system reconciles every 10s; minimum 1m" in finding.message
+    fixed = round_trip(files, "interval/too-short")
+    assert "  interval: 10m\n" in fixed[f"{ROOT}/flux-system/gotk-sync.yaml"]

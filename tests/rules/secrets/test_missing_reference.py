@@ -62,3 +62,26 @@ def test_out_of_band_secrets_are_not_reported() -> None:
     assert run({**base, "apps/release.yaml": _values_from("tunnel-id"),
                 "bootstrap/secret.yaml": secret("stringData:\n  id: op://k8s/tunnel/id\n", "tunnel-id")},
                "secrets/missing-reference") == []
+
+
+def test_a_release_does_not_create_what_its_own_values_from_reads() -> None:
+    # helm-controller reads valuesFrom before installing the chart: `app-values` would be the chart's, too late.
+    for name in ("app-values", "app"):
+        found = run({"clusters/prod/apps.yaml": APPS, "apps/release.yaml": _values_from(name)},
+                    "secrets/missing-reference")
+        assert len(found) == 1 and f"`{name}`" in found[0].message, name
+        assert "Its own chart cannot create it" in found[0].message
+    renamed = _values_from("portal-values").replace("spec:\n", "spec:\n  releaseName: portal\n", 1)
+    found = run({"clusters/prod/apps.yaml": APPS, "apps/release.yaml": renamed}, "secrets/missing-reference")
+    assert [f.object for f in found] == ["HelmRelease/default/app"]
+
+
+def test_another_release_still_creates_what_a_release_reads() -> None:
+    other = release("replicas: 1\n").replace("name: app\n", "name: grafana\n", 1)
+    files = {"clusters/prod/apps.yaml": APPS, "apps/release.yaml": _values_from("grafana-oauth"),
+             "apps/grafana.yaml": other}
+    assert run(files, "secrets/missing-reference") == []
+    # A Secret of the release's own name that the repository does write still counts.
+    files = {"clusters/prod/apps.yaml": APPS, "apps/release.yaml": _values_from("app-values"),
+             "apps/secret.yaml": secret("stringData:\n  values.yaml: 'replicas: 2'\n", "app-values")}
+    assert run(files, "secrets/missing-reference") == []

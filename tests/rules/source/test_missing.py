@@ -6,6 +6,7 @@ from rule_support import config_map, helm_release, kustomization, snapshot
 from rule_support import findings as run
 from rule_support import flux_object as obj
 
+from checks.config import Config, RuleSettings
 from checks.repo import build_model
 
 APPS = kustomization()
@@ -119,3 +120,24 @@ def test_flux_system_is_missing_where_the_repository_shows_no_bootstrap_of_it() 
     # A bootstrap in the repository (gotk-sync.yaml) shows that flux-system exists.
     files["kubernetes/flux/flux-system/gotk-sync.yaml"] = "# bootstrap\n"
     assert run(files, "source/missing") == []
+
+
+def test_a_source_the_change_deletes_is_left_to_deleted_target() -> None:
+    base = {"clusters/prod/apps.yaml": APPS, "apps/release.yaml": release("podinfo"), "apps/repo.yaml": HELM_REPO}
+    head = {k: v for k, v in base.items() if k != "apps/repo.yaml"}
+    # One problem, one finding: the review says the change deleted it, on the line source/missing would take.
+    assert run(head, "source/missing", base=base) == []
+    [deleted] = run(head, "dependency/deleted-target", base=base)
+    assert (deleted.path, deleted.line, deleted.object) == ("apps/release.yaml", 14, "HelmRelease/default/podinfo")
+    # Without a base (`flux-review check`), it is source/missing's.
+    assert len(run(head, "source/missing")) == 1
+    # With deleted-target switched off, source/missing still reports it.
+    quiet = Config(rules={"dependency/deleted-target": RuleSettings(enabled=False)})
+    assert len(run(head, "source/missing", quiet, base=base)) == 1
+
+
+def test_a_source_missing_at_the_base_too_is_still_reported_in_a_review() -> None:
+    base = {"clusters/prod/apps.yaml": APPS, "apps/settings.yaml": config_map("settings")}
+    head = {**base, "apps/release.yaml": release("podinfo")}
+    assert len(run(head, "source/missing", base=base)) == 1
+    assert run(head, "dependency/deleted-target", base=base) == []
