@@ -17,6 +17,7 @@ RULE_MODULES: tuple[str, ...] = (
     "dependency.kind_mismatch",
     "dependency.cycle",
     "dependency.not_ready_gate",
+    "dependency.unevaluated_health_check_exprs",
     "dependency.missing_crd_order",
     "dependency.deleted_target",
     "interval.invalid",
