@@ -6,15 +6,22 @@ cluster renders a Namespace for it, a HelmRelease installs into it with
 Kustomization's ``targetNamespace`` does not create it. Only checked in a
 cluster whose repository writes Namespace objects at all (one that writes none
 has them made out of band) and whose content is all in the repository.
+
+Repositories also create namespaces before Flux runs: helmfile releases of a
+bootstrap (helmfile creates a release's namespace), or Namespace manifests that
+no Flux Kustomization applies (bootstrap templates applied by a script). Those
+namespaces exist; and where a repository visibly creates some namespaces that
+way, any other missing one may be made the same way, so it is only info.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from checks.findings import Finding, Severity
 from checks.model import CLUSTER_SCOPED, KubeObject
-from checks.repo import Cluster
+from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.rules.structure._shared import PerCluster
 from checks.substitution import has_placeholder
@@ -30,6 +37,10 @@ RULE = Rule(
         `install.createNamespace: true`, or it is one Kubernetes and Flux create
         (`default`, `kube-system`, `kube-public`, `kube-node-lease`,
         `flux-system`). A Kustomization's `targetNamespace` does not create it.
+        Namespaces a bootstrap creates before Flux runs count too: the namespaces
+        of helmfile releases, and Namespace manifests no Kustomization applies.
+        Where a repository creates some namespaces that way, a missing one is
+        only info (it may be made the same way).
 
         Failing:
             metadata:
@@ -48,10 +59,14 @@ RULE = Rule(
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterator[Finding]:
     found = PerCluster(ctx.model)
+    outside, evidence = _created_outside_flux(ctx.model)
     for cluster in ctx.model.clusters:
         if not _manages_namespaces(cluster) or _has_unknown_content(cluster):
             continue
-        created = _created_namespaces(cluster)
+        created = _created_namespaces(cluster) | outside
+        severity = Severity.INFO if evidence else Severity.WARNING
+        elsewhere = (f" This repository creates some namespaces outside Flux ({evidence}): if `{{namespace}}` is "
+                     "one of them, this is fine." if evidence else "")
         # (path, line, namespace) -> objects applied into it from that place
         places: dict[tuple[str, int, str], list[KubeObject]] = {}
         for obj in cluster.objects:
@@ -65,11 +80,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             first = objects[0]
             more = f" and {len(objects) - 1} more object{'s' if len(objects) > 2 else ''}" if len(objects) > 1 else ""
             found.add(cluster.name, Finding(
-                "structure/missing-namespace", Severity.WARNING, path, line,
+                "structure/missing-namespace", severity, path, line,
                 f"{first.id}{more} {'are' if more else 'is'} applied into namespace `{namespace}`, which nothing "
                 f"in this cluster creates (no Namespace object, no HelmRelease with "
                 f"`install.createNamespace: true`): the apply fails with namespaces \"{namespace}\" not found. "
-                f"Add a Namespace manifest to a Kustomization that runs first, or correct the namespace.",
+                f"Add a Namespace manifest to a Kustomization that runs first, or correct the namespace."
+                + elsewhere.format(namespace=namespace),
                 object=first.id, key=f"namespace:{namespace}"))
     yield from found.findings()
 
@@ -99,3 +115,31 @@ def _created_namespaces(cluster: Cluster) -> set[str]:
             target = obj.get("spec", "targetNamespace")
             created.add(str(target) if isinstance(target, str) and target else str(obj.namespace))
     return created
+
+
+_HELMFILE = re.compile(r"(^|/)helmfile(\.d/[^/]+|[^/]*)\.ya?ml(\.gotmpl)?$")
+_RELEASE_NAMESPACE = re.compile(r"^\s*namespace:\s*[\"']?(?P<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)[\"']?\s*$")
+
+
+def _created_outside_flux(model: RepoModel) -> tuple[set[str], str]:
+    """Namespaces the repository creates before or beside Flux, and a phrase naming how (empty: none).
+
+    helmfile releases (helmfile creates each release's namespace unless told not
+    to) and Namespace manifests no cluster renders (bootstrap templates).
+    """
+    names: set[str] = set()
+    ways: list[str] = []
+    helmfiles = [path for path in model.snapshot.paths() if _HELMFILE.search(path)]
+    for path in helmfiles:
+        try:
+            text = model.snapshot.read(path).decode("utf-8", "replace")
+        except (OSError, KeyError):
+            continue
+        names.update(m["name"] for line in text.splitlines() if (m := _RELEASE_NAMESPACE.match(line)))
+    if helmfiles:
+        ways.append(f"helmfile releases in {helmfiles[0]}" + (" and others" if len(helmfiles) > 1 else ""))
+    manifests = [o for o in model.unrendered_objects() if o.kind == "Namespace" and o.api_version == "v1"]
+    if manifests:
+        names.update(o.name for o in manifests)
+        ways.append(f"Namespace manifests no Kustomization applies, such as {manifests[0].path}")
+    return names, " and ".join(ways)

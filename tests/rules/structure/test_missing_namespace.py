@@ -84,3 +84,39 @@ def test_repository_without_namespace_objects_manages_them_elsewhere() -> None:
         "apps/media.yaml": config_map("plex", "A: b\n", namespace="media"),
     }
     assert run(files, "structure/missing-namespace") == []
+
+
+HELMFILE = """\
+releases:
+  - name: cilium
+    namespace: kube-system
+    chart: cilium/cilium
+  - name: cert-manager
+    namespace: cert-manager
+    chart: jetstack/cert-manager
+"""
+
+
+def test_namespaces_a_bootstrap_creates_outside_flux_exist_and_others_are_only_info() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(),
+        "apps/namespace.yaml": NAMESPACE,
+        "apps/issuer.yaml": config_map("issuer", "A: b\n", namespace="cert-manager"),
+        "apps/media.yaml": config_map("plex", "A: b\n", namespace="media"),
+    }
+    assert {f.path for f in run(files, "structure/missing-namespace")} == {"apps/issuer.yaml", "apps/media.yaml"}
+    files["bootstrap/helmfile.d/01-apps.yaml"] = HELMFILE
+    [finding] = run(files, "structure/missing-namespace")  # cert-manager is made by the helmfile release
+    assert finding.path == "apps/media.yaml" and finding.severity.name == "INFO"
+    assert "creates some namespaces outside Flux (helmfile releases in bootstrap/helmfile.d/01-apps.yaml)" in \
+        finding.message and "if `media` is one of them" in finding.message
+
+
+def test_namespace_manifests_no_kustomization_applies_are_made_by_a_bootstrap() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(),
+        "apps/namespace.yaml": NAMESPACE,
+        "apps/media.yaml": config_map("plex", "A: b\n", namespace="media"),
+        "bootstrap/namespaces.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n",
+    }
+    assert run(files, "structure/missing-namespace") == []
