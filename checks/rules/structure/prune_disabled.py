@@ -1,9 +1,13 @@
 """structure/prune-disabled: a Kustomization with ``prune: false``, so objects removed from Git stay.
 
-A Kustomization that renders CustomResourceDefinitions or Namespaces keeps them
-on purpose (deleting one deletes every object of that kind, or in it), and
-one whose content is not in the repository cannot be judged: neither is
-reported, nor is a ``prune: false`` with a comment saying why. The fix sets
+Pruning cascades for two kinds: deleting a CustomResourceDefinition deletes
+every custom resource of that kind, deleting a Namespace everything in it. A
+Kustomization that renders CRDs, or nothing but Namespaces (and the quotas and
+limit ranges that go with them), keeps them on purpose; one that renders an
+application together with its Namespace does not, and is reported (the
+Namespace alone can be kept with Flux's per-object prune annotation). A
+Kustomization whose content is not in the repository cannot be judged and is
+not reported, nor is a ``prune: false`` with a comment saying why. The fix sets
 ``prune: true`` on the line as written.
 """
 
@@ -27,11 +31,17 @@ RULE = Rule(
     fixable=True,
     doc="""
         With `prune: false`, objects removed from Git stay in the cluster,
-        unmanaged and invisible in the repository. The exception is a
-        Kustomization that renders CustomResourceDefinitions: deleting a CRD
-        deletes every custom resource of that kind, so keeping them is
-        deliberate, and it is not reported. Kustomizations whose content is not
-        in the repository (external sources) are not reported either.
+        unmanaged and invisible in the repository. The exceptions are
+        Kustomizations whose pruning would cascade: one that renders
+        CustomResourceDefinitions (deleting a CRD deletes every custom resource
+        of that kind) or only Namespaces (deleting a Namespace deletes
+        everything in it; ResourceQuotas and LimitRanges may sit beside them).
+        Keeping those is deliberate, and they are not reported. A Kustomization
+        that renders an application together with its Namespace is reported:
+        to keep only the Namespace, label or annotate it with
+        `kustomize.toolkit.fluxcd.io/prune: disabled` and let the rest be
+        pruned. Kustomizations whose content is not in the repository
+        (external sources) are not reported either.
 
         Failing:
             spec:
@@ -53,7 +63,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             ks = effective_kustomization(cluster, ks_id)
             if ks is None or ks.implicit or not ks.is_flux or ks.get("spec", "prune") is not False:
                 continue
-            if node.build is None or _renders_cascading_kinds(node.build):
+            if node.build is None or _pruning_cascades(node.build):
                 continue  # content unknown (external, missing path), or kept on purpose
             pos = ks.pos("spec", "prune")
             if (pos.path, pos.line) in seen or commented(model, pos):
@@ -63,19 +73,41 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 "structure/prune-disabled", Severity.WARNING, pos.path, pos.line,
                 f"{ks.id} has `prune: false`: objects removed from Git stay in the cluster, unmanaged, "
                 f"until someone deletes them by hand. Set `prune: true` (keep `prune: false` only for a "
-                f"Kustomization that installs CRDs).",
+                f"Kustomization that installs CRDs){_keep_namespace_hint(node.build)}.",
                 object=ks.id, key="spec.prune", fix=_prune_fix(model, pos))
 
 
 _PRUNE_LINE = re.compile(r"^(?P<head>\s*(?:-\s+)?prune:\s*)(?P<value>false|False|FALSE)(?P<tail>\s*(?:#.*)?)$")
 
 
-def _renders_cascading_kinds(build: Any) -> bool:
-    """CRDs and Namespaces: deleting one deletes everything of that kind or in it, so
-    a Kustomization that renders them keeps them on purpose."""
-    if any(o.body.get("kind") in ("CustomResourceDefinition", "Namespace") for o in build.objects):
+# What may sit beside Namespaces in a Kustomization that only sets namespaces up: objects that
+# live and die with their Namespace and hold nothing of an application.
+_NAMESPACE_SETUP = frozenset(("Namespace", "ResourceQuota", "LimitRange"))
+
+
+def _pruning_cascades(build: Any) -> bool:
+    """True when pruning what the Kustomization renders would delete more than it names.
+
+    Deleting a CRD deletes every custom resource of its kind, deleting a
+    Namespace everything in it: a Kustomization that renders CRDs, or nothing
+    but Namespaces, keeps them on purpose. A Namespace rendered beside the
+    application that lives in it is no such reason: the application's own
+    objects should still be pruned, and the Namespace can be kept by annotation.
+    Remote resources are not fetched: a remote base named like CRDs counts as
+    CRDs, and beside Namespaces any remote base may hold what cascades.
+    """
+    kinds = {o.body.get("kind") for o in build.objects}
+    if "CustomResourceDefinition" in kinds or any("crd" in remote.url.lower() for remote in build.remote):
         return True
-    return any("crd" in remote.url.lower() for remote in build.remote)
+    return "Namespace" in kinds and kinds <= _NAMESPACE_SETUP
+
+
+def _keep_namespace_hint(build: Any) -> str:
+    """How to keep the Namespaces of a Kustomization that is reported although it renders them."""
+    if not any(o.body.get("kind") == "Namespace" for o in build.objects):
+        return ""
+    return ("; to keep its Namespace when the rest is pruned, label or annotate the Namespace with "
+            "`kustomize.toolkit.fluxcd.io/prune: disabled`")
 
 
 def _prune_fix(model: RepoModel, pos: Pos) -> Fix | None:

@@ -69,3 +69,154 @@ def test_a_helm_release_renderer_is_a_workload_renderer() -> None:
     [finding] = findings(files, "dependency/not-ready-gate")
     assert finding.object == "Kustomization/flux-system/releases"
     assert "is in the dependsOn of apps, but" in finding.message
+
+
+CLUSTER_ISSUER = yaml("""
+    apiVersion: cert-manager.io/v1
+    kind: ClusterIssuer
+    metadata:
+      name: letsencrypt
+    spec:
+      acme:
+        server: https://acme-v02.api.letsencrypt.org/directory
+        privateKeySecretRef:
+          name: letsencrypt
+        solvers:
+          - http01:
+              gateway: {}
+    ---
+    apiVersion: cert-manager.io/v1
+    kind: Certificate
+    metadata:
+      name: wildcard
+      namespace: gateway
+    spec:
+      secretName: wildcard-tls
+      dnsNames: ["*.example.com"]
+      issuerRef:
+        kind: ClusterIssuer
+        name: letsencrypt
+    """)
+
+POSTGRES = yaml("""
+    apiVersion: postgresql.cnpg.io/v1
+    kind: Cluster
+    metadata:
+      name: postgres
+      namespace: database
+    spec:
+      instances: 3
+      storage:
+        size: 10Gi
+    """)
+
+
+def test_custom_resources_that_report_ready_make_a_dependency_worth_waiting_for() -> None:
+    # kstatus reads their Ready condition: with `wait: true` the dependents would wait for it.
+    for label, text, named in (("issuers", CLUSTER_ISSUER, "Certificate and ClusterIssuer objects report Ready"),
+                               ("postgres", POSTGRES, "Cluster objects report Ready")):
+        files = cluster(ks("infra-configs", "./configs"),
+                        ks("apps", "./apps", extra="dependsOn:\n  - name: infra-configs\n"),
+                        **base_files(), **{"configs/objects.yaml": text})
+        [finding] = findings(files, "dependency/not-ready-gate")
+        assert finding.object == "Kustomization/flux-system/infra-configs", label
+        assert f"start before its {named}." in finding.message, finding.message
+        fixed = round_trip(files, "dependency/not-ready-gate")
+        assert "  wait: true\n" in fixed[f"{ROOT}/ks.yaml"], label
+
+
+def test_workloads_beside_ready_custom_resources_are_named_as_workloads() -> None:
+    files = cluster(ks("infra", "./infra"), ks("apps", "./apps", extra="dependsOn:\n  - name: infra\n"),
+                    **base_files(), **{"infra/issuers.yaml": CLUSTER_ISSUER})
+    [finding] = findings(files, "dependency/not-ready-gate")
+    assert "start before its workloads run." in finding.message
+
+
+def test_dependencies_with_nothing_that_reports_ready_are_quiet() -> None:
+    config_only = yaml("""
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: team-a
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: token
+          namespace: team-a
+        stringData:
+          token: ${TOKEN}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata:
+          name: team-a
+          namespace: team-a
+        roleRef:
+          apiGroup: rbac.authorization.k8s.io
+          kind: ClusterRole
+          name: edit
+        subjects:
+          - kind: ServiceAccount
+            name: team-a
+            namespace: team-a
+        """)
+    statusless = yaml("""
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata:
+          name: web
+          namespace: apps
+        spec:
+          parentRefs: [{name: gateway, namespace: gateway}]
+        ---
+        apiVersion: monitoring.coreos.com/v1
+        kind: ServiceMonitor
+        metadata:
+          name: web
+          namespace: apps
+        spec:
+          endpoints: [{port: http}]
+          selector: {matchLabels: {app: web}}
+        ---
+        apiVersion: example.com/v1
+        kind: Cluster
+        metadata:
+          name: not-postgres
+          namespace: apps
+        """)
+    sources = yaml("""
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: HelmRepository
+        metadata:
+          name: charts
+          namespace: flux-system
+        spec:
+          interval: 1h
+          url: https://charts.example.com
+        """)
+    for label, text in (("config", config_only), ("no status", statusless), ("sources", sources)):
+        files = cluster(ks("setup", "./setup"), ks("apps", "./apps", extra="dependsOn:\n  - name: setup\n"),
+                        **base_files(), **{"setup/objects.yaml": text})
+        assert findings(files, "dependency/not-ready-gate") == [], label
+
+
+def test_health_check_expressions_alone_are_no_gate() -> None:
+    # kustomize-controller runs no health check without `wait` or `healthChecks`: the CEL is never read.
+    exprs = yaml("""
+        healthCheckExprs:
+          - apiVersion: postgresql.cnpg.io/v1
+            kind: Cluster
+            failed: status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'False')
+            current: status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True')
+        """)
+    files = cluster(ks("postgres", "./postgres", extra=exprs),
+                    ks("apps", "./apps", extra="dependsOn:\n  - name: postgres\n"),
+                    **base_files(), **{"postgres/cluster.yaml": POSTGRES})
+    [finding] = findings(files, "dependency/not-ready-gate")
+    assert "its `healthCheckExprs` only say how to judge" in finding.message
+    round_trip(files, "dependency/not-ready-gate")
+    with_wait = cluster(ks("postgres", "./postgres", extra=exprs + "wait: true\n"),
+                        ks("apps", "./apps", extra="dependsOn:\n  - name: postgres\n"),
+                        **base_files(), **{"postgres/cluster.yaml": POSTGRES})
+    assert findings(with_wait, "dependency/not-ready-gate") == []

@@ -41,3 +41,84 @@ def test_prune_disabled_look_alikes() -> None:
         "apps/cm.yaml": config_map("a", "A: b\n"),
     }
     assert run(files, "structure/prune-disabled") == []
+
+
+NAMESPACE = """\
+    apiVersion: v1
+    kind: Namespace
+    metadata:
+      name: {name}
+    """
+
+DEPLOYMENT = """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: podinfo
+      namespace: podinfo
+    spec:
+      template:
+        spec:
+          containers:
+            - name: podinfo
+              image: ghcr.io/stefanprodan/podinfo:6.5.0
+    """
+
+
+def _pruneless(name: str, path: str) -> str:
+    return kustomization(name, path).replace("prune: true", "prune: false")
+
+
+def test_an_application_rendered_with_its_namespace_is_reported() -> None:
+    # Its Deployment removed from Git would stay: a Namespace beside it is no reason to keep everything.
+    files = {
+        "clusters/prod/podinfo.yaml": _pruneless("podinfo", "./apps/podinfo"),
+        "apps/podinfo/namespace.yaml": NAMESPACE.format(name="podinfo"),
+        "apps/podinfo/deployment.yaml": DEPLOYMENT,
+    }
+    [finding] = run(files, "structure/prune-disabled")
+    assert finding.object == "Kustomization/flux-system/podinfo"
+    assert "`kustomize.toolkit.fluxcd.io/prune: disabled`" in finding.message
+    fixed = round_trip(files, "structure/prune-disabled")
+    assert "  prune: true\n" in fixed["clusters/prod/podinfo.yaml"]
+
+
+def test_a_kustomization_of_only_namespaces_or_with_crds_stays_quiet() -> None:
+    quota = """\
+        apiVersion: v1
+        kind: ResourceQuota
+        metadata:
+          name: team-a
+          namespace: team-a
+        spec:
+          hard:
+            pods: "20"
+        """
+    crd = """\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: widgets.example.com
+        """
+    files = {
+        "clusters/prod/namespaces.yaml": _pruneless("namespaces", "./namespaces"),
+        "namespaces/a.yaml": NAMESPACE.format(name="team-a"),
+        "namespaces/b.yaml": NAMESPACE.format(name="team-b"),
+        "namespaces/quota.yaml": quota,
+        # CRDs with the controller and its Namespace: pruning a CRD deletes its custom resources.
+        "clusters/prod/operator.yaml": _pruneless("operator", "./operator"),
+        "operator/namespace.yaml": NAMESPACE.format(name="podinfo"),
+        "operator/crd.yaml": crd,
+        "operator/deployment.yaml": DEPLOYMENT,
+        # A Namespace and a remote base that is not fetched: what the base holds may cascade.
+        "clusters/prod/remote.yaml": _pruneless("remote", "./remote"),
+        "remote/kustomization.yaml": """\
+            apiVersion: kustomize.config.k8s.io/v1beta1
+            kind: Kustomization
+            resources:
+              - namespace.yaml
+              - https://github.com/example/operator//config/default?ref=v1.0.0
+            """,
+        "remote/namespace.yaml": NAMESPACE.format(name="operator-system"),
+    }
+    assert run(files, "structure/prune-disabled") == []
