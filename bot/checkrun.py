@@ -21,7 +21,7 @@ from typing import Any
 from github.CheckRun import CheckRun
 from github.Repository import Repository
 
-from checks.findings import Finding, Severity
+from checks.findings import Finding, Severity, counted
 from checks.review import Review
 
 NAME = "flux-review"
@@ -139,7 +139,9 @@ def _summary(counts: dict[str, int], total: int, shown: int, notes: Sequence[str
     ]
     if shown < total:
         lines.append("")
-        lines.append(f"{total - shown} more finding(s) are not annotated (FLUX_REVIEW_MAX_ANNOTATIONS={shown}).")
+        more = total - shown
+        lines.append(f"{counted(more, 'more finding')} {'is' if more == 1 else 'are'} not annotated "
+                     f"(FLUX_REVIEW_MAX_ANNOTATIONS={shown}).")
     for note in notes:
         lines.append("")
         lines.append(note)

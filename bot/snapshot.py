@@ -18,6 +18,7 @@ from github.Repository import Repository
 from bot.github import InstallationClient
 from bot.settings import Tuning
 from checks.diff import ChangedFile, parse_patch
+from checks.findings import counted
 from checks.source import ArchiveLimits, RepoSnapshot
 
 MAX_LISTED_FILES = 3000  # GitHub's own cap for pulls/{n}/files
@@ -69,4 +70,4 @@ def skipped_note(snapshots: dict[str, RepoSnapshot], limit: int = 10) -> str | N
         return None
     shown = "; ".join(f"{side}: `{m.name}` ({m.reason})" for side, m in skipped[:limit])
     more = f" and {len(skipped) - limit} more" if len(skipped) > limit else ""
-    return f"{len(skipped)} file(s) were not read: {shown}{more}."
+    return f"{counted(len(skipped), 'file')} {'was' if len(skipped) == 1 else 'were'} not read: {shown}{more}."

@@ -27,6 +27,7 @@ from bot.review import ReviewJob
 from bot.review_request import ReviewRequest
 from bot.settings import Settings
 from bot.state import DONE, FAILED, FINALIZING, SUPERSEDED, JobRecord, Store
+from checks.findings import counted
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class JobRunner:
             metrics.JOBS.labels("exhausted").inc()
             self._close(job, Outcome(
                 "neutral", "The review was interrupted",
-                f"The review was interrupted {job.attempts} times (the worker stopped or lost GitHub) "
+                f"The review was interrupted {counted(job.attempts, 'time')} (the worker stopped or lost GitHub) "
                 "and was given up. Use **Re-run** on this check to try again."), FAILED)
             return
         started = time.monotonic()

@@ -103,6 +103,14 @@ class Finding:
         }
 
 
+def counted(number: int, word: str, plural: str | None = None) -> str:
+    """``1 object``, ``3 objects``: a count with its noun in the right number, so messages never read "1 files".
+
+    ``plural`` is for nouns that do not take an ``s`` (``Kustomizations`` does, ``entries`` is given).
+    """
+    return f"{number} {word if number == 1 else plural or word + 's'}"
+
+
 def sort_key(finding: Finding) -> tuple[str, int, str, str]:
     """Order findings by file, line, rule and message for stable output."""
     return (finding.path, finding.line, finding.rule, finding.message)

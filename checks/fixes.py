@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from checks.findings import Finding, Fix
+from checks.findings import Finding, Fix, counted
 from checks.yaml_docs import load_yaml
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -83,7 +83,7 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> tuple[str, list[Fix], list[S
         if fix in applied:
             continue
         if not 1 <= fix.start_line <= fix.end_line <= len(lines):
-            skipped.append(SkippedFix(fix, f"{_span(fix)}: outside the file ({len(lines)} lines)"))
+            skipped.append(SkippedFix(fix, f"{_span(fix)}: outside the file ({counted(len(lines), 'line')})"))
             continue
         span = (fix.start_line, fix.end_line)
         clash = next(((start, end) for start, end in edits if start <= fix.end_line and fix.start_line <= end), None)
@@ -250,7 +250,7 @@ def describe(planned: Sequence[FileFix], findings: Sequence[Finding], written: s
     fixed = [finding for file_fix in done for fix in file_fix.applied for finding in owners.get(fix, [])]
     if done:
         verb = "Fixed" if written is not None else "Would fix"
-        lines.append(f"{verb} {_count(len(fixed), 'problem')} in {_count(len(done), 'file')}:")
+        lines.append(f"{verb} {counted(len(fixed), 'problem')} in {counted(len(done), 'file')}:")
         for file_fix in done:
             rules = ", ".join(f"{finding.rule} (line {finding.line})" for fix in file_fix.applied
                               for finding in owners.get(fix, []))
@@ -267,7 +267,3 @@ def describe(planned: Sequence[FileFix], findings: Sequence[Finding], written: s
     if not lines:
         lines.append("Nothing to fix.")
     return "\n".join(lines) + "\n"
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"

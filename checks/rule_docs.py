@@ -20,6 +20,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from checks.findings import counted
 from checks.rules import RULES
 from checks.rules.base import Rule
 
@@ -163,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(root).as_posix()}")
     if args.check:
         return 1 if paths else 0
-    print(f"{len(paths)} files rewritten")
+    print(f"{counted(len(paths), 'file')} rewritten")
     return 0
 
 

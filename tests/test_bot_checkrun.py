@@ -95,7 +95,7 @@ def test_warnings_below_the_threshold_do_not_fail_and_the_annotation_cap_is_note
     outcome = complete(run, review, max_annotations=5, notes=["2 archive member(s) were not read."])  # type: ignore[arg-type]
     assert outcome.conclusion == "success"
     assert sum(len(e["output"]["annotations"]) for e in run.edits) == 5
-    assert "3 more finding(s) are not annotated" in outcome.summary
+    assert "3 more findings are not annotated" in outcome.summary
     assert "2 archive member(s) were not read." in outcome.summary
 
 

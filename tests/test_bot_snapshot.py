@@ -66,8 +66,10 @@ def test_skipped_members_are_named_with_their_reason() -> None:
     head = RepoSnapshot.from_mapping({})
     head.skipped = [SkippedMember(f"x{n}", "link not followed") for n in range(12)]
     note = snapshot.skipped_note({"base": RepoSnapshot.from_mapping({}), "head": head}, limit=2)
-    assert note == ("12 file(s) were not read: head: `x0` (link not followed); "
+    assert note == ("12 files were not read: head: `x0` (link not followed); "
                     "head: `x1` (link not followed) and 10 more.")
+    head.skipped = head.skipped[:1]
+    assert snapshot.skipped_note({"head": head}) == "1 file was not read: head: `x0` (link not followed)."
     assert snapshot.skipped_note({"base": RepoSnapshot.from_mapping({})}) is None
 
 

@@ -166,6 +166,7 @@ def test_an_exhausted_job_closes_its_run(tmp_path: Path) -> None:
         [closed] = rig.sim.runs_for(head)
         assert (closed["status"], closed["conclusion"]) == ("completed", "neutral")
         assert "interrupted" in closed["output"]["title"]
+        assert "interrupted 1 time (the worker" in closed["output"]["summary"]
     finally:
         rig.sim.stop()
 

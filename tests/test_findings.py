@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.findings import Finding, Fix, Severity, sort_key
+from checks.findings import Finding, Fix, Severity, counted, sort_key
 
 
 def finding(**changes: object) -> Finding:
@@ -23,6 +23,12 @@ def test_severities_are_ordered_and_parsed() -> None:
     assert str(Severity.ERROR) == "error"
     with pytest.raises(ValueError, match="unknown severity 'fatal'"):
         Severity.parse("fatal")
+
+
+def test_counted_nouns_agree_in_number() -> None:
+    assert (counted(1, "more object"), counted(3, "more object")) == ("1 more object", "3 more objects")
+    assert (counted(0, "file"), counted(1, "entry", "entries"), counted(2, "entry", "entries")) == (
+        "0 files", "1 entry", "2 entries")
 
 
 def test_fingerprint_ignores_lines_and_messages() -> None:

@@ -62,6 +62,8 @@ def test_identical_fixes_count_once() -> None:
 def test_fix_outside_the_file_is_skipped() -> None:
     _, applied, skipped = apply_fixes(TEXT, [Fix("f.yaml", 9, 9, "x\n"), Fix("f.yaml", 0, 1, "x\n")])
     assert applied == [] and len(skipped) == 2 and "outside the file (4 lines)" in skipped[0].reason
+    _, _, [one] = apply_fixes("a: 1\n", [Fix("f.yaml", 2, 2, "x\n")])
+    assert "outside the file (1 line)" in one.reason
 
 
 def test_crlf_line_ends_are_kept() -> None:

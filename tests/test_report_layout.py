@@ -55,6 +55,7 @@ def test_text_and_json_render_the_same_facts() -> None:
     assert "  Flux version: 2.9 (the default: the repository names no version)" in text
     assert "Archive folders (no roots taken there): .archive/" in text
     assert "Files no cluster renders" in text and "attic/old.yaml" in text
+    assert "  rendered:     1 Kustomization, 3 objects" in text
     assert json.loads(layout.render_json(model)) == layout.describe(model)
 
 

@@ -7,7 +7,7 @@ from rule_support import kustomization as flux_kustomization
 
 from checks.diff import ChangedFile
 from checks.findings import Finding, Severity
-from checks.report.markdown import MAX_CHARS, render_review, title_text, touched_kustomizations
+from checks.report.markdown import MAX_CHARS, MAX_CLUSTERS, render_review, title_text, touched_kustomizations
 from checks.review import Review, review_snapshots
 
 
@@ -109,6 +109,16 @@ def test_deployment_order_shows_touched_kustomizations_and_their_neighbours() ->
     assert "Kustomization_flux_system_a --> Kustomization_flux_system_b" in chart
     assert "class Kustomization_flux_system_b changed" in chart
     assert "1. `flux-system/a`\n2. **`flux-system/b`** (after `flux-system/a`)" in text  # the text fallback
+
+
+def test_clusters_past_the_drawn_ones_are_counted_in_the_right_number() -> None:
+    names = [f"c{n}" for n in range(MAX_CLUSTERS + 1)]
+    base = {f"clusters/{name}/a.yaml": kustomization("a") for name in names} | {"apps/a/cm.yaml": config_map("a")}
+    head = base | {f"clusters/{name}/a.yaml": kustomization("a", interval="20m") for name in names}
+    changes = {f"clusters/{name}/a.yaml": ChangedFile(f"clusters/{name}/a.yaml", added_lines=frozenset({7}))
+               for name in names}
+    text = render_review(review_snapshots(snapshot(base), snapshot(head), changes))
+    assert "The change touches Kustomizations of 1 more cluster; `flux-review graph` draws every cluster." in text
 
 
 def test_touched_kustomizations_follow_the_files_they_render() -> None:

@@ -13,6 +13,7 @@ import posixpath
 from typing import Any
 
 from checks.config import DEFAULT_FLUX_VERSION
+from checks.findings import counted
 from checks.layout import ARCHIVE_FOLDERS
 from checks.repo import Cluster, RepoModel
 
@@ -104,7 +105,8 @@ def render_text(model: RepoModel) -> str:
         source = cluster["flux_version_from"]
         said = f"from {source}" if source else "the default: the repository names no version"
         lines.append(f"  Flux version: {cluster['flux_version']} ({said})")
-        lines.append(f"  rendered:     {cluster['kustomizations']} Kustomizations, {cluster['objects']} objects"
+        lines.append(f"  rendered:     {counted(cluster['kustomizations'], 'Kustomization')}, "
+                     f"{counted(cluster['objects'], 'object')}"
                      + (f", {cluster['external_kustomizations']} reading sources outside this repository"
                         if cluster["external_kustomizations"] else ""))
     unrendered = data["unrendered_files"]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from checks import graph as graphs
 from checks.diff import ChangedFile
-from checks.findings import Finding, Severity
+from checks.findings import Finding, Severity, counted
 from checks.repo import Cluster, RepoModel
 from checks.review import Review
 
@@ -53,18 +53,14 @@ def render_review(review: Review, limit: int = MAX_CHARS) -> str:
 def title_text(review: Review) -> str:
     """``1 error, 1 warning added`` or ``No new problems``."""
     counts = {s: sum(1 for f in review.findings if f.severity == s) for s in Severity}
-    parts = [_count(counts[s], _WORDS[s]) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if counts[s]]
+    parts = [counted(counts[s], _WORDS[s]) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if counts[s]]
     return f"{', '.join(parts)} added" if parts else "No new problems"
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _footer(review: Review) -> str:
     lines = []
     if review.resolved:
-        lines.append(f"This change resolves {_count(len(review.resolved), 'problem')} the base had.\n")
+        lines.append(f"This change resolves {counted(len(review.resolved), 'problem')} the base had.\n")
     if review.findings or review.pre_existing:
         lines.append("`flux-review explain RULE` tells why a rule matters; `# flux-review: ignore[RULE]` on the "
                      "line, or the line above, silences it there.\n")
@@ -118,7 +114,7 @@ def _cell(text: str) -> str:
 
 def _pre_existing(review: Review, budget: int) -> str:
     count = len(review.pre_existing)
-    summary = (f"<details><summary>{_count(count, 'problem')} already present in files this change "
+    summary = (f"<details><summary>{counted(count, 'problem')} already present in files this change "
                "touches</summary>\n\n")
     closing = "\n</details>\n"
     room = budget - len(summary) - len(closing)
@@ -145,8 +141,8 @@ def _deployment_sections(review: Review) -> list[str]:
             continue
         sections.append(_deployment_section(cluster, graph, touched))
     if touched_clusters > MAX_CLUSTERS:
-        sections.append(f"The change touches Kustomizations of {touched_clusters - MAX_CLUSTERS} more clusters; "
-                        "`flux-review graph` draws every cluster.\n")
+        more = counted(touched_clusters - MAX_CLUSTERS, "more cluster")
+        sections.append(f"The change touches Kustomizations of {more}; `flux-review graph` draws every cluster.\n")
     return sections
 
 

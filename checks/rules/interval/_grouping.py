@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.edits import in_own_document, insert_below_fix, is_spec_line, line_at
-from checks.findings import Finding, Fix
+from checks.findings import Finding, Fix, counted
 from checks.kustomize import Patch, inline_patches
 from checks.model import KubeObject, bootstrap_generated
 from checks.repo import Cluster
@@ -230,12 +230,17 @@ def group_pos(group: Group) -> Pos:
 
 
 def group_subject(group: Group) -> str:
-    """``N Kustomizations rendered by X (a, b, c and N-3 more)``."""
+    """``N Kustomizations rendered by X (a, b, c and N-3 more)``; one child with ``group_at: 1``."""
     ids = sorted(r.obj.id for r in group.children)
     shown = ", ".join(ids[:3])
     more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
     how = "rendered by" if group.direct else "rendered under"
-    return f"{len(ids)} Kustomizations {how} {group.anchor.owner.id} ({shown}{more})"
+    return f"{counted(len(ids), 'Kustomization')} {how} {group.anchor.owner.id} ({shown}{more})"
+
+
+def group_verb(group: Group, singular: str, plural: str) -> str:
+    """The verb that agrees with ``group_subject``: a group of one (``group_at: 1``) takes the singular."""
+    return singular if len(group.children) == 1 else plural
 
 
 def group_advice(group: Group, field_name: str, value: str) -> str:
@@ -251,9 +256,11 @@ def group_advice(group: Group, field_name: str, value: str) -> str:
         advice = (f"Set it once: add to {owner.id}'s `spec.patches` a patch targeting `kind: Kustomization` "
                   f"with `spec.{field_name}: {value}`, instead of in each of them.")
     own = sorted(k.id for k in group.reached if k.get("spec", field_name) is not None)
-    if own:
+    if len(own) == 1:
+        advice += f" The patch would also replace the `{field_name}` that 1 of them sets itself ({own[0]})."
+    elif own:
         advice += (f" The patch would also replace the `{field_name}` that {len(own)} of them set "
-                   f"themselves ({own[0]}{' and others' if len(own) > 1 else ''}).")
+                   f"themselves ({own[0]} and others).")
     return advice
 
 

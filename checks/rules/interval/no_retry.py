@@ -24,6 +24,7 @@ from checks.rules.interval._grouping import (
     group_key,
     group_pos,
     group_subject,
+    group_verb,
     patch_spec_fix,
 )
 from checks.rules.interval._shared import RETRYING_KINDS, field_seconds, flux_objects, option_seconds
@@ -102,8 +103,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             for k in group.reached)
         return Finding(
             "interval/no-retry", Severity.INFO, pos.path, pos.line,
-            f"{group_subject(group)} reconcile every {group.pattern} with no `retryInterval`, so a failed "
-            f"apply is retried only after another {group.pattern}. {group_advice(group, 'retryInterval', retry)}",
+            f"{group_subject(group)} {group_verb(group, 'reconciles', 'reconcile')} every {group.pattern} with no "
+            f"`retryInterval`, so a failed apply is retried only after another {group.pattern}. "
+            f"{group_advice(group, 'retryInterval', retry)}",
             object=group.anchor.owner.id, key=group_key("spec.retryInterval", group),
             fix=patch_spec_fix(ctx, group.anchor, "retryInterval", retry) if safe else None,
         )

@@ -24,6 +24,7 @@ from checks.rules.interval._grouping import (
     group_key,
     group_pos,
     group_subject,
+    group_verb,
 )
 from checks.rules.interval._shared import TIMEOUT_WITH_HOURS, field_seconds, flux_objects, option_seconds
 
@@ -36,10 +37,12 @@ RULE = Rule(
         A Kustomization or HelmRelease whose `timeout` is longer than its
         `interval` can spend more than a whole period on one stuck attempt.
         A Kustomization with `wait: true` or `healthChecks` and no `timeout`
-        waits up to its interval minus 30 s: with `interval: 1h` a failed
-        rollout is reported, and its dependents released, an hour late. The
-        implicit case is reported when that wait exceeds
-        `options.max_default_timeout` (10m by default).
+        waits up to its interval minus 30 s: with `interval: 1h` a stuck
+        rollout fails the health checks, and the Kustomization is marked not
+        Ready, only after up to 59m30s. Until then it applies no new revision
+        (a fix included), and Kustomizations that `dependsOn` it keep waiting
+        for it to be Ready. The implicit case is reported when that wait
+        exceeds `options.max_default_timeout` (10m by default).
 
         When `options.group_at` (5) or more Kustomizations rendered by one
         parent Kustomization wait with no `timeout` at the same interval, one
@@ -105,14 +108,20 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         pos = group_pos(group)
         return Finding(
             "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
-            f"{group_subject(group)} set `wait: true` or `healthChecks` with no `timeout` and reconcile "
-            f"every {group.pattern}, so each waits up to {format_duration(max(interval - 30, 30))} (interval "
-            f"minus 30s) before a failure is reported and its dependents are released. "
+            f"{group_subject(group)} {group_verb(group, 'sets', 'set')} `wait: true` or `healthChecks` with no "
+            f"`timeout` and {group_verb(group, 'reconciles', 'reconcile')} every {group.pattern}, so health checks "
+            f"wait up to {format_duration(max(interval - 30, 30))} (interval minus 30s) before {_STUCK} "
             f"{group_advice(group, 'timeout', suggested)}",
             object=group.anchor.owner.id, key=group_key("spec.timeout", group),
         )
 
     return drop_repeats(fold_repeats(ctx, findings(), grouped))
+
+
+# What kustomize-controller does while health checks wait: the reconcile holds the Kustomization (a new
+# revision waits for it to end), and dependsOn lets a dependent proceed only once its dependency is Ready.
+_STUCK = ("a stuck rollout fails them and the Kustomization is marked not Ready; until then it applies no new "
+          "revision, and Kustomizations that depend on it keep waiting for it to be Ready.")
 
 
 def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceiling: float,
@@ -134,8 +143,8 @@ def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceilin
     finding = Finding(
         "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
         f"{obj.id} sets `{key}` with no `timeout`, so health checks wait up to "
-        f"{format_duration(implied)} (interval {obj.get('spec', 'interval')} minus 30s) before a "
-        f"failure is reported and its dependents are released. Add `timeout: {suggested}`.",
+        f"{format_duration(implied)} (interval {obj.get('spec', 'interval')} minus 30s) before {_STUCK} "
+        f"Add `timeout: {suggested}`.",
         object=obj.id, key="spec.timeout", fix=fix,
     )
     yield Repeat(obj, finding, str(obj.get("spec", "interval")))

@@ -22,9 +22,11 @@ RULE = Rule(
     needs_base=False,
     doc="""
     `.sops.yaml` `creation_rules` say which keys encrypt which files (the first
-    rule whose `path_regex` matches). A SOPS file outside every rule cannot be
-    re-encrypted or rotated with `sops updatekeys`, and a new file saved under
-    that name is not encrypted by `sops --encrypt --in-place`.
+    rule whose `path_regex` matches). For a file outside every rule, `sops`
+    refuses to encrypt, edit, `--set`, `--rotate` or `updatekeys` it with
+    `error loading config: no matching creation rules found` (decrypting
+    still works): a new secret saved under that name cannot be encrypted in
+    place, and the keys of an encrypted one cannot be rotated.
 
     Checked only when the repository has a `.sops.yaml`; every `.sops.yaml`
     in the file's folder or above it counts (SOPS uses the nearest one above
@@ -56,8 +58,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(
             "secrets/sops-not-covered", Severity.WARNING, path, line,
             f"{path} is a SOPS file but no `creation_rules` entry of {names} matches it (`path_regex`): "
-            "`sops --encrypt` and `sops updatekeys` cannot pick its keys, so it escapes key rotation and a "
-            "plaintext file saved here is not encrypted. Widen a `path_regex`, or move the file.",
+            "`sops` refuses to encrypt, edit or rotate it (`updatekeys` too) with \"error loading config: no "
+            "matching creation rules found\". Widen a `path_regex`, or move the file.",
             key="creation_rules")
 
 

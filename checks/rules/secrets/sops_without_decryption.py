@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from checks.edits import indentation, insert_below_fix, line_text
-from checks.findings import Finding, Fix, Severity
+from checks.findings import Finding, Fix, Severity, counted
 from checks.model import KubeObject
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
@@ -74,7 +74,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             paths = [path for path, _ in files]
             secret = _decryption_secret(cluster, [meta for _, meta in files])
             pos = ks.key_pos("spec") if isinstance(ks.get("spec"), dict) else ks.key_pos()
-            shown = f"`{paths[0]}`" + (f" and {len(paths) - 1} more SOPS files" if len(paths) > 1 else "")
+            shown = f"`{paths[0]}`" + (f" and {counted(len(paths) - 1, 'more SOPS file')}" if len(paths) > 1 else "")
             yield Finding(
                 "secrets/sops-without-decryption", Severity.ERROR, pos.path, pos.line,
                 f"{ks.id} renders the SOPS-encrypted {shown} but has no `spec.decryption`: Flux fails on "

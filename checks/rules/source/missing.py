@@ -86,7 +86,10 @@ def _missing(ctx: RuleContext) -> Iterator[Finding]:
                     continue
                 if base is not None and any(not o.implicit for o in base.find(kind, namespace, name)):
                     continue  # deleted by the change: dependency/deleted-target says it better
-                yield _missing_finding(obj, cluster, path, kind, namespace, name)
+                if kind == "ExternalArtifact":
+                    yield _unproduced_artifact(obj, cluster, path, namespace, name, produced)
+                else:
+                    yield _missing_finding(obj, cluster, path, kind, namespace, name)
 
 
 _DELETED_TARGET = "dependency/deleted-target"
@@ -129,9 +132,44 @@ def _missing_finding(obj: KubeObject, cluster: Cluster, path: tuple[str, ...], k
                 f" (cross-namespace references must be allowed) or move it.")
     else:
         hint = f" Add the {kind}, or point `{field_path(path)}` at an existing source."
-    effect = "nothing under it is applied" if obj.kind == "Kustomization" else "it never reconciles"
     return Finding(
         "source/missing", Severity.ERROR, pos.path, pos.line,
         f"{obj.id} reads {kind} `{namespace}/{name}` (`{field_path(path)}`), which nothing in "
-        f"cluster {cluster.name} defines: {effect}.{hint}",
+        f"cluster {cluster.name} defines: {_effect(obj)}.{hint}",
         object=obj.id, key=f"{field_path(path)}:{kind}/{namespace}/{name}")
+
+
+def _unproduced_artifact(obj: KubeObject, cluster: Cluster, path: tuple[str, ...], namespace: str, name: str,
+                         produced: set[tuple[str, str | None, str]]) -> Finding:
+    """An ExternalArtifact is made by an ArtifactGenerator entry, not written: point at the entry to add or fix.
+
+    source-watcher creates one ExternalArtifact per ``spec.artifacts[].name``, in the ArtifactGenerator's
+    namespace; the same name produced (or defined) in another namespace is named as the likely intent.
+    """
+    pos = obj.pos(*path, "name")
+    field = field_path(path)
+    made = {(ns or "", artifact) for kind, ns, artifact in produced if kind == "ExternalArtifact"}
+    generated = sorted(ns for ns, artifact in made if artifact == name and ns != namespace)
+    defined = sorted({o.namespace or "" for o in cluster.named("ExternalArtifact", name)} - {namespace})
+    here = sorted(artifact for ns, artifact in made if ns == namespace)
+    if generated or defined:
+        where = (f"An ArtifactGenerator in namespace `{generated[0]}` produces `{name}`" if generated
+                 else f"An ExternalArtifact `{name}` exists in namespace `{defined[0]}`")
+        hint = (f" {where}: set `{field}.namespace` (cross-namespace references must be allowed) or move "
+                f"{'the generator' if generated else 'it'}.")
+    else:
+        listed = (f" (produced in `{namespace}`: {', '.join(f'`{a}`' for a in here[:3])}"
+                  f"{' and more' if len(here) > 3 else ''})" if here else "")
+        hint = (f" Add an entry `name: {name}` to the `spec.artifacts` of an ArtifactGenerator in `{namespace}`"
+                f"{listed}, or fix the name.")
+    return Finding(
+        "source/missing", Severity.ERROR, pos.path, pos.line,
+        f"{obj.id} reads ExternalArtifact `{namespace}/{name}` (`{field}`), which no ArtifactGenerator in "
+        f"cluster {cluster.name} produces (no `spec.artifacts[].name: {name}` in namespace `{namespace}`) and no "
+        f"file defines: {_effect(obj)}.{hint}",
+        object=obj.id, key=f"{field}:ExternalArtifact/{namespace}/{name}")
+
+
+def _effect(obj: KubeObject) -> str:
+    """What a missing source does to the object that reads it: Flux requeues it with "source not found"."""
+    return "nothing under it is applied" if obj.kind == "Kustomization" else "it never reconciles"

@@ -15,7 +15,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 
-from checks.findings import Finding, Severity
+from checks.findings import Finding, Severity, counted
 from checks.kustomize import Kustomizer
 from checks.model import KubeObject
 from checks.repo import RepoModel
@@ -64,11 +64,13 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if path in maybe or model.ignore.ignored(path):
             continue
         first = objects[0]
-        more = f" and {len(objects) - 1} more Flux object{'s' if len(objects) > 2 else ''}" if len(objects) > 1 else ""
+        more = f" and {counted(len(objects) - 1, 'more Flux object')}" if len(objects) > 1 else ""
+        them = "them" if more else "it"
         yield Finding(
             "structure/unrendered-file", Severity.INFO, path, first.line,
-            f"{first.id}{more} in this file is rendered by no Kustomization of any cluster, so Flux never "
-            f"applies it. Delete the file if it is obsolete, or list it again in a kustomization.yaml.")
+            f"{first.id}{more} in this file {'are' if more else 'is'} rendered by no Kustomization of any cluster, "
+            f"so Flux never applies {them}. Delete the file if it is obsolete, or list it again in a "
+            "kustomization.yaml.")
 
 
 # Folders whose manifests are examples, tests or archives, not dead cluster config.

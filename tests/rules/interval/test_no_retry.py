@@ -74,6 +74,10 @@ def test_children_below_the_threshold_keep_their_own_findings() -> None:
     assert len(findings(files, "interval/no-retry", grouped)) == 1
     never = Config(rules={"interval/no-retry": RuleSettings(options={"group_at": 0})})
     assert len(findings(family({name: child(name) for name in APPS}), "interval/no-retry", never)) == 5
+    one = Config(rules={"interval/no-retry": RuleSettings(options={"group_at": 1})})
+    [alone] = findings(family({"atuin": child("atuin")}), "interval/no-retry", one)
+    assert alone.message.startswith("1 Kustomization rendered by Kustomization/flux-system/cluster-apps "
+                                    "(Kustomization/flux-system/atuin) reconciles every 1h with no `retryInterval`")
 
 
 def test_children_with_another_interval_keep_their_own_findings() -> None:
@@ -92,8 +96,12 @@ def test_no_fix_on_the_patch_when_it_would_override_a_child_or_exceed_its_interv
     own = {name: child(name) for name in APPS} | {"unifi": child("unifi", extra="retryInterval: 10m")}
     [finding] = findings(family(own), "interval/no-retry")
     assert finding.fix is None
-    assert "replace the `retryInterval` that 1 of them set themselves (Kustomization/flux-system/unifi)" \
+    assert "replace the `retryInterval` that 1 of them sets itself (Kustomization/flux-system/unifi)." \
         in finding.message
+    two = own | {"zigbee": child("zigbee", extra="retryInterval: 10m")}
+    [finding] = findings(family(two), "interval/no-retry")
+    assert ("replace the `retryInterval` that 2 of them set themselves (Kustomization/flux-system/unifi and "
+            "others)") in finding.message
     fast = {name: child(name) for name in APPS} | {"unifi": child("unifi", "1m")}
     [finding] = findings(family(fast), "interval/no-retry")
     assert finding.fix is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rule_support import ROOT, findings, kustomization, round_trip
 
+from checks.config import Config, RuleSettings
+
 from ._support import APPS, child, family, line_of, repo
 
 
@@ -20,6 +22,26 @@ def test_wait_without_timeout_on_a_long_interval_gets_a_timeout() -> None:
     assert "59m30s" in finding.message
     fixed = round_trip(files, "interval/timeout-exceeds-interval")
     assert "  wait: true\n  timeout: 5m\n" in fixed[f"{ROOT}/apps.yaml"]
+
+
+def test_the_long_wait_is_worded_as_kustomize_controller_behaves() -> None:
+    """The wait ends in not Ready and holds new revisions; a dependent proceeds only once its dependency is Ready."""
+    [finding] = findings(repo(kustomization(spec="interval: 1h\nwait: true")), "interval/timeout-exceeds-interval")
+    assert "wait up to 59m30s (interval 1h minus 30s) before a stuck rollout fails them and the Kustomization is " \
+        "marked not Ready" in finding.message
+    assert "applies no new revision" in finding.message
+    assert "Kustomizations that depend on it keep waiting for it to be Ready" in finding.message
+    assert "released" not in finding.message
+
+
+def test_a_group_of_one_child_reads_in_the_singular() -> None:
+    """With `group_at: 1` a single child is grouped on its parent: `1 Kustomization ... sets ... reconciles`."""
+    config = Config(rules={"interval/timeout-exceeds-interval": RuleSettings(options={"group_at": 1})})
+    [grouped] = findings(family({"atuin": child("atuin", extra="retryInterval: 2m\nwait: true")}),
+                         "interval/timeout-exceeds-interval", config)
+    assert grouped.message.startswith("1 Kustomization rendered by Kustomization/flux-system/cluster-apps "
+                                      "(Kustomization/flux-system/atuin) sets `wait: true` or `healthChecks` with no "
+                                      "`timeout` and reconciles every 1h,")
 
 
 def test_health_checks_without_timeout_get_a_timeout_below_the_interval() -> None:
@@ -47,7 +69,8 @@ def test_wait_without_timeout_on_every_child_is_one_warning_on_the_parent() -> N
     [grouped] = [f for f in found if f.object == "Kustomization/flux-system/cluster-apps"]
     assert grouped.line == line_of(family(children)[f"{ROOT}/apps.yaml"], "  patches:")
     assert grouped.message.startswith("5 Kustomizations rendered by Kustomization/flux-system/cluster-apps")
-    assert "waits up to 59m30s" in grouped.message and "Set `timeout: 5m` once" in grouped.message
+    assert "set `wait: true` or `healthChecks` with no `timeout` and reconcile every 1h" in grouped.message
+    assert "wait up to 59m30s" in grouped.message and "Set `timeout: 5m` once" in grouped.message
     assert grouped.fix is None
     [alone] = [f for f in found if f is not grouped]
     assert alone.object == "Kustomization/flux-system/unifi" and alone.fix is not None

@@ -23,6 +23,15 @@ def test_sops_file_outside_every_creation_rule_is_reported() -> None:
     assert "`.sops.yaml`" not in found[0].message or ".sops.yaml" in found[0].message
 
 
+def test_the_message_quotes_the_error_sops_stops_with() -> None:
+    """sops loads the creation rule before encrypting, editing or rotating, and stops when none matches."""
+    files = {".sops.yaml": SOPS_CONFIG, "talos/talsecret.sops.yaml": f"cluster: {ENC}\n" + SOPS_BLOCK}
+    [found] = run(files, "secrets/sops-not-covered")
+    assert ("`sops` refuses to encrypt, edit or rotate it (`updatekeys` too) with \"error loading config: no "
+            "matching creation rules found\"") in found.message
+    assert "cannot pick its keys" not in found.message
+
+
 def test_nearest_sops_config_in_a_subfolder_counts() -> None:
     files = {".sops.yaml": SOPS_CONFIG, "talos/.sops.yaml": "creation_rules:\n  - path_regex: .*\\.sops\\.yaml\n",
              "talos/talsecret.sops.yaml": f"cluster: {ENC}\n" + SOPS_BLOCK}

@@ -19,6 +19,16 @@ def test_sops_file_without_decryption_is_reported_on_the_kustomization_and_fixed
     assert "decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n" in fixed["clusters/prod/apps.yaml"]
 
 
+def test_the_other_sops_files_are_counted_in_the_right_number() -> None:
+    files = {"clusters/prod/apps.yaml": APPS, "apps/a.sops.yaml": SOPS_SECRET,
+             "apps/b.sops.yaml": SOPS_SECRET.replace("name: ", "name: b-", 1)}
+    [found] = run(files, "secrets/sops-without-decryption")
+    assert "the SOPS-encrypted `apps/a.sops.yaml` and 1 more SOPS file but has no" in found.message
+    files["apps/c.sops.yaml"] = SOPS_SECRET.replace("name: ", "name: c-", 1)
+    [found] = run(files, "secrets/sops-without-decryption")
+    assert "`apps/a.sops.yaml` and 2 more SOPS files but" in found.message
+
+
 def test_decryption_fix_reuses_the_key_secret_of_the_cluster() -> None:
     other = APPS.replace("name: apps", "name: infra").replace("./apps", "./infra") + \
         "  decryption:\n    provider: sops\n    secretRef:\n      name: sops-keys\n"

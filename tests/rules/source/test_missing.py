@@ -11,6 +11,23 @@ from checks.repo import build_model
 
 APPS = kustomization()
 HELM_REPO = obj("HelmRepository", "podinfo", "interval: 30m\nurl: https://stefanprodan.github.io/podinfo\n")
+GENERATOR = obj("ArtifactGenerator", "monorepo", """\
+    sources:
+      - alias: repo
+        kind: GitRepository
+        name: flux-system
+    artifacts:
+      - name: platform
+        copy:
+          - from: "@repo/apps/**"
+            to: "@artifact/"
+""")
+
+
+def from_artifact(name: str, namespace: str = "flux-system") -> str:
+    """A Kustomization `platform` in ``namespace`` applying the ExternalArtifact ``name`` of its own namespace."""
+    return kustomization("platform", namespace=namespace).replace(
+        "kind: GitRepository\n    name: flux-system", f"kind: ExternalArtifact\n    name: {name}")
 
 
 def release(source: str, namespace: str = "default", version: str | None = "1.2.3") -> str:
@@ -44,26 +61,39 @@ def test_source_rendered_only_in_another_cluster_is_missing_in_this_one() -> Non
 
 def test_bootstrap_sources_and_generated_artifacts_exist() -> None:
     oci_root = APPS.replace("kind: GitRepository", "kind: OCIRepository")
-    generator = obj("ArtifactGenerator", "monorepo", """\
-        sources:
-          - alias: repo
-            kind: GitRepository
-            name: flux-system
-        artifacts:
-          - name: platform
-            copy:
-              - from: "@repo/apps/**"
-                to: "@artifact/"
-    """)
-    from_artifact = APPS.replace("name: apps", "name: platform").replace(
-        "kind: GitRepository\n    name: flux-system", "kind: ExternalArtifact\n    name: platform")
     instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
                 "  namespace: flux-system\nspec:\n  sync:\n    kind: Bucket\n    url: s3://fleet\n")
     from_bucket = APPS.replace("name: apps", "name: bucket").replace("kind: GitRepository", "kind: Bucket")
-    files = {"clusters/prod/apps.yaml": oci_root, "clusters/prod/artifacts.yaml": generator,
+    files = {"clusters/prod/apps.yaml": oci_root, "clusters/prod/artifacts.yaml": GENERATOR,
              "clusters/prod/instance.yaml": instance, "clusters/prod/bucket.yaml": from_bucket,
-             "clusters/prod/platform.yaml": from_artifact, "apps/cm.yaml": config_map("c")}
+             "clusters/prod/platform.yaml": from_artifact("platform"), "apps/cm.yaml": config_map("c")}
     assert run(files, "source/missing") == []
+
+
+def test_external_artifact_no_generator_produces_points_at_the_generator_entry() -> None:
+    files = {"clusters/prod/artifacts.yaml": GENERATOR, "clusters/prod/platform.yaml": from_artifact("platfrom"),
+             "apps/cm.yaml": config_map("c")}
+    [found] = run(files, "source/missing")
+    assert found.object == "Kustomization/flux-system/platform"
+    assert ("reads ExternalArtifact `flux-system/platfrom` (`spec.sourceRef`), which no ArtifactGenerator in "
+            "cluster prod produces (no `spec.artifacts[].name: platfrom` in namespace `flux-system`)") in found.message
+    assert ("Add an entry `name: platfrom` to the `spec.artifacts` of an ArtifactGenerator in `flux-system` "
+            "(produced in `flux-system`: `platform`), or fix the name.") in found.message
+    assert "Add the ExternalArtifact" not in found.message
+    assert found.key == "spec.sourceRef:ExternalArtifact/flux-system/platfrom"
+
+
+def test_external_artifact_produced_in_another_namespace_is_named() -> None:
+    files = {"clusters/prod/artifacts.yaml": GENERATOR, "apps/cm.yaml": config_map("c"),
+             "clusters/prod/platform.yaml": from_artifact("platform", "team")}
+    [found] = run(files, "source/missing")
+    assert ("An ArtifactGenerator in namespace `flux-system` produces `platform`: set `spec.sourceRef.namespace` "
+            "(cross-namespace references must be allowed) or move the generator.") in found.message
+    files["clusters/prod/artifacts.yaml"] = obj("ExternalArtifact", "platform", "sourceRef:\n  apiVersion: x/v1\n"
+                                                "  kind: Builder\n  name: platform\n")
+    [found] = run(files, "source/missing")
+    assert ("An ExternalArtifact `platform` exists in namespace `flux-system`: set `spec.sourceRef.namespace` "
+            "(cross-namespace references must be allowed) or move it.") in found.message
 
 
 def test_helm_chart_of_a_release_and_templated_references_exist() -> None:

@@ -22,6 +22,18 @@ def test_file_no_kustomization_renders() -> None:
     assert "HelmRelease/default/grafana" in finding.message
 
 
+def test_a_file_of_several_unrendered_objects_reads_in_the_plural() -> None:
+    files = {"clusters/prod/apps.yaml": kustomization(), "apps/podinfo.yaml": helm_release("podinfo"),
+             "infra/releases.yaml": helm_release("grafana") + "---\n" + helm_release("loki")}
+    [finding] = run(files, "structure/unrendered-file")
+    assert finding.message.startswith("HelmRelease/default/grafana and 1 more Flux object in this file are rendered "
+                                      "by no Kustomization of any cluster, so Flux never applies them.")
+    files["infra/releases.yaml"] = helm_release("grafana")
+    [finding] = run(files, "structure/unrendered-file")
+    assert "grafana in this file is rendered by no Kustomization of any cluster, so Flux never applies it." \
+        in finding.message
+
+
 def test_unrendered_look_alikes() -> None:
     """Docs and examples, ignored folders, external sources, and repositories without clusters."""
     files = {
