@@ -56,3 +56,16 @@ def test_duplicate_look_alikes() -> None:
         "infra/cm.yaml": config_map("${APP}-settings", "A: b\n"),
     }
     assert run(files, "structure/duplicate-object") == []
+
+
+def test_a_flux_instance_sync_folder_walk_and_a_kustomization_applying_the_same_subfolder() -> None:
+    # The synced folder has no kustomization.yaml: Flux's generated walk takes apps/ too.
+    instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "  namespace: flux-system\nspec:\n  sync:\n    kind: GitRepository\n    url: https://example.com/fleet\n"
+                "    path: kubernetes/cluster\n")
+    files = {"kubernetes/flux/instance.yaml": instance,
+             "kubernetes/cluster/apps.yaml": kustomization("apps", "./kubernetes/cluster/apps"),
+             "kubernetes/cluster/apps/cm.yaml": config_map("settings")}
+    [finding] = run(files, "structure/duplicate-object")
+    assert "Kustomization/flux-system/apps" in finding.message and "Kustomization/flux-system/flux-system" in \
+        finding.message
