@@ -92,28 +92,27 @@ class IgnoreRules:
         return cls(patterns)
 
     def ignored(self, path: str) -> bool:
+        """Whether source-controller leaves ``path`` out of the artifact (``folder/`` for a folder).
+
+        As go-git's gitignore matcher (which source-controller uses) decides it: the
+        last pattern that matches the path or any folder above it wins. So `/*`
+        followed by `!/kubernetes/main` keeps `kubernetes/main/app.yaml`: the
+        negation matches it through its folder, and comes last.
+        """
         is_folder = path.endswith("/")
-        path = path.rstrip("/")
-        # A file inside an ignored folder is ignored too: test every ancestor.
-        parts = path.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            folder = depth < len(parts) or is_folder
-            if self._matches(prefix, folder):
-                return True
+        parts = path.rstrip("/").split("/")
+        prefixes = [("/".join(parts[:depth]), depth < len(parts) or is_folder) for depth in range(1, len(parts) + 1)]
+        for pattern in reversed(self.patterns):
+            if any(_pattern_matches(pattern, prefix, folder) for prefix, folder in prefixes):
+                return not pattern.negate
         return False
 
-    def _matches(self, path: str, folder: bool) -> bool:
-        result = False
-        for pattern in self.patterns:
-            if pattern.only_folders and not folder:
-                continue
-            if pattern.base:
-                if not path.startswith(pattern.base + "/"):
-                    continue
-                relative = path[len(pattern.base) + 1:]
-            else:
-                relative = path
-            if pattern.regex.match(relative):
-                result = not pattern.negate
-        return result
+
+def _pattern_matches(pattern: Pattern, path: str, folder: bool) -> bool:
+    if pattern.only_folders and not folder:
+        return False
+    if pattern.base:
+        if not path.startswith(pattern.base + "/"):
+            return False
+        path = path[len(pattern.base) + 1:]
+    return bool(pattern.regex.match(path))

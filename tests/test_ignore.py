@@ -82,3 +82,14 @@ def test_deeper_sourceignore_files_come_last() -> None:
     assert ignore.ignored("keep.yaml")
     assert not ignore.ignored("apps/team/keep.yaml")
     assert ignore.ignored("apps/keep.yaml")
+
+
+def test_a_negation_after_a_wildcard_brings_a_folder_back_path_by_path() -> None:
+    # source-controller's matcher (go-git): the last pattern matching the path or a folder above it wins.
+    rules = IgnoreRules.for_repository({}, "/*\n!/kubernetes/test\n")
+    assert not rules.ignored("kubernetes/test/app.yaml")
+    assert not rules.ignored("kubernetes/test/")
+    assert rules.ignored("kubernetes/other/app.yaml")
+    assert rules.ignored("README.md")
+    again = IgnoreRules.for_repository({}, "/*\n!/kubernetes/test\n/kubernetes/test/secret/\n")
+    assert again.ignored("kubernetes/test/secret/key.yaml") and not again.ignored("kubernetes/test/app.yaml")
