@@ -11,6 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # source-controller's defaults: VCS and CI folders, images and archives, SOPS and Flux config files.
 DEFAULT_PATTERNS = (
@@ -116,3 +117,47 @@ def _pattern_matches(pattern: Pattern, path: str, folder: bool) -> bool:
             return False
         path = path[len(pattern.base) + 1:]
     return bool(pattern.regex.match(path))
+
+
+class PrefixedRules:
+    """Ignore rules of a source whose tree holds this snapshot under ``prefix`` (a snapshot of a subfolder)."""
+
+    def __init__(self, rules: IgnoreRules, prefix: str) -> None:
+        self.rules = rules
+        self.prefix = prefix
+
+    def ignored(self, path: str) -> bool:
+        return self.rules.ignored(posixpath.join(self.prefix, path) if self.prefix else path)
+
+
+class SourceIgnores:
+    """The ignore rules of each source of a repository, built once per ``spec.ignore`` text.
+
+    Every source filters its own artifact: the built-in patterns (or only the VCS
+    ones when it has a ``spec.ignore``), its ``spec.ignore``, and the repository's
+    `.sourceignore` files.
+    """
+
+    def __init__(self, snapshot: Any) -> None:
+        self.files: dict[str, str] = {}
+        for path in snapshot.paths():
+            if path.rpartition("/")[2] == ".sourceignore":
+                try:
+                    self.files[path] = snapshot.read(path).decode("utf-8", "replace")
+                except (OSError, KeyError):
+                    continue
+        self._built: dict[tuple[str | None, str], PrefixedRules] = {}
+
+    def repository(self, spec_ignore: str | None) -> IgnoreRules:
+        """The rules of the repository's own source, as paths of the snapshot read them."""
+        return IgnoreRules.for_repository(self.files, spec_ignore)
+
+    def of_source(self, spec_ignore: str | None, prefix: str = "") -> PrefixedRules:
+        """The rules of a source with that ``spec.ignore``; its patterns speak of the whole tree,
+        which holds this snapshot under ``prefix``."""
+        key = (spec_ignore, prefix)
+        if key not in self._built:
+            prefixed = {posixpath.join(prefix, path): text for path, text in self.files.items()}
+            self._built[key] = PrefixedRules(IgnoreRules.for_repository(prefixed, spec_ignore), prefix)
+        return self._built[key]
+

@@ -150,24 +150,29 @@ class Kustomizer:
 
     def build_folder(self, folder: str, patches: list[Patch] | None = None,
                      components: list[tuple[str, Pos]] | None = None,
-                     target_namespace: str | None = None, target_pos: Pos | None = None) -> Build:
-        """Render a folder the way kustomize-controller renders a Kustomization's path."""
+                     target_namespace: str | None = None, target_pos: Pos | None = None,
+                     ignored: Callable[[str], bool] | None = None) -> Build:
+        """Render a folder the way kustomize-controller renders a Kustomization's path.
+
+        ``ignored`` is the ignore rules of the source the Kustomization reads (each
+        source has its own ``spec.ignore``); the snapshot-wide rules by default.
+        """
         kfile = self.kustomization_file(folder)
         if kfile:
             build = self._build_kfile(kfile, (), None, patches or [], components or [],
                                       target_namespace, target_pos)
         else:
-            build = self._build_generated(folder, patches or [], components or [])
+            build = self._build_generated(folder, patches or [], components or [], ignored or self.ignored)
             if target_namespace:
                 _set_namespaces(build.objects, target_namespace, "targetNamespace",
                                 target_pos or Pos(folder, 1, 1))
         return build
 
-    def _build_generated(self, folder: str, patches: list[Patch],
-                         components: list[tuple[str, Pos]]) -> Build:
+    def _build_generated(self, folder: str, patches: list[Patch], components: list[tuple[str, Pos]],
+                         ignored: Callable[[str], bool]) -> Build:
         build = Build()
         build.generated_folders.add(folder)
-        for kind, path in self._generated_resources(folder):
+        for kind, path in self._generated_resources(folder, ignored):
             if kind == "folder":
                 build.absorb(self._build_kfile(self.kustomization_file(path) or path, (), None, [], [],
                                                None, None))
@@ -178,20 +183,21 @@ class Kustomizer:
         self._apply_patches(build, patches)
         return build
 
-    def _generated_resources(self, folder: str) -> list[tuple[str, str]]:
+    def _generated_resources(self, folder: str, ignored: Callable[[str], bool]) -> list[tuple[str, str]]:
         """Flux's walk: (``file``|``folder``, path) in lexical order."""
         found: list[tuple[str, str]] = []
         files, subfolders = self.snapshot.listdir(folder)
         entries = sorted([(name, False) for name in files] + [(name, True) for name in subfolders])
         for name, is_folder in entries:
             path = posixpath.join(folder, name) if folder else name
-            if self.ignored(path + ("/" if is_folder else "")):
-                continue
+            if ignored(path + ("/" if is_folder else "")) and (
+                    not is_folder or all(ignored(f) for f in self.snapshot.walk_files(path))):
+                continue  # a folder stays when a later pattern keeps a file inside it (as source-controller walks)
             if is_folder:
                 if self.kustomization_file(path):
                     found.append(("folder", path))
                 else:
-                    found.extend(self._generated_resources(path))
+                    found.extend(self._generated_resources(path, ignored))
             elif name.endswith((".yaml", ".yml")):
                 found.append(("file", path))
         return found

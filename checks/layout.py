@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from checks.bootstrap import BOOTSTRAP_NAMESPACE
+from checks.findings import Finding, Severity
 from checks.model import KubeObject
 from checks.source import RepoSnapshot, artifact_path
 from checks.yaml_docs import YamlFile
@@ -295,3 +296,27 @@ def generated_artifacts(objects: Iterable[KubeObject], is_repository: Callable[[
             if copies:
                 artifacts[str(artifact.get("name") or "")] = copies
     return artifacts
+
+
+def path_missing(ks: KubeObject, folder: str, snapshot: RepoSnapshot, excluded: bool = False) -> Finding:
+    """The finding for a Kustomization whose ``spec.path`` is not a folder of its source (or its source
+    leaves the folder out), with the folder a typo most likely meant."""
+    pos = ks.pos("spec", "path")
+    if excluded:
+        return Finding(
+            "structure/path-missing", Severity.ERROR, pos.path, pos.line,
+            f"{ks.id} renders `spec.path: {ks.get('spec', 'path')}`, which its source leaves out of the artifact "
+            "(its `spec.ignore` or a `.sourceignore` excludes the folder): the Kustomization fails with "
+            "\"kustomization path not found\". Keep the folder in the source, or fix the path.",
+            object=ks.id, key="spec.path",
+        )
+    suggestion = nearest_folder(folder, snapshot)
+    hint = f" Did you mean `./{suggestion}`?" if suggestion else ""
+    written = ks.get("spec", "path")
+    resolved = f" (`./{folder}` once its parent's postBuild variables are substituted)" if "${" in str(written) else ""
+    return Finding(
+        "structure/path-missing", Severity.ERROR, pos.path, pos.line,
+        f"{ks.id} renders `spec.path: {written}`{resolved}, which is not a folder of this "
+        f"repository; the Kustomization fails.{hint}",
+        object=ks.id, key="spec.path",
+    )

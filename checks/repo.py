@@ -22,9 +22,9 @@ from typing import Any
 from checks import flux_version, postbuild
 from checks.bootstrap import BOOTSTRAP_NAMESPACE, bootstrap_kustomization, bootstrap_objects, bootstrap_sources
 from checks.config import Config
-from checks.findings import Finding, Severity
+from checks.findings import Finding
 from checks.flux_version import FluxVersion
-from checks.ignore import IgnoreRules
+from checks.ignore import IgnoreRules, PrefixedRules, SourceIgnores
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
 from checks.layout import (
     LayoutFacts,
@@ -36,7 +36,7 @@ from checks.layout import (
     cluster_names,
     flux_instance_syncs,
     generated_artifacts,
-    nearest_folder,
+    path_missing,
     pushed_artifacts,
     split_clusters,
 )
@@ -167,6 +167,7 @@ class _ModelBuilder:
         self.objects: list[KubeObject] = []
         self.origins: dict[str, str] = {}
         self.bootstrap_sources: dict[str, frozenset[str]] = {}
+        self.source_ignores = SourceIgnores(snapshot)
         self.chart_folders = {p.rpartition("/")[0] for p in snapshot.sizes if p.endswith("Chart.yaml")
                               and p.rpartition("/")[2] == "Chart.yaml"}
 
@@ -252,13 +253,8 @@ class _ModelBuilder:
         return sources
 
     def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules:
-        sourceignores = {}
-        for path in self.snapshot.paths():
-            if path.rpartition("/")[2] == ".sourceignore":
-                try:
-                    sourceignores[path] = self.snapshot.read(path).decode("utf-8", "replace")
-                except OSError:
-                    continue
+        """The repository's ignore rules: its `.sourceignore` files and its own GitRepository's ``spec.ignore``."""
+        self.source_ignores = SourceIgnores(self.snapshot)
         spec_ignore = None
         for obj in objects:
             if obj.kind == "GitRepository" and obj.is_flux and self._is_repository(obj.kind, obj.namespace,
@@ -266,7 +262,27 @@ class _ModelBuilder:
                 value = obj.get("spec", "ignore")
                 if isinstance(value, str):
                     spec_ignore = value
-        return IgnoreRules.for_repository(sourceignores, spec_ignore)
+        return self.source_ignores.repository(spec_ignore)
+
+    def _source_ignore(self, ks: KubeObject, cluster: Cluster | None) -> IgnoreRules | PrefixedRules:
+        """The ignore rules of the source ``ks`` reads: its own ``spec.ignore`` (each source filters
+        its artifact with its own), else the repository's."""
+        ref = ks.get("spec", "sourceRef")
+        if not isinstance(ref, dict) or cluster is None:
+            return self.ignore
+        kind = _source_kind(ks)
+        namespace = str(ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE)
+        name = str(ref.get("name") or "")
+        written = [o for o in cluster.find(kind, namespace, name) if not o.implicit]
+        if not written:  # not rendered yet (a root's own source): the one written beside it, or in its cluster
+            same = [o for o in self.objects if o.kind == kind and o.name == name and o.namespace in (None, namespace)]
+            written = ([o for o in same if o.path == ks.path]
+                       or [o for o in same if cluster.folder and o.path.startswith(cluster.folder + "/")] or same)
+        values = {o.get("spec", "ignore") for o in written if isinstance(o.get("spec", "ignore"), str)}
+        if len(values) != 1:
+            return self.ignore  # none, or several sources of that name disagree
+        value = values.pop()
+        return self.source_ignores.of_source(value, self.prefix)
 
     def _is_repository(self, kind: str, namespace: str | None, name: str) -> bool:
         return (kind, namespace or BOOTSTRAP_NAMESPACE, name) in self.sources
@@ -384,7 +400,10 @@ class _ModelBuilder:
                 if obj.kind == "Kustomization" and obj.is_flux:
                     node.children.append(obj.id)
                     queue.append(obj)
-        for obj in roots:
+        # A root's file is applied as a whole (by hand or a bootstrap): its other objects, such as the
+        # source the root reads, exist in the cluster too.
+        root_files = {obj.path for obj in roots if not obj.implicit}
+        for obj in [*roots, *(o for o in self.objects if o.path in root_files and o not in roots)]:
             if not cluster.find(obj.kind, obj.namespace, obj.name):
                 cluster.add(obj)
         for obj in bootstrap_objects(cluster.root, cluster.name, self.bootstrap_sources.get(folder, frozenset())):
@@ -397,9 +416,12 @@ class _ModelBuilder:
         node = RenderNode(ks, folder, external)
         if external or folder is None:
             return node
-        if folder and not self.snapshot.is_dir(folder):
+        rules = self._source_ignore(ks, cluster)
+        excluded = bool(folder) and rules.ignored(folder + "/") and all(
+            rules.ignored(path) for path in self.snapshot.walk_files(folder))
+        if folder and (excluded or not self.snapshot.is_dir(folder)):
             if not ks.implicit:
-                self.problems.append(_path_missing(ks, folder, self.snapshot))
+                self.problems.append(path_missing(ks, folder, self.snapshot, excluded))
             node.folder = None
             return node
         target = ks.get("spec", "targetNamespace")
@@ -409,6 +431,7 @@ class _ModelBuilder:
             components=_components(ks, folder),
             target_namespace=str(target) if isinstance(target, str) and target else None,
             target_pos=ks.pos("spec", "targetNamespace"),
+            ignored=self._source_ignore(ks, cluster).ignored,
         )
         self.problems.extend(node.build.problems)
         return node
@@ -489,20 +512,6 @@ def _normalise_url(url: str) -> str:
     url = re.sub(r"^[a-z+]+://", "", url)
     url = re.sub(r"^[^@/]+@", "", url)
     return url.replace(":", "/", 1) if "/" not in url.split(":", 1)[0] else url
-
-
-def _path_missing(ks: KubeObject, folder: str, snapshot: RepoSnapshot) -> Finding:
-    pos = ks.pos("spec", "path")
-    suggestion = nearest_folder(folder, snapshot)
-    hint = f" Did you mean `./{suggestion}`?" if suggestion else ""
-    written = ks.get("spec", "path")
-    resolved = f" (`./{folder}` once its parent's postBuild variables are substituted)" if "${" in str(written) else ""
-    return Finding(
-        "structure/path-missing", Severity.ERROR, pos.path, pos.line,
-        f"{ks.id} renders `spec.path: {written}`{resolved}, which is not a folder of this "
-        f"repository; the Kustomization fails.{hint}",
-        object=ks.id, key="spec.path",
-    )
 
 
 __all__ = ["Cluster", "ParseCache", "RenderNode", "RepoModel", "build_model", "object_id"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checks.ignore import IgnoreRules, parse_patterns
+from checks.ignore import IgnoreRules, SourceIgnores, parse_patterns
+from checks.source import RepoSnapshot
 
 
 def rules(patterns: str, base: str = "") -> IgnoreRules:
@@ -93,3 +94,14 @@ def test_a_negation_after_a_wildcard_brings_a_folder_back_path_by_path() -> None
     assert rules.ignored("README.md")
     again = IgnoreRules.for_repository({}, "/*\n!/kubernetes/test\n/kubernetes/test/secret/\n")
     assert again.ignored("kubernetes/test/secret/key.yaml") and not again.ignored("kubernetes/test/app.yaml")
+
+
+def test_each_source_has_its_own_rules_and_a_subfolder_snapshot_carries_its_prefix() -> None:
+    snap = RepoSnapshot.from_mapping({"apps/a.yaml": "", ".sourceignore": "scratch/\n", "scratch/x.yaml": ""})
+    sources = SourceIgnores(snap)
+    assert sources.repository(None).ignored("scratch/x.yaml") and not sources.repository(None).ignored("apps/a.yaml")
+    own = sources.of_source("/*\n!/apps\n")
+    assert not own.ignored("apps/a.yaml") and own.ignored("scratch/x.yaml")
+    assert sources.of_source("/*\n!/apps\n") is own  # built once
+    nested = sources.of_source("/*\n!/tests/data/apps\n", prefix="tests/data")
+    assert not nested.ignored("apps/a.yaml") and nested.ignored("scratch/x.yaml")

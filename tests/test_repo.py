@@ -742,3 +742,37 @@ def test_bootstrap_objects_exist_only_where_the_repository_shows_a_bootstrap(mod
                     "kubernetes/apps/cm.yaml": cm("a")})
     assert oci.clusters[0].find("OCIRepository", "flux-system", "flux-system")
     assert not oci.clusters[0].find("GitRepository", "flux-system", "flux-system")
+
+
+def test_each_cluster_walks_its_folder_with_its_own_sources_ignore_rules(model_of: Model) -> None:
+    def source(name: str, keep: str) -> str:
+        return (f"apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: {name}\n"
+                f"  namespace: flux-system\nspec:\n  interval: 10m\n  url: https://example.com/fleet\n"
+                f"  ref:\n    branch: main\n  ignore: |\n    /*\n    !/kubernetes/{keep}\n")
+    files = {
+        "kubernetes/main/flux/cluster.yaml": ks("cluster", "./kubernetes/main/apps", source="main-src")
+        + "---\n" + source("main-src", "main"),
+        "kubernetes/main/apps/cm.yaml": cm("main-settings"),
+        "kubernetes/main/apps/extra/cm.yaml": cm("main-extra"),
+        "kubernetes/storage/flux/cluster.yaml": ks("cluster", "./kubernetes/storage/apps", source="storage-src")
+        + "---\n" + source("storage-src", "storage/apps/cm.yaml"),
+        "kubernetes/storage/apps/cm.yaml": cm("storage-settings"),
+        "kubernetes/storage/apps/extra/cm.yaml": cm("storage-extra"),
+    }
+    model = model_of(files)
+    names = {c.name: sorted(o.name for o in c.objects if o.kind == "ConfigMap") for c in model.clusters}
+    assert names == {"main": ["main-extra", "main-settings"], "storage": ["storage-settings"]}
+
+
+def test_a_path_its_source_leaves_out_of_the_artifact_fails(model_of: Model) -> None:
+    source = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: fleet\n"
+              "  namespace: flux-system\nspec:\n  interval: 10m\n  url: https://example.com/fleet\n"
+              "  ref:\n    branch: main\n  ignore: |\n    /*\n    !/kubernetes\n")
+    model = model_of({
+        "flux/cluster.yaml": ks("cluster", "./deploy/apps", source="fleet") + "---\n" + source,
+        "deploy/apps/cm.yaml": cm("settings"),
+    })
+    [problem] = [p for p in model.problems if p.rule == "structure/path-missing"]
+    assert "its source leaves out of the artifact" in problem.message
+    # The root's own file is applied as a whole: the source it reads exists in the cluster.
+    assert model.clusters[0].find("GitRepository", "flux-system", "fleet")
