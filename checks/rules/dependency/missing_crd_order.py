@@ -4,10 +4,15 @@ On a fresh cluster the API server refuses objects of a kind whose
 CustomResourceDefinition is not installed yet ("no matches for kind"), so the
 Kustomization applying them must come after the one installing the CRDs:
 through ``dependsOn``, directly or transitively, or by being rendered by it
-(a child is created only after its parent applied). Only reported when
-exactly one Kustomization of the cluster renders the group's CRDs; Flux's
-own groups never need an order, since nothing reconciles before Flux's CRDs
-exist.
+(a child is created only after its parent applied). A Kustomization installs
+a group's CRDs when it renders them as files, or renders a HelmRelease of a
+well-known chart that installs them (``checks.chart_crds``). Only reported
+when exactly one Kustomization of the cluster installs the group's CRDs, for
+certain, no other may, and the repository's bootstrap (a helmfile, a script)
+does not install them before Flux runs. Not reported either when the consumer
+itself renders that Kustomization: a parent cannot wait for its own child.
+Flux's own groups never need an order, since nothing reconciles before
+Flux's CRDs exist.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from checks.chart_crds import Bootstrap, ReleaseCRDs, release_crds
 from checks.edits import add_spec_field_fix, in_own_document, line_text
 from checks.findings import Finding, Fix, Severity, drop_repeats
 from checks.model import FLUX_KINDS, KubeObject
@@ -32,10 +38,18 @@ RULE = Rule(
         CustomResourceDefinitions another Kustomization of the same cluster
         installs, it must come after it (`dependsOn`, directly or through its
         parents); otherwise a fresh cluster fails with "no matches for kind"
-        until the CRDs happen to exist. Only reported when the repository itself
-        shows, for sure, which one Kustomization renders that group's CRDs;
-        CRDs installed outside the repository or by several places are never
-        guessed at.
+        until the CRDs happen to exist. A Kustomization installs the CRDs when it
+        renders them as files, or renders a HelmRelease of a well-known chart
+        that installs them (cert-manager with `crds.enabled`, external-secrets,
+        kube-prometheus-stack, cloudnative-pg, kyverno and others; the chart's
+        CRD switches in `spec.values` and `install.crds: Skip` are read). Only
+        reported when the repository itself shows, for sure, which one
+        Kustomization installs that group's CRDs; CRDs installed outside the
+        repository, by several places, or by a release whose values come from
+        elsewhere are never guessed at, and CRDs the repository's bootstrap
+        installs before Flux (a helmfile release of the chart, a script applying
+        them) need no order. A Kustomization that itself renders the installing
+        one is not told to wait for its own child.
 
         Fix: `dependsOn: [{name: <provider>}]`.
 
@@ -63,29 +77,32 @@ RULE = Rule(
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
+        bootstrap = Bootstrap.read(ctx.model.snapshot)
         for cluster in ctx.model.clusters:
-            providers = _crd_providers(cluster)
-            if not providers:
+            providers = _Providers(cluster, bootstrap)
+            if not providers.certain:
                 continue
             used: dict[tuple[str, str], set[str]] = defaultdict(set)
             for obj in cluster.objects:
                 if obj.implicit or obj.rendered_by is None or obj.kind == "CustomResourceDefinition":
                     continue
-                if obj.group in providers and len(providers[obj.group]) == 1:
+                if providers.sole(obj.group) is not None:
                     used[(obj.rendered_by, obj.group)].add(obj.kind)
             order = _Order(cluster)
             kustomizations = order.kustomizations
             for (consumer_id, group), kinds in sorted(used.items()):
-                provider_id = next(iter(providers[group]))
+                provider_id, release = providers.sole(group) or ("", None)
                 consumer = kustomizations.get(consumer_id)
+                # Objects rendered beside their CRDs: kustomize-controller applies CRDs first; beside the
+                # HelmRelease installing them, no dependsOn can order them.
                 if consumer is None or consumer.implicit or consumer_id == provider_id:
                     continue
-                if provider_id in order.before(consumer_id):
-                    continue
+                if provider_id in order.before(consumer_id) or consumer_id in order.ancestors(provider_id):
+                    continue  # ordered; or the consumer renders the provider, and a parent cannot wait for its child
                 provider = kustomizations.get(provider_id)
                 if provider is None:
                     continue
-                yield _missing_crd_order(ctx, consumer, provider, group, kinds)
+                yield _missing_crd_order(ctx, consumer, provider, group, kinds, release)
 
     return drop_repeats(findings())
 
@@ -95,17 +112,46 @@ CRD_GROUP = "apiextensions.k8s.io"
 FLUX_GROUPS = frozenset(FLUX_KINDS.values())
 
 
-def _crd_providers(cluster: Cluster) -> dict[str, set[str]]:
-    """API group -> the Kustomizations that render that group's CustomResourceDefinitions."""
-    providers: dict[str, set[str]] = defaultdict(set)
-    for obj in cluster.objects:
-        if obj.kind != "CustomResourceDefinition" or obj.group != CRD_GROUP or obj.implicit:
-            continue
-        group = obj.get("spec", "group")
-        if (isinstance(group, str) and group and "${" not in group and group not in FLUX_GROUPS
-                and obj.rendered_by):
-            providers[group].add(obj.rendered_by)
-    return providers
+class _Providers:
+    """Which Kustomizations of a cluster install each API group's CustomResourceDefinitions.
+
+    ``certain``: group -> Kustomization -> how (None: CRD files it renders; else the HelmRelease it
+    renders). ``possible``: Kustomizations that may install the group (a release whose values or CRD
+    policy the repository does not settle); they make the order unknowable, so the group is left alone,
+    as are the groups the repository's bootstrap installs before Flux runs (``bootstrapped``).
+    """
+
+    def __init__(self, cluster: Cluster, bootstrap: Bootstrap) -> None:
+        self.certain: dict[str, dict[str, ReleaseCRDs | None]] = defaultdict(dict)
+        self.possible: dict[str, set[str]] = defaultdict(set)
+        releases: list[ReleaseCRDs] = []
+        for obj in cluster.objects:
+            if obj.implicit or not obj.rendered_by:
+                continue
+            if obj.kind == "CustomResourceDefinition" and obj.group == CRD_GROUP:
+                group = obj.get("spec", "group")
+                if isinstance(group, str) and group and "${" not in group and group not in FLUX_GROUPS:
+                    self.certain[group][obj.rendered_by] = None
+            elif obj.kind == "HelmRelease":
+                installed = release_crds(obj, cluster)
+                if installed is not None:
+                    releases.append(installed)
+                for group in installed.groups if installed else ():
+                    if group in FLUX_GROUPS:
+                        continue
+                    if installed.certain:
+                        self.certain[group].setdefault(obj.rendered_by, installed)
+                    else:
+                        self.possible[group].add(obj.rendered_by)
+        self.bootstrapped = bootstrap.groups(releases) if self.certain else set()
+
+    def sole(self, group: str) -> tuple[str, ReleaseCRDs | None] | None:
+        """The one Kustomization installing the group's CRDs and how, when no other one may."""
+        certain = self.certain.get(group)
+        if (not certain or len(certain) != 1 or not self.possible.get(group, set()) <= certain.keys()
+                or group in self.bootstrapped):
+            return None
+        return next(iter(certain.items()))
 
 
 class _Order:
@@ -117,6 +163,15 @@ class _Order:
             for child in node.children:
                 self.parents.setdefault(child, parent)
         self.kustomizations = {o.id: o for o in cluster.objects if o.kind == "Kustomization" and o.is_flux}
+
+    def ancestors(self, start: str) -> set[str]:
+        """The Kustomizations that render ``start``, up to its root."""
+        found: set[str] = set()
+        current = self.parents.get(start)
+        while current is not None and current not in found:
+            found.add(current)
+            current = self.parents.get(current)
+        return found
 
     def before(self, start: str) -> set[str]:
         """Everything ``start`` waits for or is created by, transitively."""
@@ -136,7 +191,7 @@ class _Order:
 
 
 def _missing_crd_order(ctx: RuleContext, consumer: KubeObject, provider: KubeObject, group: str,
-                       kinds: set[str]) -> Finding:
+                       kinds: set[str], release: ReleaseCRDs | None) -> Finding:
     name = short_name(provider, consumer)
     if "dependsOn" in consumer.spec:
         pos = consumer.key_pos("spec", "dependsOn")
@@ -144,11 +199,17 @@ def _missing_crd_order(ctx: RuleContext, consumer: KubeObject, provider: KubeObj
         pos = consumer.key_pos("spec") if "spec" in consumer.body else consumer.body.pos
     fix = _depends_on_fix(ctx, consumer, provider)
     listed = ", ".join(sorted(kinds))
+    if release is None:
+        installer = f"{provider.id} installs, but does not depend on it"
+        until = f"{provider.name} has run"
+    else:
+        installer = (f"{release.release.id} (chart {release.chart}) installs, but does not depend on "
+                     f"{provider.id}, which applies that release")
+        until = f"{release.release.name} is installed"
     return Finding(
         "dependency/missing-crd-order", Severity.WARNING, pos.path, pos.line,
-        f"{consumer.id} applies {listed} ({group}), whose CustomResourceDefinitions {provider.id} "
-        f"installs, but does not depend on it: on a fresh cluster the apply fails (\"no matches for "
-        f"kind\") until {provider.name} has run. Add `dependsOn: [{{name: {name}}}]`.",
+        f"{consumer.id} applies {listed} ({group}), whose CustomResourceDefinitions {installer}: on a fresh "
+        f"cluster the apply fails (\"no matches for kind\") until {until}. Add `dependsOn: [{{name: {name}}}]`.",
         object=consumer.id, key=f"crd:{group}", fix=fix,
     )
 

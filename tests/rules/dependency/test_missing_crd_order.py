@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rule_support import ROOT, findings, round_trip, yaml
 
-from ._builders import cluster, deployment, ks
+from ._builders import cluster, deployment, ks, release
 
 CRD = yaml("""
     apiVersion: apiextensions.k8s.io/v1
@@ -77,3 +77,149 @@ def test_crd_order_look_alikes_are_quiet() -> None:
              "unknown provider": unknown_provider, "two providers": two_providers}
     for label, files in cases.items():
         assert findings(files, "dependency/missing-crd-order") == [], label
+
+
+# -- CRDs a HelmRelease of a well-known chart installs ------------------------------------------------
+
+ISSUER = yaml("""
+    apiVersion: cert-manager.io/v1
+    kind: ClusterIssuer
+    metadata:
+      name: letsencrypt
+    spec:
+      selfSigned: {}
+    """)
+CRDS_ON = "values:\n  crds:\n    enabled: true\n"
+
+
+def cert_manager_repo(issuers_extra: str = "", release_extra: str = CRDS_ON, **more: str) -> dict[str, str]:
+    """Kustomization ``cert-manager`` applies the cert-manager HelmRelease; ``issuers`` applies a ClusterIssuer."""
+    return cluster(ks("cert-manager", "./cert-manager"), ks("issuers", "./issuers", extra=issuers_extra), **{
+        "cert-manager/release.yaml": release("cert-manager", "cert-manager", release_extra),
+        "issuers/letsencrypt.yaml": ISSUER, **more})
+
+
+def test_custom_resources_applied_before_the_helm_release_installing_their_crds_are_reported() -> None:
+    files = cert_manager_repo()
+    [finding] = findings(files, "dependency/missing-crd-order")
+    assert finding.object == "Kustomization/flux-system/issuers"
+    assert "applies ClusterIssuer (cert-manager.io)" in finding.message
+    assert ("HelmRelease/cert-manager/cert-manager (chart cert-manager) installs, but does not depend on "
+            "Kustomization/flux-system/cert-manager, which applies that release") in finding.message
+    assert "until cert-manager is installed. Add `dependsOn: [{name: cert-manager}]`." in finding.message
+    fixed = round_trip(files, "dependency/missing-crd-order")
+    assert "  dependsOn: [{name: cert-manager}]\n" in fixed[f"{ROOT}/ks.yaml"]
+
+
+def test_a_chart_ref_names_the_chart_by_its_oci_repository() -> None:
+    oci = yaml("""
+        ---
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: OCIRepository
+        metadata:
+          name: external-secrets
+          namespace: security
+        spec:
+          interval: 1h
+          url: oci://ghcr.io/external-secrets/charts/external-secrets
+          ref:
+            tag: 0.16.1
+        ---
+        apiVersion: helm.toolkit.fluxcd.io/v2
+        kind: HelmRelease
+        metadata:
+          name: external-secrets
+          namespace: security
+        spec:
+          interval: 1h
+          chartRef:
+            kind: OCIRepository
+            name: external-secrets
+        """)
+    secret = yaml("""
+        apiVersion: external-secrets.io/v1
+        kind: ExternalSecret
+        metadata:
+          name: token
+          namespace: apps
+        """)
+    files = cluster(ks("external-secrets", "./eso"), ks("apps", "./apps"),
+                    **{"eso/release.yaml": oci, "apps/secret.yaml": secret})
+    [finding] = findings(files, "dependency/missing-crd-order")
+    assert "HelmRelease/security/external-secrets (chart external-secrets) installs" in finding.message
+
+
+def test_helm_release_crd_look_alikes_are_quiet() -> None:
+    helmfile = "releases:\n  - name: cert-manager\n    chart: oci://quay.io/jetstack/charts/cert-manager\n"
+    script = "kubectl wait --for=condition=Established crd/clusterissuers.cert-manager.io\n"
+    other_cluster = {"clusters/prod/ks.yaml": ks("issuers", "./issuers"),
+                     "clusters/staging/ks.yaml": ks("cert-manager", "./cert-manager"),
+                     "cert-manager/release.yaml": release("cert-manager", "cert-manager", CRDS_ON),
+                     "issuers/letsencrypt.yaml": ISSUER}
+    cases = {
+        "ordered": cert_manager_repo("dependsOn:\n  - name: cert-manager\n"),
+        "through a dependency": cluster(
+            ks("cert-manager", "./cert-manager"), ks("infra", "./infra", extra="dependsOn:\n  - name: cert-manager\n"),
+            ks("issuers", "./issuers", extra="dependsOn:\n  - name: infra\n"), **{
+                "cert-manager/release.yaml": release("cert-manager", "cert-manager", CRDS_ON),
+                "infra/deploy.yaml": deployment(), "issuers/letsencrypt.yaml": ISSUER}),
+        "same Kustomization": cluster(ks("cert-manager", "./cert-manager"), **{
+            "cert-manager/release.yaml": release("cert-manager", "cert-manager", CRDS_ON),
+            "cert-manager/letsencrypt.yaml": ISSUER}),
+        "release in another cluster": other_cluster,
+        "chart not in the table": cluster(ks("cert-manager", "./cert-manager"), ks("issuers", "./issuers"), **{
+            "cert-manager/release.yaml": release("my-cert-manager", "cert-manager", CRDS_ON),
+            "issuers/letsencrypt.yaml": ISSUER}),
+        "chart default leaves the CRDs out": cert_manager_repo(release_extra=""),
+        "values from elsewhere": cert_manager_repo(
+            release_extra="valuesFrom:\n  - kind: ConfigMap\n    name: cert-manager-values\n"),
+        "suspended release": cert_manager_repo(release_extra=CRDS_ON + "suspend: true\n"),
+        "release and CRD files in two places": cluster(
+            ks("cert-manager", "./cert-manager"), ks("crds", "./crds"), ks("issuers", "./issuers"), **{
+                "cert-manager/release.yaml": release("cert-manager", "cert-manager", CRDS_ON),
+                "crds/issuers.yaml": CRD.replace("example.com", "cert-manager.io").replace("Widget", "ClusterIssuer")
+                .replace("widgets", "clusterissuers"), "issuers/letsencrypt.yaml": ISSUER}),
+        "a helmfile bootstraps the chart": cert_manager_repo(**{"bootstrap/helmfile.yaml": helmfile}),
+        "a bootstrap script applies the CRDs": cert_manager_repo(**{"scripts/bootstrap.sh": script}),
+    }
+    for label, files in cases.items():
+        assert findings(files, "dependency/missing-crd-order") == [], label
+
+
+def test_install_crds_skip_leaves_out_the_crds_folder_of_a_chart() -> None:
+    policy = yaml("""
+        apiVersion: gateway.envoyproxy.io/v1alpha1
+        kind: SecurityPolicy
+        metadata:
+          name: auth
+          namespace: apps
+        """)
+
+    def envoy(extra: str) -> dict[str, str]:
+        return cluster(ks("envoy", "./envoy"), ks("apps", "./apps"), **{
+            "envoy/release.yaml": release("gateway-helm", "network", extra), "apps/policy.yaml": policy})
+
+    assert len(findings(envoy(""), "dependency/missing-crd-order")) == 1
+    assert findings(envoy("install:\n  crds: Skip\n"), "dependency/missing-crd-order") == []
+
+
+def test_a_parent_rendering_custom_resources_is_not_told_to_wait_for_its_own_child() -> None:
+    parent = cluster(ks("apps", "./apps"), **{
+        "apps/child.yaml": ks("crds", "./crds"), "apps/blue.yaml": WIDGET, "crds/widgets.yaml": CRD})
+    released = cluster(ks("apps", "./apps"), **{
+        "apps/child.yaml": ks("cert-manager", "./cert-manager"), "apps/letsencrypt.yaml": ISSUER,
+        "cert-manager/release.yaml": release("cert-manager", "cert-manager", CRDS_ON)})
+    assert findings(parent, "dependency/missing-crd-order") == []
+    assert findings(released, "dependency/missing-crd-order") == []
+
+
+def test_crd_files_the_bootstrap_installs_before_flux_need_no_order() -> None:
+    files = crd_repo()
+    files["bootstrap/helmfile.d/00-crds.yaml"] = "releases:\n  - name: widgets\n    chart: example/widgets\n"
+    assert len(findings(files, "dependency/missing-crd-order")) == 1  # not a chart the table knows
+    cm = cert_manager_repo(release_extra="")  # the release leaves its CRDs out; files install them
+    cm.update({f"{ROOT}/crds.yaml": ks("crds", "./crds"), "crds/issuers.yaml": CRD.replace(
+        "example.com", "cert-manager.io").replace("Widget", "ClusterIssuer").replace("widgets", "clusterissuers")})
+    assert len(findings(cm, "dependency/missing-crd-order")) == 1
+    cm["bootstrap/helmfile.yaml"] = "releases:\n  - name: cert-manager\n    chart: jetstack/cert-manager\n"
+    assert findings(cm, "dependency/missing-crd-order") == []
