@@ -80,6 +80,8 @@ class IgnoreRules:
 
     def __init__(self, patterns: list[Pattern]) -> None:
         self.patterns = patterns
+        self._answers: dict[str, bool] = {}
+        self._last_match: dict[tuple[str, bool], int] = {}
 
     @classmethod
     def for_repository(cls, sourceignores: dict[str, str], spec_ignore: str | None) -> IgnoreRules:
@@ -100,13 +102,30 @@ class IgnoreRules:
         followed by `!/kubernetes/main` keeps `kubernetes/main/app.yaml`: the
         negation matches it through its folder, and comes last.
         """
+        answer = self._answers.get(path)
+        if answer is None:
+            answer = self._answers[path] = self._decide(path)
+        return answer
+
+    def _decide(self, path: str) -> bool:
+        # The last pattern matching any of the path's prefixes decides; folders above are shared by many
+        # paths, so the last pattern matching each prefix is computed once.
         is_folder = path.endswith("/")
         parts = path.rstrip("/").split("/")
-        prefixes = [("/".join(parts[:depth]), depth < len(parts) or is_folder) for depth in range(1, len(parts) + 1)]
-        for pattern in reversed(self.patterns):
-            if any(_pattern_matches(pattern, prefix, folder) for prefix, folder in prefixes):
-                return not pattern.negate
-        return False
+        last = -1
+        for depth in range(1, len(parts) + 1):
+            key = ("/".join(parts[:depth]), depth < len(parts) or is_folder)
+            found = self._last_match.get(key)
+            if found is None:
+                found = self._last_match[key] = self._last_matching(*key)
+            last = max(last, found)
+        return last >= 0 and not self.patterns[last].negate
+
+    def _last_matching(self, path: str, folder: bool) -> int:
+        for index in range(len(self.patterns) - 1, -1, -1):
+            if _pattern_matches(self.patterns[index], path, folder):
+                return index
+        return -1
 
 
 def _pattern_matches(pattern: Pattern, path: str, folder: bool) -> bool:
