@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
+from typing import Any
 
+from checks.kustomize import Rendered, apply_patch, inline_patches
 from checks.model import KubeObject
+from checks.patches import Selector
 from checks.yaml_docs import Pos, YMap
 
 BOOTSTRAP_NAMESPACE = "flux-system"
@@ -87,3 +90,23 @@ def bootstrap_objects(root: str, cluster: str, sources: frozenset[str]) -> list[
         body.set("metadata", meta, pos, pos)
         objects.append(KubeObject(body, pos.path, -1, namespace, cluster=cluster, implicit=True))
     return objects
+
+
+def patched(ks: KubeObject, patches: Any) -> KubeObject:
+    """The bootstrap Kustomization with a FluxInstance's ``kustomize.patches`` applied to it.
+
+    flux-operator applies them to every object it generates; those that target the
+    flux-system Kustomization (a decryption, a service account, postBuild) change
+    how the cluster's root renders. Patches for other objects leave it unchanged.
+    """
+    if not isinstance(patches, list):
+        return ks
+    rendered = Rendered(ks.body, ks.path, ks.doc_index)
+    for item in patches:
+        if isinstance(item, YMap) and isinstance(item.get("patch"), str):
+            selector = Selector.from_mapping(item.get("target")) if item.get("target") else None
+            for patch in inline_patches(item["patch"], item.value_pos["patch"], selector):
+                apply_patch([rendered], patch)
+    if rendered.body is ks.body:
+        return ks
+    return KubeObject(rendered.body, ks.path, ks.doc_index, ks.namespace, implicit=True)

@@ -22,6 +22,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from checks.bootstrap import BOOTSTRAP_NAMESPACE
 from checks.findings import Finding, Severity
@@ -197,6 +198,9 @@ class Sync:
     path: str
     file: str
     line: int
+    # The instance's ``kustomize.patches``: flux-operator applies them to what it generates,
+    # the sync Kustomization included.
+    patches: Any = None
 
 
 def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
@@ -210,17 +214,38 @@ def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
                 continue
             spec = root.get("spec") if isinstance(root.get("spec"), dict) else {}
             if root.get("kind") == "FluxInstance":
-                sync = spec.get("sync")
+                instance = spec
             elif root.get("kind") == "HelmRelease" and isinstance(spec.get("values"), dict):
                 instance = spec["values"].get("instance")
-                sync = instance.get("sync") if isinstance(instance, dict) else None
-            elif root.get("kind") is None and isinstance(root.get("instance"), dict):
-                sync = root["instance"].get("sync")
+            elif root.get("kind") is None:
+                instance = root.get("instance")
             else:
                 continue
+            if not isinstance(instance, dict):
+                continue
+            sync = instance.get("sync")
+            kustomize = instance.get("kustomize")
             if isinstance(sync, dict) and isinstance(sync.get("path"), str) and "${" not in sync["path"]:
                 line = sync.value_pos["path"].line if hasattr(sync, "value_pos") else 1
-                found.append(Sync(str(sync.get("kind") or "GitRepository"), sync["path"], file, line))
+                patches = kustomize.get("patches") if isinstance(kustomize, dict) else None
+                found.append(Sync(str(sync.get("kind") or "GitRepository"), sync["path"], file, line, patches))
+    return found
+
+
+def synced_folders(files: Mapping[str, YamlFile], snapshot: RepoSnapshot,
+                   in_artifact: Callable[[str, str], str]) -> dict[str, Sync]:
+    """The folders FluxInstances sync, as folders of this repository (those that exist).
+
+    ``in_artifact`` turns a path inside a source of that kind into a folder of the
+    repository (an OCI artifact may be built from a subfolder).
+    """
+    found: dict[str, Sync] = {}
+    for sync in flux_instance_syncs(files):
+        if sync.kind not in ("GitRepository", "OCIRepository") or archived(sync.file):
+            continue
+        folder = in_artifact(sync.kind, artifact_path(sync.path))
+        if folder and snapshot.is_dir(folder):
+            found.setdefault(folder, sync)
     return found
 
 

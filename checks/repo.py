@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks import flux_version, postbuild
-from checks.bootstrap import BOOTSTRAP_NAMESPACE, bootstrap_kustomization, bootstrap_objects, bootstrap_sources
+from checks.bootstrap import (
+    BOOTSTRAP_NAMESPACE,
+    bootstrap_kustomization,
+    bootstrap_objects,
+    bootstrap_sources,
+    patched,
+)
 from checks.config import Config
 from checks.findings import Finding
 from checks.flux_version import FluxVersion
@@ -28,17 +34,16 @@ from checks.ignore import IgnoreRules, PrefixedRules, SourceIgnores
 from checks.kustomize import Build, Kustomizer, Patch, inline_patches
 from checks.layout import (
     LayoutFacts,
-    Sync,
     archived,
     artifact_root,
     checkout_prefix,
     cluster_folders,
     cluster_names,
-    flux_instance_syncs,
     generated_artifacts,
     path_missing,
     pushed_artifacts,
     split_clusters,
+    synced_folders,
 )
 from checks.loading import ParseCache, collector_paused
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
@@ -318,13 +323,15 @@ class _ModelBuilder:
                 [*roots, *(o for o in objects if o.kind == "Kustomization" and o.is_flux
                            and o.path.startswith(folder + "/"))], None) for _, _, folder, roots in clusters}
             return clusters
-        syncs = self._synced_folders()
+        syncs = synced_folders(self.files, self.snapshot, self._in_artifact)
         if syncs:
             self.origins = {folder: f"the folder a FluxInstance syncs ({sync.file}:{sync.line})"
                             for folder, sync in syncs.items()}
             self.bootstrap_sources = {folder: frozenset({sync.kind}) for folder, sync in syncs.items()}
-            return [(name, "", folder, [bootstrap_kustomization(folder, "./" + sync.path, sync.kind)])
-                    for name, (folder, sync) in zip(cluster_names(list(syncs)), syncs.items(), strict=True)]
+            names = cluster_names(list(syncs))
+            return [(name, "", folder, [patched(bootstrap_kustomization(folder, "./" + sync.path, sync.kind),
+                                                sync.patches)])
+                    for name, (folder, sync) in zip(names, syncs.items(), strict=True)]
         roots = self._orphan_kustomizations(objects)
         clusters = split_clusters(roots) if roots else []
         self.origins = {folder: "the Kustomizations no other renders ("
@@ -333,17 +340,6 @@ class _ModelBuilder:
                         for _, folder, group in clusters}
         self.bootstrap_sources = {folder: bootstrap_sources(self.files, group, None) for _, folder, group in clusters}
         return [(name, "", folder, group) for name, folder, group in clusters]
-
-    def _synced_folders(self) -> dict[str, Sync]:
-        """The folders FluxInstances sync, as folders of this repository (those that exist)."""
-        found: dict[str, Sync] = {}
-        for sync in flux_instance_syncs(self.files):
-            if sync.kind not in ("GitRepository", "OCIRepository") or archived(sync.file):
-                continue
-            folder = self._in_artifact(sync.kind, artifact_path(sync.path))
-            if folder and self.snapshot.is_dir(folder):
-                found.setdefault(folder, sync)
-        return found
 
     def _orphan_kustomizations(self, objects: list[KubeObject]) -> list[KubeObject]:
         """Flux Kustomizations no other Kustomization's folder holds, or that render themselves."""

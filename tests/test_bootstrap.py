@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.bootstrap import bootstrap_kustomization, bootstrap_objects, bootstrap_sources
+from checks.bootstrap import bootstrap_kustomization, bootstrap_objects, bootstrap_sources, patched
 from checks.model import KubeObject
 from checks.yaml_docs import load_yaml
 
@@ -42,3 +42,28 @@ def test_bootstrap_objects_are_the_namespace_and_only_the_shown_sources() -> Non
     assert [(o.kind, o.name) for o in made] == [("Namespace", "flux-system"), ("OCIRepository", "flux-system"),
                                                 ("Kustomization", "flux-system")]
     assert all(o.implicit and o.cluster == "default" for o in made)
+
+
+def test_a_flux_instance_patch_for_the_sync_kustomization_reaches_the_root() -> None:
+    patches = load_yaml("i.yaml", b"""\
+patches:
+  - patch: |
+      - op: add
+        path: /spec/decryption
+        value:
+          provider: sops
+    target:
+      kind: Kustomization
+  - patch: |
+      - op: add
+        path: /spec/template/spec/containers/0/args/-
+        value: --concurrent=10
+    target:
+      kind: Deployment
+""").docs[0].root["patches"]
+    root = bootstrap_kustomization("kubernetes/flux/cluster", "./kubernetes/flux/cluster")
+    result = patched(root, patches)
+    assert result.get("spec", "decryption") == {"provider": "sops"} and result.implicit
+    assert root.get("spec", "decryption") is None  # the unpatched object is left as it was
+    only_deployments = patches[1:]
+    assert patched(root, only_deployments) is root and patched(root, None) is root

@@ -17,6 +17,7 @@ from checks.layout import (
     pushed_artifacts,
     segment_match,
     split_clusters,
+    synced_folders,
 )
 from checks.model import KubeObject
 from checks.repo import build_model
@@ -245,3 +246,18 @@ spec:
     obj = KubeObject(generator.root, "g.yaml", 0, "flux-system")
     copies = generated_artifacts([obj], lambda kind, namespace, name: name == "flux-system")
     assert copies == {"apps": [("", "apps")]}
+
+
+def test_synced_folders_exist_and_skip_archives_and_other_source_kinds() -> None:
+    instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "spec:\n  sync:\n    kind: {kind}\n    url: x\n    path: {path}\n")
+    files = {
+        "a/instance.yaml": instance.format(kind="GitRepository", path="clusters/prod"),
+        "b/instance.yaml": instance.format(kind="GitRepository", path="clusters/gone"),
+        ".archive/instance.yaml": instance.format(kind="GitRepository", path="clusters/old"),
+        "c/instance.yaml": instance.format(kind="Bucket", path="clusters/prod"),
+    }
+    snap = RepoSnapshot.from_mapping({**files, "clusters/prod/a.yaml": "", "clusters/old/a.yaml": ""})
+    loaded = {path: load_yaml(path, text.encode()) for path, text in files.items()}
+    found = synced_folders(loaded, snap, lambda kind, path: path)
+    assert list(found) == ["clusters/prod"] and found["clusters/prod"].file == "a/instance.yaml"
