@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from importlib import metadata
 
 from checks import fixes, rule_docs
-from checks import graph as graphs
 from checks.config import Config, ConfigError
 from checks.engine import analyze, load_config
 from checks.findings import Finding
@@ -244,6 +243,8 @@ def run_graph(args: argparse.Namespace) -> int:
     if not clusters:
         print("No clusters found: no clusters/<name>/ folder and no Flux Kustomization with a local path.")
         return EXIT_OK
+    from checks import graph as graphs
+
     renderers = {"text": graphs.render_text, "mermaid": graphs.render_mermaid, "dot": graphs.render_dot}
     blocks = []
     for cluster in clusters:

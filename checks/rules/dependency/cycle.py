@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import networkx as nx
-
 from checks.findings import Finding, Severity, drop_repeats
 from checks.model import KubeObject
 from checks.repo import Cluster
@@ -48,8 +46,15 @@ RULE = Rule(
 def check(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
         for cluster in ctx.model.clusters:
-            graph, objects = _depends_graph(cluster)
-            for count, cycle in enumerate(nx.simple_cycles(graph)):
+            edges, objects = _depends_edges(cluster)
+            if not _has_cycle(edges):
+                continue  # the usual case: no need for networkx's cycle enumeration
+            from networkx import DiGraph, simple_cycles
+
+            graph = DiGraph()
+            graph.add_nodes_from(objects)
+            graph.add_edges_from((source, target) for source, targets in edges.items() for target in targets)
+            for count, cycle in enumerate(simple_cycles(graph)):
                 if count >= MAX_CYCLES:
                     break
                 yield from _cycle_findings(cycle, objects)
@@ -61,18 +66,39 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 MAX_CYCLES = 100
 
 
-def _depends_graph(cluster: Cluster) -> tuple[nx.DiGraph, dict[str, KubeObject]]:
+def _depends_edges(cluster: Cluster) -> tuple[dict[str, list[str]], dict[str, KubeObject]]:
     """Edges from dependency to dependent, between objects that exist in the cluster."""
-    graph = nx.DiGraph()
     objects: dict[str, KubeObject] = {}
     for obj in dependents(cluster):
         objects.setdefault(obj.id, obj)
-        graph.add_node(obj.id)
+    edges: dict[str, list[str]] = {}
     for obj in dependents(cluster):
         for dep in dependencies(obj):
             if dep.target_id in objects:
-                graph.add_edge(dep.target_id, obj.id)
-    return graph, objects
+                edges.setdefault(dep.target_id, []).append(obj.id)
+    return edges, objects
+
+
+def _has_cycle(edges: dict[str, list[str]]) -> bool:
+    """Whether the graph has a cycle (an iterative depth-first search: grey nodes are on the path)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in edges:
+        if start in state:
+            continue
+        stack = [(start, iter(edges.get(start, ())))]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                return True
+            elif child not in state:
+                state[child] = 1
+                stack.append((child, iter(edges.get(child, ()))))
+    return False
 
 
 def _cycle_findings(cycle: list[str], objects: dict[str, KubeObject]) -> Iterator[Finding]:

@@ -40,3 +40,11 @@ def test_a_chain_is_not_a_cycle() -> None:
     files = cluster(ks("infra", "./infra"), ks("db", "./infra", extra="dependsOn:\n  - name: infra\n"),
                     ks("apps", "./apps", extra="dependsOn:\n  - name: db\n  - name: infra\n"), **base_files())
     assert findings(files, "dependency/cycle") == []
+
+
+def test_the_cycle_check_before_enumerating() -> None:
+    from checks.rules.dependency.cycle import _has_cycle
+
+    assert not _has_cycle({}) and not _has_cycle({"a": ["b"], "b": ["c"], "x": ["c"]})
+    assert _has_cycle({"a": ["a"]}) and _has_cycle({"a": ["b"], "b": ["c"], "c": ["a"]})
+    assert _has_cycle({"x": ["a"], "a": ["b"], "b": ["a"]})
