@@ -133,7 +133,11 @@ class Substitutions:
     def __init__(self, model: RepoModel, cluster: Cluster) -> None:
         self.model = model
         self.cluster = cluster
-        self.strict = model.config.flux_release >= (2, 9)
+        # Strict substitution is the default from Flux 2.9: judge by the Flux this cluster runs
+        # (the configuration's, else the version the repository names for it, else the default).
+        running = cluster.flux_version.release if cluster.flux_version and model.config.flux_version is None \
+            else model.config.flux_release
+        self.strict = running >= (2, 9)
         self._cache: dict[str, Variables | None] = {}
         self._supplied: frozenset[str] | None = None
 

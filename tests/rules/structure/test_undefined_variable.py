@@ -241,3 +241,17 @@ def test_a_variable_a_kustomization_hands_down_through_its_own_patches_is_meant_
         "cluster-apps", "./kubernetes/apps", handing_down.replace("CLUSTER: main", "OTHER: main"))
     literal = [f for f in run(files, "structure/undefined-variable") if "literally" in f.message]
     assert [f.path for f in literal] == ["clusters/prod/flux/cluster-apps.yaml"]
+
+
+def test_strict_substitution_follows_the_flux_the_cluster_runs() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "apps/cm.yaml": config_map("web", "HOST: ${CLUSTER_DOMAIN}\n"),
+    }
+    [strict] = run(files, "structure/undefined-variable")
+    assert strict.severity == Severity.ERROR  # no version named: the default 2.9 substitutes strictly
+    files["clusters/prod/flux-system/gotk-components.yaml"] = "# Flux Version: v2.6.3\nkind: Namespace\n"
+    [lenient] = run(files, "structure/undefined-variable")
+    assert lenient.severity == Severity.WARNING and "empty string" in lenient.message
+    [configured] = run(files, "structure/undefined-variable", Config(flux_version="2.9"))
+    assert configured.severity == Severity.ERROR
