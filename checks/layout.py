@@ -345,3 +345,21 @@ def path_missing(ks: KubeObject, folder: str, snapshot: RepoSnapshot, excluded: 
         f"repository; the Kustomization fails.{hint}",
         object=ks.id, key="spec.path",
     )
+
+
+_FEATURE_GATES = re.compile(r"--feature-gates=(?P<gates>[A-Za-z0-9=,]+)")
+
+
+def enabled_feature_gates(files: Mapping[str, YamlFile]) -> frozenset[str]:
+    """Controller feature gates the repository switches on (``--feature-gates=Name=true`` in controller
+    arguments: FluxInstance or bootstrap patches, Deployment manifests), wherever they are written."""
+    enabled: set[str] = set()
+    for loaded in files.values():
+        if "--feature-gates" not in loaded.text:
+            continue
+        for match in _FEATURE_GATES.finditer(loaded.text):
+            for item in match["gates"].split(","):
+                name, _, value = item.partition("=")
+                if name and value.lower() in ("", "true"):
+                    enabled.add(name)
+    return frozenset(enabled)

@@ -11,6 +11,7 @@ from checks.layout import (
     checkout_prefix,
     cluster_folders,
     cluster_names,
+    enabled_feature_gates,
     flux_instance_syncs,
     generated_artifacts,
     nearest_folder,
@@ -261,3 +262,13 @@ def test_synced_folders_exist_and_skip_archives_and_other_source_kinds() -> None
     loaded = {path: load_yaml(path, text.encode()) for path, text in files.items()}
     found = synced_folders(loaded, snap, lambda kind, path: path)
     assert list(found) == ["clusters/prod"] and found["clusters/prod"].file == "a/instance.yaml"
+
+
+def test_feature_gates_switched_on_anywhere_in_the_repository() -> None:
+    files = {
+        "a.yaml": "args:\n  - --feature-gates=CancelHealthCheckOnNewRevision=true,Other=false\n",
+        "b.yaml": "value: --feature-gates=DisableStatusPollerCache\n",
+        "c.yaml": "kind: ConfigMap\n",
+    }
+    loaded = {path: load_yaml(path, text.encode()) for path, text in files.items()}
+    assert enabled_feature_gates(loaded) == {"CancelHealthCheckOnNewRevision", "DisableStatusPollerCache"}

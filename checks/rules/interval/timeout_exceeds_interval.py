@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from checks.durations import format_duration, parse_duration
 from checks.edits import add_sibling_fix, in_own_document, replace_value_fix
 from checks.findings import Finding, Severity, drop_repeats
+from checks.layout import enabled_feature_gates
 from checks.model import KubeObject, bootstrap_generated
 from checks.rules.base import Rule, RuleContext
 from checks.rules.interval._grouping import (
@@ -71,6 +72,9 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterator[Finding]:
+    cancelled = CANCEL_GATE in enabled_feature_gates(ctx.model.files)
+    stuck = _STUCK_CANCELLED if cancelled else _STUCK
+    blocks = "holds the Kustomization not Ready, and its dependents waiting," if cancelled else "blocks new revisions"
     suggested = str(ctx.options.get("timeout", "5m"))
     suggested_seconds = parse_duration(suggested) or 300.0
     ceiling = option_seconds(ctx, "max_default_timeout", "10m")
@@ -96,12 +100,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 yield Finding(
                     "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
                     f"{obj.id} has `timeout: {obj.get('spec', 'timeout')}`, longer than its "
-                    f"`interval: {obj.get('spec', 'interval')}`: one stuck attempt blocks new revisions for "
-                    f"longer than a whole interval. {advice}.",
+                    f"`interval: {obj.get('spec', 'interval')}`: one stuck attempt {blocks} for longer than a "
+                    f"whole interval. {advice}.",
                     object=obj.id, key="spec.timeout", fix=fix,
                 )
             elif obj.kind == "Kustomization":
-                yield from _implicit_timeout(ctx, obj, interval, ceiling, suggested)
+                yield from _implicit_timeout(ctx, obj, interval, ceiling, suggested, stuck)
 
     def grouped(group: Group) -> Finding:
         interval = parse_duration(group.pattern) or 0.0
@@ -110,7 +114,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
             f"{group_subject(group)} {group_verb(group, 'sets', 'set')} `wait: true` or `healthChecks` with no "
             f"`timeout` and {group_verb(group, 'reconciles', 'reconcile')} every {group.pattern}, so health checks "
-            f"wait up to {format_duration(max(interval - 30, 30))} (interval minus 30s) before {_STUCK} "
+            f"wait up to {format_duration(max(interval - 30, 30))} (interval minus 30s) before {stuck} "
             f"{group_advice(group, 'timeout', suggested)}",
             object=group.anchor.owner.id, key=group_key("spec.timeout", group),
         )
@@ -119,13 +123,18 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 
 # What kustomize-controller does while health checks wait: the reconcile holds the Kustomization (a new
-# revision waits for it to end), and dependsOn lets a dependent proceed only once its dependency is Ready.
+# revision waits for it to end, unless the CancelHealthCheckOnNewRevision feature gate is on), and dependsOn
+# lets a dependent proceed only once its dependency is Ready.
 _STUCK = ("a stuck rollout fails them and the Kustomization is marked not Ready; until then it applies no new "
           "revision, and Kustomizations that depend on it keep waiting for it to be Ready.")
+_STUCK_CANCELLED = ("a stuck rollout fails them and the Kustomization is marked not Ready (a new revision cancels "
+                    "the wait: the CancelHealthCheckOnNewRevision feature gate is on); until then Kustomizations "
+                    "that depend on it keep waiting for it to be Ready.")
+CANCEL_GATE = "CancelHealthCheckOnNewRevision"
 
 
 def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceiling: float,
-                      suggested: str) -> Iterator[Repeat]:
+                      suggested: str, stuck: str = _STUCK) -> Iterator[Repeat]:
     waits = obj.get("spec", "wait") is True
     checks = obj.get("spec", "healthChecks")
     if not waits and not (isinstance(checks, list) and checks):
@@ -143,7 +152,7 @@ def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceilin
     finding = Finding(
         "interval/timeout-exceeds-interval", Severity.WARNING, pos.path, pos.line,
         f"{obj.id} sets `{key}` with no `timeout`, so health checks wait up to "
-        f"{format_duration(implied)} (interval {obj.get('spec', 'interval')} minus 30s) before {_STUCK} "
+        f"{format_duration(implied)} (interval {obj.get('spec', 'interval')} minus 30s) before {stuck} "
         f"Add `timeout: {suggested}`.",
         object=obj.id, key="spec.timeout", fix=fix,
     )

@@ -75,3 +75,17 @@ def test_wait_without_timeout_on_every_child_is_one_warning_on_the_parent() -> N
     [alone] = [f for f in found if f is not grouped]
     assert alone.object == "Kustomization/flux-system/unifi" and alone.fix is not None
     assert findings(family(children), "interval/no-retry") == []
+
+
+def test_with_cancel_health_check_on_new_revision_a_new_revision_is_not_said_to_wait() -> None:
+    from rule_support import findings, kustomization
+
+    files = {"clusters/prod/apps.yaml": kustomization(spec="interval: 1h", wait=True)}
+    [blocked] = findings(files, "interval/timeout-exceeds-interval")
+    assert "applies no new revision" in blocked.message
+    files["clusters/prod/flux-system/patches.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: controller-args\ndata:\n"
+        "  args: --feature-gates=CancelHealthCheckOnNewRevision=true\n")
+    [cancelled] = findings(files, "interval/timeout-exceeds-interval")
+    assert "applies no new revision" not in cancelled.message
+    assert "a new revision cancels the wait" in cancelled.message and "keep waiting" in cancelled.message
