@@ -93,11 +93,12 @@ def _pruning_cascades(build: Any) -> bool:
     but Namespaces, keeps them on purpose. A Namespace rendered beside the
     application that lives in it is no such reason: the application's own
     objects should still be pruned, and the Namespace can be kept by annotation.
-    Remote resources are not fetched: a remote base named like CRDs counts as
-    CRDs, and beside Namespaces any remote base may hold what cascades.
+    Remote resources are not fetched: what they hold is unknown (release bundles
+    such as Gateway API's `standard-install.yaml` are CRDs), so a Kustomization
+    rendering one is given the benefit of the doubt.
     """
     kinds = {o.body.get("kind") for o in build.objects}
-    if "CustomResourceDefinition" in kinds or any("crd" in remote.url.lower() for remote in build.remote):
+    if "CustomResourceDefinition" in kinds or build.remote:
         return True
     return "Namespace" in kinds and kinds <= _NAMESPACE_SETUP
 

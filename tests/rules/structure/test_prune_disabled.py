@@ -122,3 +122,15 @@ def test_a_kustomization_of_only_namespaces_or_with_crds_stays_quiet() -> None:
         "remote/namespace.yaml": NAMESPACE.format(name="operator-system"),
     }
     assert run(files, "structure/prune-disabled") == []
+
+
+def test_a_remote_bundle_beside_local_objects_is_given_the_benefit_of_the_doubt() -> None:
+    # Gateway API's standard-install.yaml holds CRDs, but the model does not fetch it.
+    files = {
+        "clusters/prod/apps.yaml": kustomization(path="./gateway-api", extra="prune: false\n"),
+        "gateway-api/kustomization.yaml": (
+            "resources:\n  - https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/"
+            "standard-install.yaml\n  - rbac.yaml\n"),
+        "gateway-api/rbac.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: gw\n  namespace: default\n",
+    }
+    assert run(files, "structure/prune-disabled") == []
