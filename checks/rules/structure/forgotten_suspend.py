@@ -25,8 +25,9 @@ RULE = Rule(
         A suspended Flux object is not reconciled: Git changes stop reaching the
         cluster and drift is not corrected. Suspending is a fine temporary measure;
         forgetting to resume is the problem. Record why (a comment on the
-        `suspend:` line or the line above, or an annotation whose key mentions
-        the reason) so the next reader knows whether it is still needed.
+        `suspend:` line or the line above, a comment at the top of the object's
+        document that speaks of suspending it, or an annotation whose key
+        mentions the reason) so the next reader knows whether it is still needed.
 
         Failing:
             spec:
@@ -63,4 +64,21 @@ _REASON_KEY = re.compile(r"suspend|reason", re.I)
 def _reason_recorded(model: RepoModel, obj: KubeObject, pos: Pos) -> bool:
     if any(_REASON_KEY.search(str(key)) for key in obj.annotations()):
         return True
-    return commented(model, pos)
+    return commented(model, pos) or _explained_in_header(model, obj)
+
+
+def _explained_in_header(model: RepoModel, obj: KubeObject) -> bool:
+    """A comment block at the top of the object's document that speaks of suspending it (an opt-in
+    Kustomization explained in the file's header, say) records the reason too."""
+    loaded = model.files.get(obj.path)
+    if loaded is None:
+        return False
+    start = max(obj.line - 1, 0)
+    header: list[str] = []
+    for line in reversed(loaded.lines[:start]):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            header.append(stripped)
+        elif stripped and stripped != "---":
+            break
+    return any("suspend" in line.lower() for line in header)

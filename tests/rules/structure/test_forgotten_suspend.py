@@ -39,3 +39,12 @@ def test_suspend_with_a_reason_and_non_flux_suspend_are_quiet() -> None:
         "other/cm.yaml": config_map("a", "A: b\n"),
     }
     assert run(files, "structure/forgotten-suspend") == []
+
+
+def test_a_header_comment_explaining_the_suspension_records_the_reason() -> None:
+    suspended = kustomization(extra="suspend: true\n")
+    files = {"clusters/prod/apps.yaml": "# Opt-in: suspended by default, `flux resume` to enable it.\n" + suspended,
+             "apps/cm.yaml": config_map("a", "A: b\n")}
+    assert run(files, "structure/forgotten-suspend") == []
+    files["clusters/prod/apps.yaml"] = "# The apps of the production cluster.\n" + suspended
+    assert len(run(files, "structure/forgotten-suspend")) == 1  # a header that does not speak of it
