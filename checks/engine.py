@@ -9,18 +9,19 @@ rendered into two clusters yields its findings once).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checks import config as configuration
 from checks.config import Config
-from checks.findings import Finding, sort_key
+from checks.findings import Finding, merge_repeats, sort_key
 from checks.loading import ParseCache, collector_paused
 from checks.repo import RepoModel, build_model
+from checks.resourceset import template_lines
 from checks.rules import RULES, RULES_BY_ID
 from checks.rules.base import RuleContext
 from checks.source import RepoSnapshot
 from checks.suppressions import UNUSED_RULE_ID, apply_suppressions
-from checks.yaml_docs import decode_text
+from checks.yaml_docs import Pos, decode_text
 
 
 def load_config(snapshot: RepoSnapshot, explicit_path: str | None = None) -> Config:
@@ -60,6 +61,7 @@ def _analyze(snapshot: RepoSnapshot, config: Config, previous: Analysis | None,
     model_seconds = time.perf_counter() - started
     findings: dict[tuple[str, str, int, str], Finding] = {}
     ran: set[str] = set()
+    templates = template_lines(model.objects)
     for rule in RULES:
         settings = config.rule(rule.id)
         if not settings.enabled:
@@ -69,8 +71,9 @@ def _analyze(snapshot: RepoSnapshot, config: Config, previous: Analysis | None,
         ran.add(rule.id)
         context = RuleContext(model, previous.model if previous else None, settings.options)
         for finding in rule.check(context):
-            _collect(findings, finding, config)
-    suppressions = apply_suppressions(findings.values(), {p: f.text for p, f in model.files.items()},
+            _collect(findings, _without_template_fix(finding, templates), config)
+    suppressions = apply_suppressions(_one_per_template_line(list(findings.values()), templates),
+                                      {p: f.text for p, f in model.files.items()},
                                       lambda path: _read_text(snapshot, path, config), RULES_BY_ID, ran)
     kept = {(f.rule, f.path, f.line, f.message): f for f in suppressions.kept}
     if UNUSED_RULE_ID in ran:
@@ -98,6 +101,31 @@ def _collect(findings: dict[tuple[str, str, int, str], Finding], finding: Findin
     if severity is not None:
         finding = finding.with_severity(severity)
     findings.setdefault((finding.rule, finding.path, finding.line, finding.message), finding)
+
+
+def _without_template_fix(finding: Finding, templates: list[Pos]) -> Finding:
+    """A finding without its fix when the fix edits a ResourceSet's templates.
+
+    Every object made from a template shares its lines, and a templated value
+    holds every input: a line edit for one generated object is wrong for the others.
+    """
+    fix = finding.fix
+    if fix is not None and any(pos.path == fix.path and pos.line <= fix.end_line and fix.start_line <= pos.end_line
+                               for pos in templates):
+        return replace(finding, fix=None)
+    return finding
+
+
+def _one_per_template_line(findings: list[Finding], templates: list[Pos]) -> list[Finding]:
+    """One finding per problem on a ResourceSet's template line, naming the other objects made from it.
+
+    The objects a template makes for every input share its lines: one thing to fix, reported once.
+    """
+    inside = [any(pos.path == f.path and pos.line <= f.line <= pos.end_line for pos in templates) for f in findings]
+    if not any(inside):
+        return findings
+    kept = [f for f, own in zip(findings, inside, strict=True) if not own]
+    return kept + list(merge_repeats((f for f, own in zip(findings, inside, strict=True) if own), "creates"))
 
 
 def _read_text(snapshot: RepoSnapshot, path: str, config: Config) -> str | None:

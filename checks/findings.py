@@ -126,8 +126,8 @@ def drop_repeats(findings: Iterable[Finding]) -> Iterator[Finding]:
             yield finding
 
 
-def merge_repeats(findings: Iterable[Finding]) -> Iterator[Finding]:
-    """One finding per written line, naming the other objects it renders as.
+def merge_repeats(findings: Iterable[Finding], verb: str = "renders") -> Iterator[Finding]:
+    """One finding per written line, naming the other objects it renders as (or ``verb``: a template creates).
 
     A component rendered into many namespaces is one thing to fix, reported once.
     """
@@ -139,5 +139,5 @@ def merge_repeats(findings: Iterable[Finding]) -> Iterator[Finding]:
         others = sorted({f.object for f in group[1:] if f.object and f.object != first.object})
         if others:
             shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            first = replace(first, message=f"{first.message} The same line also renders {shown}.")
+            first = replace(first, message=f"{first.message} The same line also {verb} {shown}.")
         yield first

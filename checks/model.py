@@ -100,6 +100,8 @@ class KubeObject:
     rendered_by: str | None = None
     implicit: bool = False
     notes: list[str] = field(default_factory=list)
+    # The ResourceSet (flux-operator) that creates the object from a template written inside it.
+    generated_by: str | None = None
 
     # Cached: rules ask these of every object many times, and bodies are never replaced.
     @cached_property

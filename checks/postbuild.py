@@ -17,6 +17,7 @@ import binascii
 from collections.abc import Iterable
 
 from checks.model import KubeObject
+from checks.resourceset import filled_by_operator
 from checks.substitution import parse, substitute, substitution_disabled
 
 
@@ -105,6 +106,8 @@ def _literal_data(kind: str, name: str, namespace: str | None, cluster: object,
 def _plain_data(obj: KubeObject) -> dict[str, str] | None:
     if "sops" in obj.body:
         return None  # encrypted: its values are not ours to read
+    if obj.implicit or filled_by_operator(obj):
+        return None  # no file writes its data, or flux-operator copies it in from the cluster
     values: dict[str, str] = {}
     data = obj.get("data")
     if isinstance(data, dict):

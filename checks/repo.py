@@ -48,6 +48,7 @@ from checks.layout import (
 from checks.loading import ParseCache, collector_paused
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
+from checks.resourceset import MayCreate, expand, stand_in
 from checks.source import RepoSnapshot, artifact_path, normalize
 from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq
 
@@ -81,13 +82,16 @@ class Cluster:
     origin: str = ""
     renders: dict[str, RenderNode] = field(default_factory=dict)
     index: dict[tuple[str, str | None, str], list[KubeObject]] = field(default_factory=dict)
+    unknown: list[MayCreate] = field(default_factory=list)  # what unexpanded ResourceSets may create
 
     def add(self, obj: KubeObject) -> None:
         self.objects.append(obj)
         self.index.setdefault(obj.key, []).append(obj)
 
     def find(self, kind: str, namespace: str | None, name: str) -> list[KubeObject]:
-        return self.index.get((kind, namespace, name), [])
+        """The objects of that identity; an implicit stand-in when only an unexpanded ResourceSet may create it."""
+        found = self.index.get((kind, namespace, name))
+        return stand_in(self.unknown, kind, namespace, name) if found is None and self.unknown else found or []
 
     def named(self, kind: str, name: str) -> list[KubeObject]:
         """Objects of a kind with a name, in any namespace."""
@@ -392,18 +396,21 @@ class _ModelBuilder:
                     namespace, source = ks.namespace or "default", "parent"
                 obj = KubeObject(rendered.body, rendered.path, rendered.doc_index, namespace, source,
                                  cluster=name, rendered_by=ks.id)
-                cluster.add(obj)
-                if obj.kind == "Kustomization" and obj.is_flux:
-                    node.children.append(obj.id)
-                    queue.append(obj)
+                generated, unknown = expand(obj, name)  # what a ResourceSet creates, in the same cluster
+                cluster.unknown += unknown
+                for made in [obj, *generated]:
+                    cluster.add(made)
+                    if made.kind == "Kustomization" and made.is_flux:
+                        node.children.append(made.id)
+                        queue.append(made)
         # A root's file is applied as a whole (by hand or a bootstrap): its other objects, such as the
         # source the root reads, exist in the cluster too.
         root_files = {obj.path for obj in roots if not obj.implicit}
         for obj in [*roots, *(o for o in self.objects if o.path in root_files and o not in roots)]:
-            if not cluster.find(obj.kind, obj.namespace, obj.name):
+            if obj.key not in cluster.index:
                 cluster.add(obj)
         for obj in bootstrap_objects(cluster.root, cluster.name, self.bootstrap_sources.get(folder, frozenset())):
-            if not cluster.find(obj.kind, obj.namespace, obj.name):
+            if obj.key not in cluster.index:
                 cluster.add(obj)
         return cluster
 

@@ -156,6 +156,12 @@ def config_map(name: str, data: str | None = None, namespace: str = "default", e
     return text if data is None else text + f"data:\n{textwrap.indent(textwrap.dedent(data), '  ')}"
 
 
+def resource_set(spec: str, name: str = "tenants", namespace: str = "flux-system") -> str:
+    """A flux-operator ResourceSet whose ``spec`` (YAML, dedented) starts on line 7 (its first key)."""
+    return (f"apiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSet\nmetadata:\n  name: {name}\n"
+            f"  namespace: {namespace}\nspec:\n" + textwrap.indent(textwrap.dedent(spec).lstrip("\n"), "  "))
+
+
 # -- suppressions ---------------------------------------------------------------------------------------
 
 SHORT_INTERVAL_SOURCE = """\

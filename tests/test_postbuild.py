@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 
-from rule_support import snapshot
+from rule_support import resource_set, snapshot
 
 from checks.config import Config
 from checks.repo import RepoModel, build_model
@@ -113,3 +113,23 @@ def test_an_optional_source_that_does_not_exist_leaves_the_other_variables_certa
                 "      - kind: ConfigMap\n        name: absent\n        optional: true\n"
                 "      - kind: ConfigMap\n        name: cluster-settings\n")
     assert _cilium(_model(optional, settings=SETTINGS)) == ("kubernetes/main/cilium", False)
+
+
+def test_a_configmap_a_resourceset_makes_is_read_unless_flux_operator_copies_its_data_in() -> None:
+    from_settings = "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n"
+    template = """
+        resources:
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: cluster-settings
+              namespace: flux-system
+              annotations: {annotations}
+            data:
+              CLUSTER: main
+    """
+    made = resource_set(template.format(annotations="{}"))
+    assert _cilium(_model(from_settings, settings=made)) == ("kubernetes/main/cilium", False)
+    copied = resource_set(template.format(annotations="{fluxcd.controlplane.io/copyFrom: flux-system/runtime-info}"))
+    model = _model(from_settings, settings=copied)
+    assert _cilium(model) == (None, True) and _missing(model) == []

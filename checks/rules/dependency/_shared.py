@@ -86,6 +86,15 @@ def other_kind(kind: str) -> str:
     return "HelmRelease" if kind == "Kustomization" else "Kustomization"
 
 
+def shown(cluster: Cluster, kind: str, namespace: str, name: str) -> list[KubeObject]:
+    """The objects of that identity the cluster holds, not a stand-in for one a ResourceSet may create.
+
+    A ResourceSet whose inputs come from the cluster may create an object of that
+    name: enough to say it may exist, no evidence of what it is.
+    """
+    return [o for o in cluster.find(kind, namespace, name) if not (o.implicit and o.generated_by)]
+
+
 def base_cluster(ctx: RuleContext, name: str) -> Cluster | None:
     """The cluster of that name at the base of the change (None outside a review or when it is new)."""
     if ctx.previous is None:

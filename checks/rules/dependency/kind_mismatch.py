@@ -20,6 +20,7 @@ from checks.rules.dependency._shared import (
     dependents,
     entry_pos,
     other_kind,
+    shown,
 )
 
 RULE = Rule(
@@ -55,7 +56,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             for dep in dependencies(obj):
                 if cluster.find(dep.kind, dep.namespace, dep.name):
                     continue
-                others = cluster.find(other_kind(dep.kind), dep.namespace, dep.name)
+                others = shown(cluster, other_kind(dep.kind), dep.namespace, dep.name)
                 if others:
                     collect(hits, obj, dep, cluster, others[0])
     for hit in hits.values():

@@ -12,7 +12,9 @@ certain, no other may, and the repository's bootstrap (a helmfile, a script)
 does not install them before Flux runs. Not reported either when the consumer
 itself renders that Kustomization: a parent cannot wait for its own child.
 Flux's own groups never need an order, since nothing reconciles before
-Flux's CRDs exist.
+Flux's CRDs exist. The objects a flux-operator ResourceSet creates are applied
+by flux-operator, which retries until their CRDs exist: they need no order, and
+CRDs they install leave their group's order unknown.
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             used: dict[tuple[str, str], set[str]] = defaultdict(set)
             for obj in cluster.objects:
-                if obj.implicit or obj.rendered_by is None or obj.kind == "CustomResourceDefinition":
+                if (obj.implicit or obj.rendered_by is None or obj.kind == "CustomResourceDefinition"
+                        or obj.generated_by):  # flux-operator applies a ResourceSet's objects, retrying
                     continue
                 if providers.sole(obj.group) is not None:
                     used[(obj.rendered_by, obj.group)].add(obj.kind)
@@ -117,8 +120,9 @@ class _Providers:
 
     ``certain``: group -> Kustomization -> how (None: CRD files it renders; else the HelmRelease it
     renders). ``possible``: Kustomizations that may install the group (a release whose values or CRD
-    policy the repository does not settle); they make the order unknowable, so the group is left alone,
-    as are the groups the repository's bootstrap installs before Flux runs (``bootstrapped``).
+    policy the repository does not settle, or a ResourceSet whose objects flux-operator applies when it
+    can, named by its own id); they make the order unknowable, so the group is left alone, as are the
+    groups the repository's bootstrap installs before Flux runs (``bootstrapped``).
     """
 
     def __init__(self, cluster: Cluster, bootstrap: Bootstrap) -> None:
@@ -131,7 +135,10 @@ class _Providers:
             if obj.kind == "CustomResourceDefinition" and obj.group == CRD_GROUP:
                 group = obj.get("spec", "group")
                 if isinstance(group, str) and group and "${" not in group and group not in FLUX_GROUPS:
-                    self.certain[group][obj.rendered_by] = None
+                    if obj.generated_by:
+                        self.possible[group].add(obj.generated_by)
+                    else:
+                        self.certain[group][obj.rendered_by] = None
             elif obj.kind == "HelmRelease":
                 installed = release_crds(obj, cluster)
                 if installed is not None:
@@ -139,7 +146,9 @@ class _Providers:
                 for group in installed.groups if installed else ():
                     if group in FLUX_GROUPS:
                         continue
-                    if installed.certain:
+                    if obj.generated_by:
+                        self.possible[group].add(obj.generated_by)
+                    elif installed.certain:
                         self.certain[group].setdefault(obj.rendered_by, installed)
                     else:
                         self.possible[group].add(obj.rendered_by)

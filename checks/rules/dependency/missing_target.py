@@ -26,6 +26,7 @@ from checks.rules.dependency._shared import (
     dependents,
     entry_pos,
     other_kind,
+    shown,
 )
 
 RULE = Rule(
@@ -68,7 +69,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             for dep in dependencies(obj):
                 if cluster.find(dep.kind, dep.namespace, dep.name):
                     continue
-                if cluster.find(other_kind(dep.kind), dep.namespace, dep.name):
+                if shown(cluster, other_kind(dep.kind), dep.namespace, dep.name):
                     continue  # dependency/kind-mismatch says it better
                 if base is not None and base.find(dep.kind, dep.namespace, dep.name):
                     continue  # deleted by the change: dependency/deleted-target says it better

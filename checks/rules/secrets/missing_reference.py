@@ -90,6 +90,8 @@ def _missing_references(ctx: RuleContext) -> Iterator[Finding]:
                 producers = producers or _Producers(ctx.model, cluster)
                 if producers.produces(kind, obj.namespace, name, reader=obj.id):
                     continue
+                if cluster.find(kind, obj.namespace, name):
+                    continue  # a ResourceSet whose inputs the repository does not show may create it
                 pos = obj.key_pos(*path, "name")
                 field_name = "valuesFrom" if obj.kind == "HelmRelease" else "postBuild.substituteFrom"
                 effect = "the HelmRelease fails to reconcile" if obj.kind == "HelmRelease" else \

@@ -7,6 +7,8 @@ OCIRepository) always exist, and some sources exist without a manifest of
 their own: ArtifactGenerators produce the ExternalArtifacts named in their
 ``spec.artifacts``, flux-operator's FluxInstance creates its sync source,
 and helm-controller creates the HelmChart of a HelmRelease ``chart.spec``.
+A ResourceSet's sources are in the cluster's objects (``checks.resourceset``),
+or, when its inputs are not known, found as stand-ins by ``Cluster.find``.
 
 In a review, a source that existed at the base of the change and is gone at
 its head is dependency/deleted-target's: that finding says the change
@@ -37,8 +39,11 @@ RULE = Rule(
         to the referring object's own. Bootstrap sources (`flux-system`) always
         exist, a FluxInstance's `spec.sync` creates a source named after its
         namespace, ArtifactGenerators create the ExternalArtifacts they list, and
-        a HelmRelease with `chart.spec` creates its HelmChart. Sources that only
-        remote bases or externally sourced Kustomizations define cannot be seen.
+        a HelmRelease with `chart.spec` creates its HelmChart, and a flux-operator
+        ResourceSet creates the sources of its templates (one fed by a
+        ResourceSetInputProvider may create any source its templates name).
+        Sources that only remote bases or externally sourced Kustomizations
+        define cannot be seen.
 
         Also checked: HelmChart and ImageUpdateAutomation `sourceRef`. In a
         review, a source the change itself deletes is reported once, by

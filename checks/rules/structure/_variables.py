@@ -15,6 +15,7 @@ from typing import Any
 
 from checks.model import KubeObject
 from checks.repo import Cluster, RepoModel
+from checks.resourceset import filled_by_operator
 from checks.rules.structure._shared import effective_kustomization
 from checks.source import normalize
 from checks.substitution import has_placeholder
@@ -75,7 +76,13 @@ def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
 
 
 def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
-    """The ``${`` strings of an object, found once per model for both substitution rules."""
+    """The ``${`` strings of an object, found once per model for both substitution rules.
+
+    An object a ResourceSet generates has none of its own: postBuild substitutes the
+    ResourceSet before flux-operator reads it, and its strings are judged there.
+    """
+    if obj.generated_by:
+        return []
     texts = model.memo.setdefault("placeholder_texts", {})
     found = texts.get(id(obj))
     if found is None:
@@ -212,7 +219,10 @@ def literal_keys(obj: KubeObject) -> dict[str, Pos] | None:
     """Keys of ``data`` (and a Secret's ``stringData``) with where each was written.
 
     SOPS encrypts values, never keys, so an encrypted Secret's keys are read as written.
+    A ConfigMap or Secret flux-operator fills from the cluster has keys no file shows.
     """
+    if filled_by_operator(obj):
+        return None
     keys: dict[str, Pos] = {}
     fields = ("data", "stringData") if obj.kind == "Secret" else ("data",)
     for name in fields:

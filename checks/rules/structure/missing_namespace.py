@@ -72,7 +72,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for obj in cluster.objects:
             namespace = obj.namespace
             if (obj.implicit or not namespace or namespace in created or obj.kind in CLUSTER_SCOPED
-                    or has_placeholder(namespace) or obj.namespace_source == "parent"):
+                    or has_placeholder(namespace) or obj.namespace_source == "parent"
+                    or cluster.find("Namespace", None, namespace)):  # a ResourceSet may create it
                 continue
             pos = obj.pos("metadata", "namespace")
             places.setdefault((pos.path, pos.line, namespace), []).append(obj)

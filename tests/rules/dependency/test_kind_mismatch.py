@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import findings
+from rule_support import findings, resource_set
 
 from ._builders import base_files, cluster, ks, release
 
@@ -31,3 +31,21 @@ def test_same_kind_dependencies_are_not_a_mismatch() -> None:
     files = cluster(ks("releases", "./releases"), **base_files(), **{"releases/all.yaml": releases})
     assert findings(files, "dependency/kind-mismatch") == []
     assert findings(files, "dependency/missing-target") == []
+
+
+def test_an_object_a_resourceset_may_create_is_no_evidence_of_its_kind() -> None:
+    # A ResourceSet fed by a ResourceSetInputProvider may create HelmRelease `app-<id>`: not known to exist.
+    rset = resource_set("""
+        inputsFrom:
+          - kind: ResourceSetInputProvider
+            name: apps
+        resources:
+          - apiVersion: helm.toolkit.fluxcd.io/v2
+            kind: HelmRelease
+            metadata:
+              name: app-<< inputs.id >>
+              namespace: flux-system
+    """)
+    files = cluster(ks("web", "./apps", extra="dependsOn:\n  - name: app-7\n"), **base_files(),
+                    **{"clusters/prod/rset.yaml": rset})
+    assert findings(files, "dependency/kind-mismatch") == []

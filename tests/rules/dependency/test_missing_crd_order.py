@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import ROOT, findings, round_trip, yaml
+from rule_support import ROOT, findings, resource_set, round_trip, yaml
 
 from ._builders import cluster, deployment, ks, release
 
@@ -223,3 +223,37 @@ def test_crd_files_the_bootstrap_installs_before_flux_need_no_order() -> None:
     assert len(findings(cm, "dependency/missing-crd-order")) == 1
     cm["bootstrap/helmfile.yaml"] = "releases:\n  - name: cert-manager\n    chart: jetstack/cert-manager\n"
     assert findings(cm, "dependency/missing-crd-order") == []
+
+
+def test_objects_a_resourceset_makes_are_applied_by_flux_operator_not_in_kustomize_order() -> None:
+    # flux-operator applies a ResourceSet's Widgets, retrying until their CRD exists: no dependsOn to ask for.
+    widgets = resource_set("""
+        inputs:
+          - name: blue
+        resources:
+          - apiVersion: example.com/v1
+            kind: Widget
+            metadata:
+              name: << inputs.name >>
+              namespace: apps
+    """)
+    files = cluster(ks("crds", "./crds"), ks("widgets", "./widgets"),
+                    **{"crds/widgets.yaml": CRD, "widgets/rset.yaml": widgets})
+    assert findings(files, "dependency/missing-crd-order") == []
+    # A CRD a ResourceSet makes may be installed whenever flux-operator gets to it: the order is unknowable.
+    crds = resource_set("""
+        resources:
+          - apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata:
+              name: widgets.example.com
+            spec:
+              group: example.com
+              names:
+                kind: Widget
+                plural: widgets
+              scope: Namespaced
+    """, name="crds")
+    files = cluster(ks("operator", "./operator"), ks("widgets", "./widgets"),
+                    **{"operator/rset.yaml": crds, "widgets/blue.yaml": WIDGET})
+    assert findings(files, "dependency/missing-crd-order") == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import findings
+from rule_support import findings, resource_set
 
 from ._repos import ALERT, PROVIDER, RELEASE, repo
 
@@ -85,3 +85,51 @@ def test_unrendered_alert_is_checked_against_what_the_repository_writes() -> Non
     assert [f.object for f in findings(files, "notification/provider-missing")] == ["Alert/flux-system/on-call"]
     [missing] = findings(files, "notification/event-source-missing")
     assert "HelmRelease/apps/grafana" in missing.message and "in this cluster" not in missing.message
+
+
+def test_event_sources_a_resourceset_creates_or_may_create_are_quiet() -> None:
+    # Kustomization `apps-team1` is made from inline inputs; `preview-<id>` may be made for any id
+    # by a ResourceSet fed by a ResourceSetInputProvider. `preview` alone matches neither.
+    made = resource_set("""
+        inputs:
+          - tenant: team1
+        resources:
+          - apiVersion: kustomize.toolkit.fluxcd.io/v1
+            kind: Kustomization
+            metadata:
+              name: apps-<< inputs.tenant >>
+              namespace: flux-system
+            spec:
+              interval: 10m
+              path: ./<< inputs.tenant >>
+              prune: true
+              sourceRef:
+                kind: GitRepository
+                name: flux-system
+    """)
+    fed = resource_set("""
+        inputsFrom:
+          - kind: ResourceSetInputProvider
+            name: pull-requests
+        resources:
+          - apiVersion: kustomize.toolkit.fluxcd.io/v1
+            kind: Kustomization
+            metadata:
+              name: preview-<< inputs.id >>
+              namespace: flux-system
+    """, name="previews")
+    alert = ALERT.replace("""\
+    - kind: Kustomization
+      name: '*'
+""", """\
+    - kind: Kustomization
+      name: apps-team1
+    - kind: Kustomization
+      name: preview-12
+    - kind: Kustomization
+      name: preview
+""")
+    files = {**repo(alerts=alert, provider=PROVIDER, made=made, fed=fed),
+             "team1/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: team1\n"}
+    [finding] = findings(files, "notification/event-source-missing")
+    assert "listens to Kustomization/flux-system/preview, which does not exist" in finding.message

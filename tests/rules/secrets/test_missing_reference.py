@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import config_map, round_trip
+from rule_support import config_map, resource_set, round_trip
 from rule_support import findings as run
 
 from ._support import APPS, APPS_DECRYPTED, SOPS_SECRET, release, secret
@@ -85,3 +85,34 @@ def test_another_release_still_creates_what_a_release_reads() -> None:
     files = {"clusters/prod/apps.yaml": APPS, "apps/release.yaml": _values_from("app-values"),
              "apps/secret.yaml": secret("stringData:\n  values.yaml: 'replicas: 2'\n", "app-values")}
     assert run(files, "secrets/missing-reference") == []
+
+
+def test_secrets_a_resourceset_creates_or_may_create_satisfy_a_reference() -> None:
+    # One it generates from inline inputs exists; a ResourceSet fed by a ResourceSetInputProvider
+    # may create any Secret its templates name, so a reference to one is not reported either.
+    made = resource_set("""
+        inputs:
+          - name: made
+        resources:
+          - apiVersion: v1
+            kind: Secret
+            metadata:
+              name: << inputs.name >>
+              namespace: default
+    """)
+    fed = resource_set("""
+        inputsFrom:
+          - kind: ResourceSetInputProvider
+            name: tenants
+        resourcesTemplate: |
+          apiVersion: v1
+          kind: Secret
+          metadata:
+            name: values-<< inputs.id >>
+            namespace: default
+    """, name="fed")
+    base = {"clusters/prod/apps.yaml": APPS, "apps/made.yaml": made, "apps/fed.yaml": fed}
+    for name in ("made", "values-7"):
+        assert run({**base, "apps/release.yaml": _values_from(name)}, "secrets/missing-reference") == [], name
+    without = {"clusters/prod/apps.yaml": APPS, "apps/made.yaml": made, "apps/release.yaml": _values_from("values-7")}
+    assert len(run(without, "secrets/missing-reference")) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import config_map, helm_release, kustomization, snapshot
+from rule_support import config_map, helm_release, kustomization, resource_set, snapshot
 from rule_support import findings as run
 from rule_support import flux_object as obj
 
@@ -171,3 +171,67 @@ def test_a_source_missing_at_the_base_too_is_still_reported_in_a_review() -> Non
     head = {**base, "apps/release.yaml": release("podinfo")}
     assert len(run(head, "source/missing", base=base)) == 1
     assert run(head, "dependency/deleted-target", base=base) == []
+
+
+# -- flux-operator ResourceSets ------------------------------------------------------------------------
+
+TENANT_SOURCES = """
+    inputs:
+      - tenant: team1
+        repository: team1
+      - tenant: team2
+        repository: team2-typo
+    resources:
+      - apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata:
+          name: << inputs.tenant >>
+          namespace: flux-system
+        spec:
+          interval: 10m
+          url: https://example.com/<< inputs.tenant >>
+          ref:
+            branch: main
+      - apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: apps-<< inputs.tenant >>
+          namespace: flux-system
+        spec:
+          interval: 10m
+          path: ./deploy
+          prune: true
+          sourceRef:
+            kind: GitRepository
+            name: << inputs.repository >>
+"""
+
+
+def test_a_generated_kustomization_reads_the_source_its_resourceset_generates() -> None:
+    files = {"clusters/prod/rset.yaml": resource_set(TENANT_SOURCES)}
+    [finding] = run(files, "source/missing")
+    assert (finding.path, finding.line, finding.object) == ("clusters/prod/rset.yaml", 34,
+                                                           "Kustomization/flux-system/apps-team2")
+    assert "GitRepository `flux-system/team2-typo`" in finding.message
+    fixed = {"clusters/prod/rset.yaml": resource_set(TENANT_SOURCES.replace("team2-typo", "team2"))}
+    assert run(fixed, "source/missing") == []
+
+
+def test_sources_a_resourceset_fed_by_providers_may_create_exist() -> None:
+    # Its inputs come from a ResourceSetInputProvider: `preview-<id>` may exist for any id, nothing else.
+    previews = resource_set("""
+        inputsFrom:
+          - kind: ResourceSetInputProvider
+            name: pull-requests
+        resources:
+          - apiVersion: source.toolkit.fluxcd.io/v1
+            kind: GitRepository
+            metadata:
+              name: preview-<< inputs.id >>
+              namespace: flux-system
+    """)
+    preview = kustomization("preview").replace("name: flux-system\n", "name: preview-12\n")
+    other = kustomization("other").replace("name: flux-system\n", "name: staging\n")
+    files = {"clusters/prod/previews.yaml": previews, "clusters/prod/ks.yaml": preview + "---\n" + other}
+    [finding] = run(files, "source/missing")
+    assert finding.object == "Kustomization/flux-system/other"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import config_map, kustomization, snapshot
+from rule_support import config_map, kustomization, resource_set, snapshot
 from rule_support import findings as run
 
 from checks.repo import build_model
@@ -120,3 +120,36 @@ def test_namespace_manifests_no_kustomization_applies_are_made_by_a_bootstrap() 
         "bootstrap/namespaces.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n",
     }
     assert run(files, "structure/missing-namespace") == []
+
+
+def test_namespaces_a_resourceset_creates_or_may_create_are_quiet() -> None:
+    tenants = resource_set("""
+        inputs:
+          - tenant: team1
+        resources:
+          - apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: << inputs.tenant >>
+    """)
+    previews = resource_set("""
+        inputsFrom:
+          - kind: ResourceSetInputProvider
+            name: pull-requests
+        resources:
+          - apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: preview-<< inputs.id >>
+    """, name="previews")
+    files = {
+        "clusters/prod/apps.yaml": kustomization(),
+        "apps/namespace.yaml": NAMESPACE,
+        "apps/tenants.yaml": tenants,
+        "apps/previews.yaml": previews,
+        "apps/team1.yaml": config_map("settings", "A: b\n", namespace="team1"),
+        "apps/preview.yaml": config_map("settings", "A: b\n", namespace="preview-12"),
+        "apps/media.yaml": config_map("plex", "A: b\n", namespace="media"),
+    }
+    [finding] = run(files, "structure/missing-namespace")
+    assert finding.path == "apps/media.yaml"

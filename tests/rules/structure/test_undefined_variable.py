@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import config_map, kustomization
+from rule_support import config_map, kustomization, resource_set
 from rule_support import findings as run
 
 from checks.config import Config
@@ -255,3 +255,45 @@ def test_strict_substitution_follows_the_flux_the_cluster_runs() -> None:
     assert lenient.severity == Severity.WARNING and "empty string" in lenient.message
     [configured] = run(files, "structure/undefined-variable", Config(flux_version="2.9"))
     assert configured.severity == Severity.ERROR
+
+
+def test_a_resourceset_is_judged_as_written_not_again_in_what_it_creates() -> None:
+    # postBuild substitutes the ResourceSet before flux-operator reads it: its `${VAR}`s are reported there once.
+    rset = resource_set("""
+        inputs:
+          - tenant: team1
+            tag: ${RELEASE_TAG}
+        resources:
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: << inputs.tenant >>
+              namespace: default
+            data:
+              tag: << inputs.tag >>
+              cluster: ${CLUSTER_NAME}
+    """)
+    files = {"clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE), "apps/rset.yaml": rset}
+    found = run(files, "structure/undefined-variable")
+    assert sorted((f.line, f.object) for f in found) == [
+        (line_of(files, "apps/rset.yaml", "RELEASE_TAG"), "ResourceSet/flux-system/tenants")]
+
+
+def test_variables_from_a_configmap_flux_operator_fills_are_unknown() -> None:
+    copied = resource_set("""
+        resources:
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: runtime-info
+              namespace: default
+              annotations:
+                fluxcd.controlplane.io/copyFrom: flux-system/runtime-info
+    """)
+    post_build = ("postBuild:\n  substitute:\n    OTHER: x\n"
+                  "  substituteFrom:\n    - kind: ConfigMap\n      name: runtime-info\n")
+    parent = kustomization(namespace="default", source_namespace="flux-system", extra=post_build)
+    files = {"clusters/prod/apps.yaml": parent,
+             "clusters/prod/rset.yaml": copied.replace("namespace: flux-system", "namespace: default", 1),
+             "apps/cm.yaml": config_map("web", "NAME: ${CLUSTER_NAME}\n")}
+    assert run(files, "structure/undefined-variable") == []
