@@ -36,12 +36,15 @@ RULE = Rule(
     fixable=True,
     doc="""
         A Kustomization or HelmRelease whose `timeout` is longer than its
-        `interval` can spend more than a whole period on one stuck attempt.
+        `interval` can spend more than a whole period on one stuck attempt (a
+        Kustomization only waits with `wait: true` or `healthChecks`; without
+        them its timeout holds nothing and is not reported).
         A Kustomization with `wait: true` or `healthChecks` and no `timeout`
         waits up to its interval minus 30 s: with `interval: 1h` a stuck
         rollout fails the health checks, and the Kustomization is marked not
         Ready, only after up to 59m30s. Until then it applies no new revision
-        (a fix included), and Kustomizations that `dependsOn` it keep waiting
+        (a fix included; unless kustomize-controller's CancelHealthCheckOnNewRevision
+        feature gate is on), and Kustomizations that `dependsOn` it keep waiting
         for it to be Ready. The implicit case is reported when that wait
         exceeds `options.max_default_timeout` (10m by default).
 
@@ -88,7 +91,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if obj.get("spec", "timeout") is not None:
                 timeout = field_seconds(obj, "spec", "timeout")
-                if timeout is None or timeout <= interval:
+                if timeout is None or timeout <= interval or not _waits(obj):
                     continue
                 pos = obj.key_pos("spec", "timeout")
                 if bootstrap_generated(pos.path):
@@ -157,3 +160,14 @@ def _implicit_timeout(ctx: RuleContext, obj: KubeObject, interval: float, ceilin
         object=obj.id, key="spec.timeout", fix=fix,
     )
     yield Repeat(obj, finding, str(obj.get("spec", "interval")))
+
+
+def _waits(obj: KubeObject) -> bool:
+    """Whether the timeout bounds a wait: Helm actions wait for the release's resources (unless
+    ``disableWait``), a Kustomization only with ``wait: true`` or ``healthChecks``; without them its
+    apply returns at once and a long timeout holds nothing."""
+    if obj.kind != "Kustomization":
+        return True
+    checks = obj.get("spec", "healthChecks")
+    return obj.get("spec", "wait") is True or (isinstance(checks, list) and bool(checks))
+

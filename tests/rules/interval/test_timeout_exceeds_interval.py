@@ -10,10 +10,17 @@ from ._support import APPS, child, family, line_of, repo
 
 
 def test_timeout_longer_than_interval_is_lowered() -> None:
-    files = repo(kustomization(spec="interval: 10m\ntimeout: 30m"))
+    files = repo(kustomization(spec="interval: 10m\ntimeout: 30m", wait=True))
     [finding] = findings(files, "interval/timeout-exceeds-interval")
     assert "`timeout: 30m`, longer than its `interval: 10m`" in finding.message
     round_trip(files, "interval/timeout-exceeds-interval")
+
+
+def test_a_long_timeout_bounds_nothing_without_a_wait() -> None:
+    # Without wait or healthChecks kustomize-controller applies and returns: the timeout holds nothing.
+    assert findings(repo(kustomization(spec="interval: 10m\ntimeout: 30m")), "interval/timeout-exceeds-interval") == []
+    checks = "interval: 10m\ntimeout: 30m\nhealthChecks:\n  - kind: Deployment\n    name: web\n    namespace: apps"
+    assert len(findings(repo(kustomization(spec=checks)), "interval/timeout-exceeds-interval")) == 1
 
 
 def test_wait_without_timeout_on_a_long_interval_gets_a_timeout() -> None:
