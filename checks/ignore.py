@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from checks.linear_regex import Matcher, compile_linear
+
 # source-controller's defaults: VCS and CI folders, images and archives, SOPS and Flux config files.
 DEFAULT_PATTERNS = (
     ".git/", ".gitignore", ".gitmodules", ".gitattributes",
@@ -29,7 +31,7 @@ class Pattern:
     """One gitignore line, anchored at ``base`` (a folder, ``""`` for the root)."""
 
     base: str
-    regex: re.Pattern[str]
+    regex: Matcher
     negate: bool
     only_folders: bool
 
@@ -52,8 +54,14 @@ def parse_patterns(text: str, base: str = "") -> list[Pattern]:
     return patterns
 
 
+# Every piece of a translated glob is escaped, so RE2 accepts it; this never matches, just in case.
+_NOTHING: Matcher = compile_linear("[^\\s\\S]")  # type: ignore[assignment]
+
+
 @lru_cache(maxsize=4096)
-def _compile(glob: str, anchored: bool) -> re.Pattern[str]:
+def _compile(glob: str, anchored: bool) -> Matcher:
+    """A gitignore glob as an RE2 expression: the repository writes these, so they must match in
+    linear time (``*a*a*a*a*b`` against a long name would backtrack for minutes in Python's ``re``)."""
     parts = []
     i = 0
     while i < len(glob):
@@ -72,7 +80,8 @@ def _compile(glob: str, anchored: bool) -> re.Pattern[str]:
             i += 1
     body = "".join(parts)
     prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(f"^{prefix}{body}$")
+    compiled = compile_linear(f"^{prefix}{body}$")
+    return compiled if compiled is not None else _NOTHING
 
 
 class IgnoreRules:

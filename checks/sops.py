@@ -23,13 +23,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from checks.linear_regex import Matcher, compile_linear
 from checks.source import RepoSnapshot
 from checks.yaml_docs import load_yaml
 
 CONFIG_NAMES = (".sops.yaml", ".sops.yml")
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
-_INLINE_FLAGS = re.compile(r"\(\?([imsU]+)\)")
-_GO_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}
 
 
 def is_encrypted_value(value: Any) -> bool:
@@ -66,25 +65,13 @@ def is_sops_text(text: str) -> bool:
     return bool(dotenv or ini)
 
 
-def go_regex(pattern: str) -> re.Pattern[str] | None:
-    """Compile a Go (RE2) regular expression with Python's ``re``, or None when it cannot be read.
+def go_regex(pattern: str) -> Matcher | None:
+    """Compile a Go (RE2) regular expression as sops reads it, or None when Go would not accept it.
 
-    Go accepts inline flags such as ``(?i)`` anywhere; Python only at the
-    start. Flags found later are applied to the whole pattern, which is what
-    they mean in the patterns SOPS users write (``((?i)(pass|token))``).
+    Compiled with RE2 itself: the same syntax (inline flags such as ``(?i)``
+    anywhere), and matching in linear time whatever the pattern.
     """
-    try:
-        return re.compile(pattern)
-    except re.error:
-        pass
-    flags = 0
-    for match in _INLINE_FLAGS.finditer(pattern):
-        for letter in match.group(1):
-            flags |= _GO_FLAGS.get(letter, 0)
-    try:
-        return re.compile(_INLINE_FLAGS.sub("", pattern), flags)
-    except re.error:
-        return None
+    return compile_linear(pattern)
 
 
 @dataclass(frozen=True)
@@ -93,15 +80,15 @@ class EncryptionSettings:
 
     unencrypted_suffix: str = ""
     encrypted_suffix: str = ""
-    unencrypted_regex: re.Pattern[str] | None = None
-    encrypted_regex: re.Pattern[str] | None = None
+    unencrypted_regex: Matcher | None = None
+    encrypted_regex: Matcher | None = None
     readable: bool = True
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any]) -> EncryptionSettings:
         """Read the settings; ``readable`` is False when they cannot be evaluated here."""
         readable = not (meta.get("unencrypted_comment_regex") or meta.get("encrypted_comment_regex"))
-        patterns: dict[str, re.Pattern[str] | None] = {}
+        patterns: dict[str, Matcher | None] = {}
         for field_name in ("unencrypted_regex", "encrypted_regex"):
             text = meta.get(field_name)
             if isinstance(text, str) and text:
@@ -184,8 +171,10 @@ class SopsConfig:
     """
 
     path: str
-    patterns: tuple[re.Pattern[str] | None, ...]
+    patterns: tuple[Matcher | None, ...]
     readable: bool = True
+    # ``path_regex`` values Go's regexp (RE2) refuses, with their lines: sops cannot load the file.
+    refused: tuple[tuple[int, str], ...] = ()
 
     @property
     def folder(self) -> str:
@@ -214,8 +203,8 @@ def load_sops_configs(snapshot: RepoSnapshot) -> list[SopsConfig]:
         if not loaded.ok or not isinstance(rules, list):
             configs.append(SopsConfig(path, (), readable=isinstance(root, dict) and loaded.ok))
             continue
-        patterns: list[re.Pattern[str] | None] = []
-        readable = True
+        patterns: list[Matcher | None] = []
+        refused: list[tuple[int, str]] = []
         for rule in rules:
             if not isinstance(rule, dict):
                 continue
@@ -225,10 +214,11 @@ def load_sops_configs(snapshot: RepoSnapshot) -> list[SopsConfig]:
                 continue
             compiled = go_regex(str(text))
             if compiled is None:
-                readable = False
+                positions = getattr(rule, "value_pos", {})
+                refused.append((positions["path_regex"].line if "path_regex" in positions else 1, str(text)))
                 continue
             patterns.append(compiled)
-        configs.append(SopsConfig(path, tuple(patterns), readable))
+        configs.append(SopsConfig(path, tuple(patterns), not refused, tuple(refused)))
     return configs
 
 

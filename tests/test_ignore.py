@@ -105,3 +105,9 @@ def test_each_source_has_its_own_rules_and_a_subfolder_snapshot_carries_its_pref
     assert sources.of_source("/*\n!/apps\n") is own  # built once
     nested = sources.of_source("/*\n!/tests/data/apps\n", prefix="tests/data")
     assert not nested.ignored("apps/a.yaml") and nested.ignored("scratch/x.yaml")
+
+
+def test_a_glob_that_backtracks_in_pythons_re_is_matched_in_linear_time() -> None:
+    hostile = IgnoreRules.for_repository({}, "*a*a*a*a*a*a*a*a*a*a*a*a*b\n")
+    assert not hostile.ignored("x/" + "a" * 60)
+    assert hostile.ignored("x/" + "a" * 60 + "b")

@@ -51,6 +51,14 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     configs = load_sops_configs(ctx.model.snapshot)
     if not configs:
         return
+    for config in configs:
+        for line, pattern in config.refused:
+            yield Finding(
+                "secrets/sops-not-covered", Severity.WARNING, config.path, line,
+                f"`path_regex: {pattern}` is not a regular expression Go accepts (sops uses Go's RE2 syntax: no "
+                "backreferences, no lookarounds), so `sops` cannot load this configuration and no file is covered "
+                "by it. Rewrite the pattern in RE2 syntax.",
+                key=f"path_regex:{pattern}")
     for path, line in sorted(_sops_candidates(ctx.model).items()):
         if is_covered(path, configs) is not False:
             continue

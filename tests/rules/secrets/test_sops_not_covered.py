@@ -47,3 +47,18 @@ def test_creation_rule_without_path_regex_covers_every_file() -> None:
     files = {".sops.yaml": config, "talos/talsecret.sops.yaml": f"cluster: {ENC}\n" + SOPS_BLOCK,
              "terraform/vars.sops.json": '{"token": "ENC[...]", "sops": {"mac": "ENC[...]"}}'}
     assert run(files, "secrets/sops-not-covered") == []
+
+
+def test_a_path_regex_go_does_not_accept_is_reported_on_its_line() -> None:
+    refused = "creation_rules:\n  - path_regex: (apps)/.*\\1\\.yaml\n    age: age1x\n"
+    [finding] = run({".sops.yaml": refused, "apps/secret.sops.yaml": SOPS_SECRET}, "secrets/sops-not-covered")
+    assert (finding.path, finding.line) == (".sops.yaml", 2)
+    assert "not a regular expression Go accepts" in finding.message
+
+
+def test_a_backtracking_pattern_is_matched_in_linear_time() -> None:
+    # With Python's re, `(a+)+b` against a long name takes minutes; RE2 (as in sops) answers at once.
+    hostile = "creation_rules:\n  - path_regex: (a+)+b\n    age: age1x\n"
+    name = "a" * 60 + ".sops.yaml"
+    [finding] = run({".sops.yaml": hostile, name: SOPS_SECRET}, "secrets/sops-not-covered")
+    assert finding.path == name
