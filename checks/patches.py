@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from checks.linear_regex import Matcher, compile_linear
 from checks.yaml_docs import Pos, YMap, YSeq
 
 # Built-in list fields that strategic merge merges by key instead of replacing.
@@ -87,10 +89,15 @@ class Selector:
 
 
 def _regex_match(pattern: str, value: str) -> bool:
-    try:
-        return re.fullmatch(pattern, value) is not None
-    except re.error:
-        return pattern == value
+    """kustomize reads a target's name and namespace as Go regular expressions, anchored; compiled with
+    RE2 (linear time: the repository writes them). One Go refuses matches only itself."""
+    compiled = _anchored(pattern)
+    return compiled.search(value) is not None if compiled is not None else pattern == value
+
+
+@lru_cache(maxsize=1024)
+def _anchored(pattern: str) -> Matcher | None:
+    return compile_linear(f"^(?:{pattern})$")
 
 
 _REQUIREMENT = re.compile(r"\s*(!?)([\w./-]+)\s*(?:(==|=|!=)\s*([\w./-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*")

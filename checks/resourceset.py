@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from checks.linear_regex import Matcher, compile_linear
 from checks.model import CLUSTER_SCOPED, OPERATOR_GROUP, KubeObject, api_group
 from checks.patches import clone
 from checks.yaml_docs import Pos, YMap, YSeq
@@ -75,8 +76,8 @@ class MayCreate:
     origin: str
     pos: Pos
     kind: str | None = None
-    name: re.Pattern[str] | None = None
-    namespace: re.Pattern[str] | None = None
+    name: Matcher | None = None
+    namespace: Matcher | None = None
 
     def matches(self, kind: str, namespace: str | None, name: str) -> bool:
         return ((self.kind is None or self.kind == kind)
@@ -447,17 +448,17 @@ def _certain(value: Any, values: YMap | None) -> str | None:
     return known if isinstance(known, str) else None
 
 
-def _pattern(value: Any, values: YMap | None) -> re.Pattern[str] | None:
+def _pattern(value: Any, values: YMap | None) -> Matcher | None:
     """The names a field may take: its certain value, else any text around its literal parts."""
     if not isinstance(value, str):
         return None
     known = _certain(value, values)
     if known is not None:
-        return re.compile(re.escape(known))
+        return compile_linear(re.escape(known))
     parts = _EXPRESSION.split(value)
     if any(_CONTROL.match(expression) for expression in parts[1::2]) or any("<<" in lit for lit in parts[0::2]):
         return None  # conditionals, loops and trimmed whitespace: the written text may not be there
-    return re.compile(".*".join(re.escape(literal) for literal in parts[0::2]), re.S)
+    return compile_linear("(?s)" + ".*".join(re.escape(literal) for literal in parts[0::2]))
 
 
 __all__ = ["MayCreate", "expand", "filled_by_operator", "is_resourceset", "stand_in", "template_lines"]

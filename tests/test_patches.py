@@ -314,3 +314,12 @@ def test_strategic_merge_new_maps_drop_nulls_and_directives() -> None:
     assert target["spec"]["install"] == {"crds": "Create"}
     assert target["spec"]["install"].value_pos["crds"] == Pos("p.yaml", 3, 3)
     assert target["spec"]["interval"] == {"every": "1h"}  # a map replaces a scalar
+
+
+def test_target_names_are_anchored_go_regular_expressions_matched_in_linear_time() -> None:
+    from checks.patches import _regex_match
+
+    assert _regex_match("(kustomize|helm)-controller", "helm-controller")
+    assert not _regex_match("helm", "helm-controller")  # anchored, as kustomize reads it
+    assert _regex_match("(a)\\1", "(a)\\1") and not _regex_match("(a)\\1", "aa")  # Go refuses it: only itself
+    assert not _regex_match("(a+)+b", "a" * 5000)  # answers at once
