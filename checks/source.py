@@ -35,6 +35,13 @@ class ArchiveLimits:
     max_members: int = 100_000
     max_file_bytes: int = 16 * 1024 * 1024
     max_total_bytes: int = 512 * 1024 * 1024
+    # Members the engine never reads whole (not YAML, JSON or a file it knows) above this size are
+    # listed with their size but their content is not kept: they would cost memory for nothing.
+    max_other_file_bytes: int = 1024 * 1024
+    # What the kept content may inflate to, compared with the download (never below ``min_total_bytes``):
+    # a small archive of huge repetitive members is a decompression bomb, not a repository.
+    max_ratio: int = 100
+    min_total_bytes: int = 32 * 1024 * 1024
 
 
 MISSING_BLOB = "missing from the git object store (a partial clone or a mirror without large files); read as empty"
@@ -177,8 +184,10 @@ class RepoSnapshot:
         """
         limits = limits or ArchiveLimits()
         files: dict[str, bytes] = {}
+        sizes: dict[str, int] = {}
         skipped: list[SkippedMember] = []
         total = 0
+        budget = min(limits.max_total_bytes, max(len(data) * limits.max_ratio, limits.min_total_bytes))
         try:
             archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115 - closed below
         except (tarfile.TarError, EOFError, OSError) as exc:
@@ -195,13 +204,20 @@ class RepoSnapshot:
                     if reason:
                         skipped.append(SkippedMember(member.name, reason))
                         continue
-                    if path is None:
+                    if path is None or not normalize(path):
                         continue
+                    path = normalize(path)
                     if member.size > limits.max_file_bytes:
                         skipped.append(SkippedMember(path, f"larger than {limits.max_file_bytes} bytes"))
                         continue
-                    if total + member.size > limits.max_total_bytes:
-                        skipped.append(SkippedMember(path, f"archive total above {limits.max_total_bytes} bytes"))
+                    if not _interesting(path) and member.size > limits.max_other_file_bytes:
+                        sizes[path] = member.size  # listed, never read: its content is not kept
+                        continue
+                    if total + member.size > budget:
+                        reason = (f"archive total above {limits.max_total_bytes} bytes"
+                                  if budget == limits.max_total_bytes else
+                                  f"the archive inflates more than {limits.max_ratio} times its {len(data)} bytes")
+                        skipped.append(SkippedMember(path, reason))
                         continue
                     handle = archive.extractfile(member)
                     if handle is None:
@@ -209,6 +225,7 @@ class RepoSnapshot:
                     content = handle.read(limits.max_file_bytes + 1)
                     total += len(content)
                     files[path] = content
+                    sizes[path] = len(content)
                 else:
                     # tarfile ends quietly at a cut-off or corrupt header. In an uncompressed
                     # archive that shows as non-zero bytes where the next header should be
@@ -219,7 +236,7 @@ class RepoSnapshot:
                             "*", f"archive ends early: unreadable member header at byte {archive.offset}"))
             except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
                 skipped.append(SkippedMember("*", f"archive ends early: {exc}"))
-        snapshot = cls.from_mapping(files, label=label)
+        snapshot = cls(sizes=sizes, _read=lambda path: files.get(path, b""), label=label)
         snapshot.skipped = skipped
         return snapshot
 

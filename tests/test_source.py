@@ -347,3 +347,22 @@ def test_unreadable_archive_is_a_snapshot_error(data: bytes) -> None:
 ])
 def test_artifact_paths_never_climb_above_the_root(written: str, resolved: str) -> None:
     assert artifact_path(written) == resolved
+
+
+def test_tar_snapshot_lists_big_members_the_engine_never_reads_without_keeping_them() -> None:
+    data = make_tar([("top/apps/a.yaml", b"kind: ConfigMap\n"), ("top/assets/video.bin", b"\0" * 5000)])
+    snapshot = RepoSnapshot.from_tar(data, limits=ArchiveLimits(max_other_file_bytes=1000))
+    assert snapshot.paths() == ["apps/a.yaml", "assets/video.bin"]
+    assert snapshot.size("assets/video.bin") == 5000 and snapshot.read("assets/video.bin") == b""
+    assert snapshot.read("apps/a.yaml") == b"kind: ConfigMap\n"
+    assert snapshot.skipped == []
+
+
+def test_tar_snapshot_refuses_to_inflate_far_beyond_its_download() -> None:
+    # Ten 100 KB members of zeros compress to almost nothing: a decompression bomb in small.
+    data = make_tar([(f"top/f{i}.yaml", b"\0" * 100_000) for i in range(10)], gzip=True)
+    limits = ArchiveLimits(max_ratio=100, min_total_bytes=0)
+    snapshot = RepoSnapshot.from_tar(data, limits=limits)
+    kept = sum(snapshot.size(p) for p in snapshot.paths())
+    assert kept <= len(data) * 100
+    assert any("inflates more than 100 times" in m.reason for m in snapshot.skipped)
