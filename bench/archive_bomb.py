@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checks.source import RepoSnapshot  # noqa: E402
+from checks.source import RepoSnapshot
 
 MEMBERS = 40
 MEMBER_BYTES = 15 * 1024 * 1024
