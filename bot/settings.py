@@ -70,6 +70,9 @@ class Tuning:
     finalize_retries: int = 8
     max_annotations: int = 250
     max_webhook_bytes: int = DEFAULT_MAX_WEBHOOK_BYTES
+    # How long one request may take to send its body: a client that stalls costs a connection for this
+    # long, never a web thread for good (GitHub sends a delivery at once).
+    body_timeout: float = 10.0
     archive_max_bytes: int = 256 * 1024 * 1024
     archive_max_members: int = 100_000
     archive_max_file_bytes: int = 16 * 1024 * 1024
@@ -236,6 +239,7 @@ _TUNING_VARS: dict[str, tuple[str, type, float, float | None]] = {
     "finalize_retries": ("FLUX_REVIEW_FINALIZE_RETRIES", int, 0, 100),
     "max_annotations": ("FLUX_REVIEW_MAX_ANNOTATIONS", int, 0, 10_000),
     "max_webhook_bytes": ("FLUX_REVIEW_MAX_WEBHOOK_BYTES", int, 1024, None),
+    "body_timeout": ("FLUX_REVIEW_BODY_TIMEOUT", float, 0.1, 600),
     "archive_max_bytes": ("FLUX_REVIEW_ARCHIVE_MAX_BYTES", int, 1024, None),
     "archive_max_members": ("FLUX_REVIEW_ARCHIVE_MAX_MEMBERS", int, 1, None),
     "archive_max_file_bytes": ("FLUX_REVIEW_ARCHIVE_MAX_FILE_BYTES", int, 1, None),

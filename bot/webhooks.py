@@ -10,15 +10,18 @@ answered 202 without a second job. Nothing slow runs here.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Request, Response, jsonify
+from werkzeug.exceptions import ClientDisconnected
 
 from bot import metrics
 from bot.handlers import Context, Ignore, RecordInstallation, Review, route
@@ -43,6 +46,48 @@ def signature_valid(secret: bytes, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(signature(secret, body).encode(), header.strip().encode())
 
 
+def read_body(request: Request, limit: int, timeout: float,
+              monotonic: Callable[[], float] = time.monotonic) -> bytes | None:
+    """The request body (at most ``limit + 1`` bytes), or None when the client takes longer than ``timeout``
+    seconds to send it.
+
+    Under gunicorn each read of the client's socket gets what is left of the
+    deadline, so a client that sends its headers and then stalls, or trickles a
+    byte at a time, frees its thread when the deadline passes.
+    """
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None or not hasattr(sock, "settimeout"):
+        return request.get_data(cache=False)  # not behind gunicorn (the test client): read as usual
+    deadline = monotonic() + timeout
+    prior = sock.gettimeout()
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= limit:
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                return _give_up(sock)
+            sock.settimeout(remaining)
+            chunk = request.stream.read(min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except (TimeoutError, OSError, ClientDisconnected):
+        return _give_up(sock)
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(prior)
+    return b"".join(chunks)
+
+
+def _give_up(sock: Any) -> None:
+    """Stop reading a stalled client: its unread body would otherwise be drained by the server after the
+    answer (a wait of its own); reading ends here, the answer is still written."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
+
+
 class WebhookReceiver:
     """Turns one HTTP delivery into a response, and into a persisted job when there is work."""
 
@@ -52,12 +97,15 @@ class WebhookReceiver:
         self.store = store
         self.queue = queue
         self.clock = clock
+        self.clock_monotonic = time.monotonic
 
     def receive(self, request: Request) -> Response | tuple[Response, int]:
         limit = self.settings.tuning.max_webhook_bytes
         if request.content_length is not None and request.content_length > limit:
             return _answer("payload too large", 413, "too-large")
-        body = request.get_data(cache=False)  # at most limit + 1 bytes (the app's MAX_CONTENT_LENGTH)
+        body = read_body(request, limit, self.settings.tuning.body_timeout, self.clock_monotonic)
+        if body is None:
+            return _answer("request body too slow", 408, "slow-body")
         if len(body) > limit:
             return _answer("payload too large", 413, "too-large")
         if not signature_valid(self.settings.webhook_secret, body, request.headers.get(SIGNATURE_HEADER)):

@@ -188,3 +188,38 @@ def test_job_killed_mid_review_finishes_after_restart(sim: GitHubSim, tmp_path: 
     assert finished["id"] == run["id"]  # the same run, resumed, not a twin left in progress
     assert finished["conclusion"] == "failure"
     assert [r["status"] for r in sim.runs_for(head)] == ["completed"]
+
+
+def test_clients_that_stall_their_body_cost_a_connection_not_the_service(
+        sim: GitHubSim, tmp_path: Path) -> None:
+    import socket
+
+
+    env = bot_environment(APP_ID, key_pair()[0], SECRET, sim.url, tmp_path / "data", body_timeout="1")
+    server = serve(env, tmp_path / "bot.log")
+    stalled: list[socket.socket] = []
+    try:
+        for _ in range(12):  # more stalled uploads than the server has web threads (8)
+            client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            client.sendall(b"POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           b"X-GitHub-Event: ping\r\nX-GitHub-Delivery: slow\r\nContent-Length: 1000\r\n\r\n{\"a")
+            stalled.append(client)
+        started = time.monotonic()
+        answer = wait_until(lambda: _health(server.url), 15.0, 0.2, "/healthz while clients stall")
+        assert answer == 200 and time.monotonic() - started < 15.0
+        # The stalled client itself is answered 408 once its deadline passes.
+        reply = stalled[0].recv(200)
+        assert reply.startswith(b"HTTP/1.1 408"), reply
+    finally:
+        for client in stalled:
+            client.close()
+        server.stop()
+
+
+def _health(url: str) -> int | None:
+    import requests
+
+    try:
+        return requests.get(f"{url}/healthz", timeout=1).status_code
+    except requests.RequestException:
+        return None
