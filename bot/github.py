@@ -10,9 +10,11 @@ so retries, rate-limit waits, write pacing and counting apply to all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -117,7 +119,7 @@ class InstallationClient:
         """A lazy repository: no request until a call needs one."""
         return self.api.get_repo(full_name)
 
-    def download_archive(self, full_name: str, ref: str, max_bytes: int) -> bytes:
+    def download_archive(self, full_name: str, ref: str, max_bytes: int, deadline: float = 300.0) -> bytes:
         """The gzipped tarball of ``ref``: one API call and one download, whatever the repository's size.
 
         A connection dropped while reading the body is retried as a whole,
@@ -127,7 +129,7 @@ class InstallationClient:
         while True:
             attempt += 1
             try:
-                return self._download(full_name, ref, max_bytes)
+                return self._download(full_name, ref, max_bytes, deadline)
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
                     requests.exceptions.Timeout) as error:
                 decision = self._policy.after_error(attempt=attempt, error=error, rand=self._rand(),
@@ -138,7 +140,7 @@ class InstallationClient:
                             type(error).__name__, decision.wait)
                 self._sleep(decision.wait)
 
-    def _download(self, full_name: str, ref: str, max_bytes: int) -> bytes:
+    def _download(self, full_name: str, ref: str, max_bytes: int, deadline: float) -> bytes:
         url = f"{self.api_url}/repos/{full_name}/tarball/{quote(ref, safe='')}"
         headers = {"Authorization": self.auth.header(), "Accept": "application/vnd.github+json",
                    "User-Agent": USER_AGENT}
@@ -163,14 +165,42 @@ class InstallationClient:
             if declared.isdigit() and int(declared) > max_bytes:
                 raise ArchiveError(f"archive of {full_name}@{ref[:12]} is {int(declared):,} bytes, "
                                    f"above the {max_bytes:,}-byte limit (FLUX_REVIEW_ARCHIVE_MAX_BYTES)")
+            # The read timeout bounds one silence, not the whole body: a sender trickling a few bytes
+            # before each timeout would hold the worker for as long as it likes. A watchdog closes the
+            # response when the deadline for the whole download passes.
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                # Closing does not wake a thread blocked in recv; shutting the socket down does.
+                sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+                response.close()
+
+            watchdog = threading.Timer(deadline, expire)
+            watchdog.daemon = True
+            watchdog.start()
             chunks: list[bytes] = []
             total = 0
-            for chunk in response.iter_content(chunk_size=1 << 16):
-                total += len(chunk)
-                if total > max_bytes:
-                    raise ArchiveError(f"archive of {full_name}@{ref[:12]} is above the {max_bytes:,}-byte "
-                                       "limit (FLUX_REVIEW_ARCHIVE_MAX_BYTES)")
-                chunks.append(chunk)
+            try:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    total += len(chunk)
+                    if total > max_bytes:
+                        raise ArchiveError(f"archive of {full_name}@{ref[:12]} is above the {max_bytes:,}-byte "
+                                           "limit (FLUX_REVIEW_ARCHIVE_MAX_BYTES)")
+                    chunks.append(chunk)
+                    if expired.is_set():
+                        break
+            except Exception:
+                if not expired.is_set():
+                    raise
+            finally:
+                watchdog.cancel()
+            if expired.is_set():
+                raise ArchiveError(f"archive of {full_name}@{ref[:12]} took longer than {deadline:g} s to download "
+                                   "(FLUX_REVIEW_ARCHIVE_TIMEOUT)")
             return b"".join(chunks)
 
     def _get(self, url: str, headers: dict[str, str]) -> requests.Response:

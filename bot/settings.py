@@ -77,6 +77,8 @@ class Tuning:
     archive_max_members: int = 100_000
     archive_max_file_bytes: int = 16 * 1024 * 1024
     archive_max_total_bytes: int = 512 * 1024 * 1024
+    # The whole download of one archive, however the sender paces it.
+    archive_timeout: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,7 @@ _TUNING_VARS: dict[str, tuple[str, type, float, float | None]] = {
     "archive_max_members": ("FLUX_REVIEW_ARCHIVE_MAX_MEMBERS", int, 1, None),
     "archive_max_file_bytes": ("FLUX_REVIEW_ARCHIVE_MAX_FILE_BYTES", int, 1, None),
     "archive_max_total_bytes": ("FLUX_REVIEW_ARCHIVE_MAX_TOTAL_BYTES", int, 1, None),
+    "archive_timeout": ("FLUX_REVIEW_ARCHIVE_TIMEOUT", float, 0.1, 3600),
 }
 
 

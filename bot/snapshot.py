@@ -47,7 +47,7 @@ def merge_base(repo: Repository, base_sha: str, head_sha: str) -> str:
 
 def fetch_snapshot(client: InstallationClient, repository: str, sha: str, tuning: Tuning) -> RepoSnapshot:
     """The repository at ``sha``, from one archive download."""
-    data = client.download_archive(repository, sha, tuning.archive_max_bytes)
+    data = client.download_archive(repository, sha, tuning.archive_max_bytes, tuning.archive_timeout)
     return RepoSnapshot.from_tar(data, limits=archive_limits(tuning), label=f"{repository}@{sha[:12]}")
 
 

@@ -115,3 +115,46 @@ def test_the_app_jwt_is_accepted_by_the_simulator_and_a_wrong_app_is_not(sim: Gi
     wrong = GitHubApps(settings_for(sim.url, tmp_path, app_id="999"), LocalPacer())
     with pytest.raises(Exception, match="401"):
         wrong.tokens.token(1)
+
+
+def test_an_archive_trickled_slower_than_its_deadline_is_abandoned(sim: GitHubSim, tmp_path: Path) -> None:
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:  # 64 bytes every 0.2 s, never silent for as long as the 3 s read timeout
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(100):  # bounded: 20 s at most
+                if stop.is_set():
+                    return
+                try:
+                    connection.sendall(b"\0" * 64)
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    repo = sim.add_repo("acme/fleet", 1)
+    sha = repo.commit(fleet(1), branch="main")
+    port = listener.getsockname()[1]
+    sim.add_fault(Fault("GET", r"^api:/repos/acme/fleet/tarball/", "status", status=302,
+                        headers={"Location": f"http://127.0.0.1:{port}/slow.tar.gz"}))
+    started = time.monotonic()
+    try:
+        with pytest.raises(ArchiveError, match="took longer than 1 s"):
+            apps_for(sim, tmp_path).installation(1).download_archive("acme/fleet", sha, max_bytes=10_000_000,
+                                                                     deadline=1.0)
+        assert time.monotonic() - started < 10
+    finally:
+        stop.set()
+        listener.close()
+        server.join(timeout=5)
