@@ -31,9 +31,14 @@ CONFIG_NAMES = (".sops.yaml", ".sops.yml")
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
 
 
+# The form SOPS writes an encrypted value in (getsops/sops aes cipher): anything else is plain text,
+# however it looks (a hand-written `ENC[...]` beside a copied `sops:` block encrypts nothing).
+_ENCRYPTED = re.compile(r"ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]")
+
+
 def is_encrypted_value(value: Any) -> bool:
-    """True for a value SOPS wrote: ``ENC[AES256_GCM,data:...,type:str]``."""
-    return isinstance(value, str) and value.startswith("ENC[") and value.rstrip().endswith("]")
+    """True for a value SOPS wrote: ``ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]``."""
+    return isinstance(value, str) and _ENCRYPTED.fullmatch(value.strip()) is not None
 
 
 def sops_metadata(root: Any) -> dict[str, Any] | None:

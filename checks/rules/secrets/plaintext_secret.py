@@ -44,17 +44,20 @@ RULE = Rule(
     `data` is base64, which is an encoding, not encryption.
 
     Also reported: a Secret in a file named for SOPS (`*.sops.yaml`) that has no
-    `sops:` block (it was never encrypted, or was committed decrypted), and
-    kustomize `secretGenerator` entries whose `literals` or `envs` file hold
-    plain values.
+    `sops:` block (it was never encrypted, or was committed decrypted), a
+    Secret that carries a `sops:` block but no value SOPS encrypted (a value is
+    encrypted only in SOPS's form `ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`),
+    and kustomize `secretGenerator` entries whose `literals` or `envs` file
+    hold plain values. A Secret no cluster renders under `docs/`, `examples/`,
+    `tests/` or `testdata/` (an illustration) is a warning: it is in Git all
+    the same.
 
-    Not reported: SOPS-encrypted files (`ENC[...]` with a `sops:` block, see
-    secrets/sops-partial), `${VAR}` placeholders filled by postBuild
+    Not reported: SOPS-encrypted files (see secrets/sops-partial for plain
+    values beside encrypted ones), `${VAR}` placeholders filled by postBuild
     substitution, secret-manager references (`op://`, `vault:`, `ref+...`,
     `akv://`, AWS/GCP secret manager names, `<path:...>`), templates, empty
     values, public material (certificates, public keys, SSH `known_hosts`
-    lines, age recipients), and unrendered files under `docs/`, `examples/`,
-    `tests/` or `testdata/` (illustrations). Placeholders such as `changeme`
+    lines, age recipients). Placeholders such as `changeme`
     are reported: Flux applies them as they are, so the workload runs with
     that value.
 
@@ -84,11 +87,26 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     rendered = ctx.model.rendered_files
     configs: list[SopsConfig] | None = None
     for obj in ctx.model.objects:
-        if not is_core_kind(obj, "Secret") or sops_metadata(obj.body) is not None:
+        if not is_core_kind(obj, "Secret"):
             continue
-        if _example_file(obj.path, rendered):
-            continue
+        sops_block = sops_metadata(obj.body) is not None
+        if sops_block and _has_encrypted_value(obj):
+            continue  # encrypted by SOPS: plain values beside encrypted ones are secrets/sops-partial's
+        # An illustration no cluster renders (docs/, examples/, tests/) is still in Git: a warning.
+        severity = Severity.WARNING if _example_file(obj.path, rendered) else Severity.ERROR
         plain = _plaintext_keys(obj)
+        if sops_block:
+            if plain:
+                pos = _key_pos(obj, plain[0])
+                yield Finding(
+                    "secrets/plaintext-secret", severity, pos.path, pos.line,
+                    f"{obj.id} carries a `sops:` block but none of its values is encrypted (SOPS writes "
+                    f"`ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`): {named_keys(plain)} "
+                    f"{'is' if len(plain) == 1 else 'are'} plain text anyone who can read the repository can read. "
+                    f"Encrypt the file with `sops --encrypt --in-place {obj.path}`, then rotate "
+                    f"{'the value' if len(plain) == 1 else 'the values'}.",
+                    object=obj.id, key="plaintext")
+            continue
         if looks_like_sops_name(obj.path):
             written = _written_keys(obj)
             if not written:
@@ -96,7 +114,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             pos = _key_pos(obj, written[0])
             name = posixpath.basename(obj.path)
             yield Finding(
-                "secrets/plaintext-secret", Severity.ERROR, pos.path, pos.line,
+                "secrets/plaintext-secret", severity, pos.path, pos.line,
                 f"{obj.id} is in `{name}`, named for SOPS, but the file is not encrypted (no `sops:` block): "
                 f"{named_keys(written)} {'is' if len(written) == 1 else 'are'} committed as written. "
                 f"Encrypt it: `sops --encrypt --in-place {obj.path}`.",
@@ -107,13 +125,19 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         pos = _key_pos(obj, plain[0])
         configs = configs if configs is not None else load_sops_configs(ctx.model.snapshot)
         yield Finding(
-            "secrets/plaintext-secret", Severity.ERROR, pos.path, pos.line,
+            "secrets/plaintext-secret", severity, pos.path, pos.line,
             f"{obj.id} holds {'a plaintext value' if len(plain) == 1 else 'plaintext values'} under "
             f"{named_keys(plain)}. Anyone who can read the repository can read {'it' if len(plain) == 1 else 'them'}: "
             f"{_encrypt_advice(obj.path, configs)}, or replace the Secret with an ExternalSecret; then rotate "
             f"{'the value' if len(plain) == 1 else 'the values'}.",
             object=obj.id, key="plaintext")
     yield from _generator_literals(ctx.model, rendered)
+
+
+def _has_encrypted_value(obj: KubeObject) -> bool:
+    """Whether any value under ``data`` or ``stringData`` is one SOPS encrypted."""
+    return any(is_encrypted_value(value) for field_name in ("data", "stringData")
+               if isinstance(obj.get(field_name), dict) for value in obj.get(field_name).values())
 
 
 def _plaintext_keys(obj: KubeObject) -> list[str]:

@@ -59,11 +59,22 @@ def test_placeholder_values_are_reported_because_flux_applies_them_as_written() 
     assert len(run(files, "secrets/plaintext-secret")) == 1
 
 
-def test_unrendered_examples_are_illustrations_but_rendered_ones_are_not() -> None:
+def test_unrendered_examples_are_warnings_and_rendered_ones_errors() -> None:
+    # A plaintext Secret in docs/ or tests/ is still in Git: at least a warning, an error once a cluster applies it.
     example = secret("stringData:\n  password: example-password\n")
-    assert run({"docs/examples/secret.yaml": example}, "secrets/plaintext-secret") == []
+    [illustration] = run({"docs/examples/secret.yaml": example}, "secrets/plaintext-secret")
+    assert illustration.severity.name == "WARNING"
     files = {"clusters/prod/apps.yaml": APPS.replace("./apps", "./tests/e2e"), "tests/e2e/secret.yaml": example}
-    assert len(run(files, "secrets/plaintext-secret")) == 1
+    [deployed] = run(files, "secrets/plaintext-secret")
+    assert deployed.severity.name == "ERROR"
+
+
+def test_a_copied_sops_block_does_not_hide_plain_values() -> None:
+    fake = secret("stringData:\n  password: hunter2\n  token: ENC[not really]\n") + (
+        "sops:\n  mac: ENC[AES256_GCM,data:abc,iv:aXY=,tag:dGFn,type:str]\n  version: 3.9.0\n")
+    [finding] = run({"clusters/prod/apps.yaml": APPS, "apps/secret.yaml": fake}, "secrets/plaintext-secret")
+    assert "carries a `sops:` block but none of its values is encrypted" in finding.message
+    assert "`stringData.password`" in finding.message and finding.severity.name == "ERROR"
 
 
 def test_unencrypted_file_named_for_sops_is_reported_even_when_empty() -> None:
