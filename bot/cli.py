@@ -53,12 +53,14 @@ def run_serve(args: argparse.Namespace) -> int:
         print("flux-review: --port must be between 1 and 65535", file=sys.stderr)
         return EXIT_CONFIG
     from bot import logs
+    from bot.data_dir import make_private
     from bot.server import serve
 
     logs.configure(settings.log_level)
     try:
+        make_private(settings.data_dir)
         serve(settings.with_address(args.host, args.port))
-    except RuntimeError as error:
+    except (RuntimeError, OSError) as error:
         print(f"flux-review: {error}", file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK
@@ -80,6 +82,13 @@ def run_worker(args: argparse.Namespace) -> int:
     from bot.state import open_store
 
     logs.configure(settings.log_level)
+    from bot.data_dir import make_private
+
+    try:
+        make_private(settings.data_dir)
+    except OSError as error:
+        print(f"flux-review: DATA_DIR {settings.data_dir}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_CONFIG
     if args.metrics_port:
         start_http_server(args.metrics_port, addr=args.metrics_host)
     store = open_store(settings)

@@ -223,3 +223,13 @@ def _health(url: str) -> int | None:
         return requests.get(f"{url}/healthz", timeout=1).status_code
     except requests.RequestException:
         return None
+
+
+def test_the_data_directory_is_the_owners_alone(bot: BotProcess) -> None:
+    import stat
+
+    data_dir = Path(bot.env["DATA_DIR"])
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    files = [p for p in data_dir.iterdir() if p.is_file()]
+    assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files), \
+        [(p.name, oct(stat.S_IMODE(p.stat().st_mode))) for p in files]
