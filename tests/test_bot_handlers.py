@@ -24,3 +24,19 @@ def test_routing_by_event_name() -> None:
 def test_the_delivery_id_travels_with_the_job() -> None:
     decision = route("pull_request", payloads.pull_request("opened", "a/b", 1, "c" * 40), CONTEXT)
     assert isinstance(decision, Review) and decision.request.delivery == "d-9"
+
+
+def test_fields_of_the_wrong_type_or_shape_are_ignored_with_the_reason() -> None:
+    good = payloads.pull_request("opened", "acme/fleet", 7, "c" * 40)
+    listed_action = {**good, "action": ["opened"]}
+    assert route("pull_request", listed_action, CONTEXT) == Ignore("action is not a string")
+    true_number = {**good, "pull_request": {**good["pull_request"], "number": True}}
+    assert route("pull_request", true_number, CONTEXT) == Ignore("pull_request.number is not a positive number")
+    traversal = {**good, "repository": {**good["repository"], "full_name": "acme/../../app/installations"}}
+    assert route("pull_request", traversal, CONTEXT) == Ignore("repository.full_name is not an owner/name")
+    not_a_sha = payloads.pull_request("opened", "acme/fleet", 7, "../../etc")
+    assert route("pull_request", not_a_sha, CONTEXT) == Ignore("the head commit is not a commit id")
+    run = payloads.check_run("requested_action", "acme/fleet", "c" * 40, [7], 42)
+    run["requested_action"] = {"identifier": {"rerun": True}}
+    assert route("check_run", run, CONTEXT) == Ignore("requested_action.identifier is not a string")
+    assert isinstance(route("pull_request", good, CONTEXT), Review)

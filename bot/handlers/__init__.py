@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.handlers import check_events, installation, issue_comment, pull_request
+from bot.handlers import check_events, installation, issue_comment, payloads, pull_request
 from bot.handlers.context import Context
 from bot.handlers.decisions import Decision, Ignore, RecordInstallation, Review
 
@@ -36,4 +36,7 @@ def route(event: str, payload: Mapping[str, Any], context: Context) -> Decision:
     handler = HANDLERS.get(event)
     if handler is None:
         return Ignore(f"{event} events are not handled")
+    problem = payloads.shape_problem(payload)
+    if problem:
+        return Ignore(problem)
     return handler(payload, context)
