@@ -19,7 +19,7 @@ from bot.github import InstallationClient
 from bot.settings import Tuning
 from checks.diff import ChangedFile, parse_patch
 from checks.findings import counted
-from checks.source import ArchiveLimits, RepoSnapshot
+from checks.source import ArchiveLimits, RepoSnapshot, SnapshotError
 
 MAX_LISTED_FILES = 3000  # GitHub's own cap for pulls/{n}/files
 
@@ -48,7 +48,18 @@ def merge_base(repo: Repository, base_sha: str, head_sha: str) -> str:
 def fetch_snapshot(client: InstallationClient, repository: str, sha: str, tuning: Tuning) -> RepoSnapshot:
     """The repository at ``sha``, from one archive download."""
     data = client.download_archive(repository, sha, tuning.archive_max_bytes, tuning.archive_timeout)
-    return RepoSnapshot.from_tar(data, limits=archive_limits(tuning), label=f"{repository}@{sha[:12]}")
+    snap = RepoSnapshot.from_tar(data, limits=archive_limits(tuning), label=f"{repository}@{sha[:12]}")
+    missing = [m for m in snap.skipped if incomplete(m.name, m.reason)]
+    if missing:
+        # A verdict on part of the repository would pass what the rest breaks: no verdict at all.
+        raise SnapshotError(f"the archive of {repository}@{sha[:12]} is incomplete ({missing[0].reason}), "
+                            "so no verdict is given on part of the repository")
+    return snap
+
+
+def incomplete(name: str, reason: str) -> bool:
+    """Whether a skipped member means the snapshot lacks part of the tree (not just one oversized file)."""
+    return name == "*" or reason.startswith(("archive total above", "the archive inflates"))
 
 
 def changed_files(pull: PullRequest, listed: int | None = None) -> ChangedFiles:

@@ -76,3 +76,28 @@ def test_skipped_members_are_named_with_their_reason() -> None:
 def test_archive_limits_come_from_the_settings() -> None:
     limits = snapshot.archive_limits(FAST)
     assert (limits.max_members, limits.max_file_bytes) == (FAST.archive_max_members, FAST.archive_max_file_bytes)
+
+
+def test_a_truncated_archive_gives_no_verdict(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from checks.source import SnapshotError
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for index in range(3):
+            data = b"kind: ConfigMap\n" * 100
+            info = tarfile.TarInfo(f"top/f{index}.yaml")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    cut = buffer.getvalue()[:1200]  # inside the second member's header
+
+    class Client:
+        def download_archive(self, repository: str, sha: str, max_bytes: int, deadline: float) -> bytes:
+            return cut
+
+    with pytest.raises(SnapshotError, match=r"is incomplete .*archive ends early"):
+        snapshot.fetch_snapshot(Client(), "acme/fleet", "a" * 40, FAST)  # type: ignore[arg-type]
+    assert snapshot.incomplete("*", "more than 100000 members")
+    assert not snapshot.incomplete("big.yaml", "larger than 16777216 bytes")
