@@ -10,7 +10,9 @@ import gc
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from checks.findings import Finding, Severity
 from checks.yaml_docs import YamlFile, YamlLimits, load_yaml
 
 
@@ -45,3 +47,24 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def read_or_note(snapshot: Any, path: str) -> tuple[bytes, Finding | None]:
+    """A file's bytes, or nothing and a ``structure/file-unreadable`` finding when the checkout cannot
+    read it: checking it as empty without saying so would let a run pass on files it never read."""
+    try:
+        return snapshot.read(path), None
+    except KeyError:
+        return b"", None
+    except OSError as error:
+        return b"", Finding("structure/file-unreadable", Severity.WARNING, path, 1,
+                            f"{path} could not be read ({error.strerror or error}), so nothing in it was checked. "
+                            "Make it readable to the user running flux-review.", key="unreadable")
+
+
+def unreadable_folders(snapshot: Any) -> list[Finding]:
+    """The folders the snapshot's walk could not enter, as ``structure/file-unreadable`` findings."""
+    return [Finding("structure/file-unreadable", Severity.WARNING, member.name, 1,
+                    f"{member.name}/ could not be read ({member.reason}), so nothing in it was checked.",
+                    key="unreadable")
+            for member in snapshot.skipped if member.reason.startswith("folder not readable")]

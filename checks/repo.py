@@ -45,7 +45,7 @@ from checks.layout import (
     split_clusters,
     synced_folders,
 )
-from checks.loading import ParseCache, collector_paused
+from checks.loading import ParseCache, collector_paused, read_or_note, unreadable_folders
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
 from checks.resourceset import MayCreate, expand, stand_in
@@ -184,10 +184,9 @@ class _ModelBuilder:
     def load(self, path: str) -> YamlFile:
         loaded = self.files.get(path)
         if loaded is None:
-            try:
-                data = self.snapshot.read(path)
-            except (KeyError, OSError):
-                data = b""
+            data, problem = read_or_note(self.snapshot, path)
+            if problem is not None:
+                self.problems.append(problem)
             loaded = self.cache.load(path, data, self.limits)
             self.files[path] = loaded
         return loaded
@@ -205,6 +204,7 @@ class _ModelBuilder:
             if path.endswith(_YAML_SUFFIXES) and not self._in_chart(path) and self.config.path_selected(path):
                 self.load(path)
         objects = self.objects = self._objects()
+        self.problems.extend(unreadable_folders(self.snapshot))
         self.sources = self._repository_sources(objects)
         self.ignore = self._ignore_rules(objects)
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)

@@ -115,7 +115,13 @@ class RepoSnapshot:
         if not os.path.isdir(root):
             raise SnapshotError(f"{root}: not a folder")
         sizes: dict[str, int] = {}
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        unreadable: list[SkippedMember] = []
+
+        def note(error: OSError) -> None:  # a folder the walk cannot enter
+            where = os.path.relpath(error.filename, root) if error.filename else "?"
+            unreadable.append(SkippedMember(normalize(where), f"folder not readable ({error.strerror})"))
+
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=note):
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
             rel_dir = os.path.relpath(dirpath, root)
             for name in filenames:
@@ -129,7 +135,9 @@ class RepoSnapshot:
             with open(os.path.join(root, *path.split("/")), "rb") as handle:
                 return handle.read()
 
-        return cls(sizes=sizes, _read=read, label=root)
+        snapshot = cls(sizes=sizes, _read=read, label=root)
+        snapshot.skipped = unreadable
+        return snapshot
 
     @classmethod
     def from_git(cls, repo: str | os.PathLike[str], rev: str) -> RepoSnapshot:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from checks.config import Config
-from checks.loading import ParseCache, collector_paused
+from checks.loading import ParseCache, collector_paused, read_or_note, unreadable_folders
 from checks.repo import build_model
 from checks.source import RepoSnapshot
 from checks.yaml_docs import YamlLimits
@@ -64,3 +64,14 @@ def test_the_collector_is_paused_inside_and_restored_after_an_error() -> None:
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_a_file_that_cannot_be_read_is_empty_with_a_finding() -> None:
+    def read(path: str) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    snapshot = RepoSnapshot(sizes={"a.yaml": 4}, _read=read)
+    data, problem = read_or_note(snapshot, "a.yaml")
+    assert data == b"" and problem is not None and problem.rule == "structure/file-unreadable"
+    assert read_or_note(RepoSnapshot.from_mapping({}), "gone.yaml") == (b"", None)
+    assert unreadable_folders(snapshot) == []

@@ -366,3 +366,20 @@ def test_tar_snapshot_refuses_to_inflate_far_beyond_its_download() -> None:
     kept = sum(snapshot.size(p) for p in snapshot.paths())
     assert kept <= len(data) * 100
     assert any("inflates more than 100 times" in m.reason for m in snapshot.skipped)
+
+
+def test_folder_snapshot_notes_a_folder_it_cannot_enter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "a.yaml").write_text("a: 1\n")
+    (tmp_path / "private").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if str(path).endswith("private"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    snapshot = RepoSnapshot.from_folder(tmp_path)
+    assert snapshot.paths() == ["apps/a.yaml"]
+    assert [(m.name, m.reason) for m in snapshot.skipped] == [("private", "folder not readable (Permission denied)")]

@@ -49,6 +49,7 @@ RULE_MODULES: tuple[str, ...] = (
     "structure.path_missing",
     "structure.resource_missing",
     "structure.file_too_large",
+    "structure.file_unreadable",
     "structure.undefined_variable",
     "structure.substitution_syntax",
     "structure.non_manifest_yaml",
