@@ -82,7 +82,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         anchor = self.object or self.anchor or self.path
-        digest = hashlib.sha256(f"{self.rule}\0{anchor}\0{self.key}".encode()).hexdigest()
+        # surrogateescape: a file name that is not UTF-8 still has a fingerprint (from its bytes).
+        digest = hashlib.sha256(f"{self.rule}\0{anchor}\0{self.key}".encode("utf-8", "surrogateescape")).hexdigest()
         return digest[:16]
 
     def with_severity(self, severity: Severity) -> Finding:

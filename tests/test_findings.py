@@ -104,3 +104,9 @@ def test_findings_without_an_object_can_anchor_their_fingerprint_elsewhere_than_
     moved = Finding("notification/no-failure-alerts", Severity.INFO, "clusters/a/b.yaml", 3, "m",
                     key="cluster:a", anchor="cluster/a")
     assert first.fingerprint == moved.fingerprint
+
+
+def test_a_path_that_is_not_utf8_still_has_a_fingerprint() -> None:
+    finding = Finding("structure/yaml-invalid", Severity.ERROR, "apps/bad\udcff.yaml", 1, "broken")
+    assert len(finding.fingerprint) == 16
+    assert finding.fingerprint != Finding("structure/yaml-invalid", Severity.ERROR, "apps/bad.yaml", 1, "x").fingerprint

@@ -222,3 +222,10 @@ def test_fix_region_replaces_whole_lines_like_the_fix_itself(text: str) -> None:
     start, end = offset(region["startLine"], region["startColumn"]), offset(region["endLine"], region["endColumn"])
     applied = text[:start] + replacement["insertedContent"]["text"] + text[end:]
     assert applied == apply_fixes(text, [fix])[0]
+
+
+def test_a_file_name_that_is_not_utf8_is_percent_encoded_from_its_bytes() -> None:
+    finding = Finding("secrets/plaintext-secret", Severity.ERROR, "apps/bad\udcff.yaml", 6, "plain value")
+    document = json.loads(sarif.render([finding]))
+    location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "apps/bad%FF.yaml"

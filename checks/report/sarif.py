@@ -61,7 +61,8 @@ def _descriptor(rule: Rule) -> dict:
 
 def _uri(path: str) -> str:
     """A repository path as a relative URI reference (spaces and the like percent-encoded)."""
-    return quote(path, safe="/")
+    # A file name that is not UTF-8 keeps its bytes (read with surrogateescape) and is percent-encoded.
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _result(finding: Finding, index: dict[str, int]) -> dict:
