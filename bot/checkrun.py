@@ -22,6 +22,7 @@ from github.CheckRun import CheckRun
 from github.Repository import Repository
 
 from checks.findings import Finding, Severity, counted
+from checks.report import markdown
 from checks.review import Review
 
 NAME = "flux-review"
@@ -79,11 +80,10 @@ def complete(run: CheckRun, review: Review, max_annotations: int, notes: Sequenc
     findings = list(review.findings)
     shown = findings[:max_annotations]
     annotations = [annotation(f) for f in shown]
-    counts = review.counts()
     outcome = Outcome(
         conclusion="failure" if review.failed else "success",
-        title=_title(counts),
-        summary=_summary(counts, len(findings), len(shown), notes),
+        title=_cut(markdown.title_text(review), MAX_TITLE),
+        summary=_summary(review, len(findings), len(shown), notes),
     )
     batches = [annotations[i:i + ANNOTATIONS_PER_REQUEST]
                for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)] or [[]]
@@ -118,34 +118,16 @@ def annotation(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _title(counts: dict[str, int]) -> str:
-    parts = [_plural(counts.get("error", 0), "error"), _plural(counts.get("warning", 0), "warning"),
-             _plural(counts.get("info", 0), "notice")]
-    shown = [p for p in parts if p]
-    return ", ".join(shown) if shown else "No problems found"
-
-
-def _plural(count: int, word: str) -> str:
-    if not count:
-        return ""
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
-def _summary(counts: dict[str, int], total: int, shown: int, notes: Sequence[str]) -> str:
-    lines = [
-        "| errors | warnings | notices |",
-        "|---:|---:|---:|",
-        f"| {counts.get('error', 0)} | {counts.get('warning', 0)} | {counts.get('info', 0)} |",
-    ]
+def _summary(review: Review, total: int, shown: int, notes: Sequence[str]) -> str:
+    """The engine's Markdown summary, then the job's notes; the notes get their room first."""
+    extra = []
     if shown < total:
-        lines.append("")
         more = total - shown
-        lines.append(f"{counted(more, 'more finding')} {'is' if more == 1 else 'are'} not annotated "
+        extra.append(f"{counted(more, 'more finding')} {'is' if more == 1 else 'are'} not annotated "
                      f"(FLUX_REVIEW_MAX_ANNOTATIONS={shown}).")
-    for note in notes:
-        lines.append("")
-        lines.append(note)
-    return _cut("\n".join(lines), MAX_TEXT)
+    extra.extend(notes)
+    tail = "".join("\n\n" + _cut(note, 4000) for note in extra)
+    return markdown.render_review(review, limit=MAX_TEXT - len(tail)) + tail
 
 
 def _cut(text: str, limit: int) -> str:

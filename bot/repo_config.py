@@ -5,20 +5,34 @@ the pull request: a change must not be able to relax the rules it is
 reviewed by. When the repository has none, the owner's ``.github``
 repository may hold one for the whole organisation; otherwise the
 engine's defaults apply.
+
+A file may build on another with ``_extends``: ``other-repo`` (same owner,
+its ``.github/flux-review.yml``), ``owner/repo`` or ``owner/repo:path``.
+The base is read from its repository's default branch and the file's own
+keys win over it, mapping by mapping (a list replaces the base's list).
+Each file is validated on its own first, so an error names the file and
+line it is on; a chain that comes back to a file it already read, or is
+deeper than ``MAX_DEPTH``, is an error, never followed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
+import yaml
 from github import GithubException
 from github.Repository import Repository
 
 from checks.config import Config, ConfigError
 from checks.engine import load_config_text
+from checks.yaml_docs import YMap, YSeq, load_yaml
 
 CONFIG_PATH = ".github/flux-review.yml"
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_DEPTH = 5
+_TARGET = re.compile(r"(?:(?P<owner>[A-Za-z0-9-]+)/)?(?P<repo>[A-Za-z0-9._-]+)(?::(?P<path>[^\s:]+))?")
 
 
 def load(repository: Callable[[str], Repository], full_name: str, default_branch: str) -> Config:
@@ -36,7 +50,69 @@ def load(repository: Callable[[str], Repository], full_name: str, default_branch
         text = read_file(repository(organisation), source, CONFIG_PATH, None)
     if text is None:
         return Config()
-    return load_config_text(text, source)
+    settings, bases = _settings(repository, source, text, [source.lower()])
+    if not bases:
+        return load_config_text(text, source)  # one file: errors keep its own line numbers
+    settings.pop("_extends", None)
+    return load_config_text(yaml.safe_dump(settings, sort_keys=False),
+                            f"{source} (extending {', '.join(bases)})")
+
+
+def _settings(repository: Callable[[str], Repository], source: str, text: str,
+              chain: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """A file's settings merged over those of the files it extends, and the names of those files."""
+    config = load_config_text(text, source)  # validates this file alone: errors point at its lines
+    own = _plain(text, source)
+    if config.extends is None:
+        return own, []
+    target = extends_target(config.extends, source)
+    key = target.lower()
+    if key in chain:
+        raise ConfigError(f"{source}: _extends loops back to {target} ({' -> '.join([*chain, key])})")
+    if len(chain) > MAX_DEPTH:
+        raise ConfigError(f"{source}: _extends chain deeper than {MAX_DEPTH} files ({' -> '.join(chain)})")
+    full_name, path = target.split(":", 1)
+    base_text = read_file(repository(full_name), target, path, None)
+    if base_text is None:
+        raise ConfigError(f"{source}: _extends {config.extends}: {target} does not exist "
+                          "(or the App is not installed on that repository)")
+    base, bases = _settings(repository, target, base_text, [*chain, key])
+    return _merge(base, own), [target, *bases]
+
+
+def extends_target(value: str, source: str) -> str:
+    """``owner/repo:path`` for an ``_extends`` value; a bare repository name is the source's owner's."""
+    match = _TARGET.fullmatch(value.strip())
+    if match is None or ".." in value:
+        raise ConfigError(f"{source}: _extends {value!r} is not a repository, owner/repository or "
+                          "owner/repository:path")
+    owner = match["owner"] or source.split("/", 1)[0]
+    return f"{owner}/{match['repo']}:{match['path'] or CONFIG_PATH}"
+
+
+def _plain(text: str, source: str) -> dict[str, Any]:
+    """A validated file's settings as plain data (the bounded loader's result, without positions)."""
+    loaded = load_yaml(source, text.encode())
+    root = loaded.docs[0].root if loaded.docs else None
+    return _unwrap(root) if isinstance(root, YMap) else {}
+
+
+def _unwrap(value: Any) -> Any:
+    if isinstance(value, YMap):
+        return {str(k): _unwrap(v) for k, v in value.items()}
+    if isinstance(value, YSeq):
+        return [_unwrap(v) for v in value]
+    return value
+
+
+def _merge(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in own.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def read_file(repo: Repository, source: str, path: str, ref: str | None) -> str | None:

@@ -5,7 +5,15 @@
 3. load the configuration from the default branch;
 4. fetch merge base and head as snapshots, and the changed files;
 5. run the engine's differential review;
-6. complete the Check Run with the verdict.
+6. comment the new findings on the changed lines (one COMMENT review, only
+   when something is new) and retire our comments whose finding is gone;
+7. complete the Check Run with the verdict.
+
+Comments come before the verdict: should posting them fail, the job is
+retried or closed like any other failure, and a completed verdict is never
+overwritten. A slash command is a job of its own (``_answer``): the
+commenter's permission first, then a reaction and, for ``recheck``, a
+review queued like any other.
 
 Between the slow steps the job asks whether it is still the newest job of
 its pull request; if not it stops (``Superseded``) and the worker closes the
@@ -21,11 +29,13 @@ from dataclasses import dataclass, replace
 
 from github.Repository import Repository
 
-from bot import checkrun, repo_config, snapshot
+from bot import checkrun, commands, pull_review, repo_config, snapshot
 from bot.failures import Superseded
 from bot.github import InstallationClient
+from bot.review_comments import plan_comments
 from bot.review_request import ReviewRequest
 from bot.settings import Tuning
+from checks.config import CONFIG_PATHS
 from checks.review import review_snapshots
 
 log = logging.getLogger(__name__)
@@ -56,6 +66,8 @@ class ReviewJob:
         repo = self.client.repository(request.repository)
         if request.pull_number is None:
             return self._resolve_pull(repo)
+        if request.command:
+            return self._answer(repo, request.pull_number)
         pull = repo.get_pull(request.pull_number)
         if pull.state != "open":
             if self.existing_check_run is not None:
@@ -83,10 +95,38 @@ class ReviewJob:
         if changes.truncated:
             notes.append(f"GitHub lists only the first {snapshot.MAX_LISTED_FILES:,} changed files; "
                          "findings in the others count as new only when they are new at head.")
+        edited = [path for path in CONFIG_PATHS if path in changes.files]
+        if edited:
+            notes.append(f"This pull request changes `{edited[0]}`: its settings apply after it is merged. "
+                         "This review used the default branch's.")
+        if config.comments.enabled:
+            plan = plan_comments(review.findings, changes.files, pull_review.posted_comments(pull),
+                                 config.comments, run.html_url or "")
+            self.still_current()
+            pull_review.publish(pull, head_sha, plan)
         outcome = checkrun.complete(run, review, self.tuning.max_annotations, notes)
         log.info("%s#%s@%s: %s (%s)", request.repository, request.pull_number, head_sha[:12],
                  outcome.conclusion, outcome.title)
         return outcome.conclusion
+
+    def _answer(self, repo: Repository, number: int) -> str:
+        """A slash command: only writers may run one; others get one polite reply."""
+        request = self.request
+        if commands.permission(repo, request.commenter) not in commands.ALLOWED:
+            commands.reply(repo, number, commands.refusal(request.commenter, request.command))
+            log.info("%s#%s: /flux-review %s by %s refused (no write permission)", request.repository, number,
+                     request.command, request.commenter)
+            return "command refused"
+        if request.comment_id is not None:
+            commands.react(repo, request.comment_id)
+        if request.command == "recheck":
+            self.resubmit(replace(request, head_sha=None, command="", argument="", comment_id=None, commenter="",
+                                  reason=f"/flux-review recheck by @{request.commenter}"))
+            return "recheck queued"
+        command = commands.Command(request.command, request.argument) if request.command != "help" \
+            else commands.Command("help", unknown=request.argument)
+        commands.reply(repo, number, commands.answer_text(command))
+        return f"answered {request.command}"
 
     def _resolve_pull(self, repo: Repository) -> str:
         """A re-run whose payload listed no pull request (forks): find it by its head commit."""

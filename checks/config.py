@@ -61,6 +61,20 @@ class RuleSettings:
 
 
 @dataclass(frozen=True)
+class CommentSettings:
+    """How the App comments on pull requests (the command line ignores these).
+
+    ``enabled`` False (``comments: off``) leaves the Check Run alone; ``max``
+    caps inline comments per review (the rest go in the review's body and
+    the Check Run); ``notices`` lets info-level findings comment too.
+    """
+
+    enabled: bool = True
+    max: int = 30
+    notices: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """The effective configuration (defaults where the file is silent)."""
 
@@ -76,6 +90,8 @@ class Config:
     recommended_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RECOMMENDED_INTERVALS))
     tenants: tuple[Tenant, ...] = ()
     max_file_bytes: int = 1024 * 1024
+    comments: CommentSettings = field(default_factory=CommentSettings)
+    extends: str | None = None
     source: str = "defaults"
 
     @property
@@ -106,6 +122,7 @@ def _glob(path: str, pattern: str) -> bool:
 
 _TOP_KEYS = {
     "rules", "fail_on", "paths", "clusters", "repository", "flux_version", "intervals", "tenants", "limits",
+    "comments", "_extends",
 }
 
 
@@ -158,7 +175,29 @@ def load_config_text(text: str, source: str, known_rules: Collection[str]) -> Co
         reader.known(limits, {"max_file_bytes"}, "limits.")
         if "max_file_bytes" in limits:
             values["max_file_bytes"] = reader.integer(limits, "max_file_bytes")
+    if "comments" in root:
+        values["comments"] = _comments(reader, root)
+    if "_extends" in root:
+        values["extends"] = reader.text(root, "_extends")
     return Config(**values)
+
+
+def _comments(reader: _Reader, root: YMap) -> CommentSettings:
+    """``comments: off`` (or ``false``), or a mapping of ``enabled``, ``max`` and ``notices``."""
+    value = root["comments"]
+    if isinstance(value, bool):
+        return CommentSettings(enabled=value)
+    if isinstance(value, str) and value.strip().lower() in ("off", "on"):
+        return CommentSettings(enabled=value.strip().lower() == "on")
+    comments = reader.mapping(root, "comments")
+    reader.known(comments, {"enabled", "max", "notices"}, "comments.")
+    settings: dict[str, Any] = {}
+    for key in ("enabled", "notices"):
+        if key in comments:
+            settings[key] = reader.boolean(comments, key)
+    if "max" in comments:
+        settings["max"] = reader.integer(comments, "max")
+    return CommentSettings(**settings)
 
 
 def _rules(reader: _Reader, rules: YMap, known_rules: Collection[str]) -> dict[str, RuleSettings]:
@@ -274,6 +313,12 @@ class _Reader:
         value = parent[key]
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {key} must be a positive integer")
+        return value
+
+    def boolean(self, parent: YMap, key: str) -> bool:
+        value = parent[key]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.source}:{parent.value_pos[key].line}: {key} must be true or false")
         return value
 
     def strings(self, parent: YMap, key: str) -> tuple[str, ...]:

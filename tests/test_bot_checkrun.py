@@ -78,14 +78,15 @@ def test_completion_sends_annotations_fifty_at_a_time_and_the_conclusion_last() 
     assert [len(e["output"]["annotations"]) for e in run.edits] == [50, 50, 21]
     assert all("conclusion" not in e for e in run.edits[:-1])
     assert (run.edits[-1]["status"], run.edits[-1]["conclusion"]) == ("completed", "failure")
-    assert outcome.title == "120 errors, 1 warning"
-    assert "| 120 | 1 | 0 |" in outcome.summary
+    assert outcome.title == "120 errors, 1 warning added"
+    assert outcome.summary.startswith("### 120 errors, 1 warning added")
+    assert "/flux-review recheck" in outcome.summary
 
 
 def test_a_clean_review_succeeds_in_one_request() -> None:
     run = FakeRun()
     outcome = complete(run, Review(findings=[], new_fingerprints=frozenset()), 100)  # type: ignore[arg-type]
-    assert (outcome.conclusion, outcome.title) == ("success", "No problems found")
+    assert (outcome.conclusion, outcome.title) == ("success", "No new problems")
     assert len(run.edits) == 1 and run.edits[0]["output"]["annotations"] == []
 
 
@@ -106,3 +107,13 @@ def test_finish_completes_with_a_prepared_outcome_within_limits() -> None:
     assert (edit["status"], edit["conclusion"]) == ("completed", "neutral")
     assert len(edit["output"]["title"]) == 255 and len(edit["output"]["summary"]) == 65_535
     assert Outcome.from_dict(Outcome("cancelled", "a", "b").to_dict()) == Outcome("cancelled", "a", "b")
+
+
+def test_a_summary_with_thousands_of_findings_fits_github_limit_with_its_notes() -> None:
+    findings = [Finding("interval/too-short", Severity.WARNING, f"apps/app-{n}/release.yaml", 3, "m" * 200)
+                for n in range(3000)]
+    review = Review(findings=findings, new_fingerprints=frozenset())
+    outcome = complete(FakeRun(), review, max_annotations=100, notes=["GitHub lists only 3,000 files."])  # type: ignore[arg-type]
+    assert len(outcome.summary) <= 65_535
+    assert outcome.summary.endswith("GitHub lists only 3,000 files.")
+    assert "2900 more findings are not annotated" in outcome.summary

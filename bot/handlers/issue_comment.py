@@ -1,19 +1,22 @@
-"""``issue_comment`` events: comments on pull requests, where slash commands will live.
+"""``issue_comment`` events: slash commands in comments on pull requests.
 
-Only new comments (``created``) on pull requests (``issue.pull_request``
-present) by people (not bots, not this App) are candidates. Parsing the
-commands and checking the commenter's permission come with the commands
-themselves; until then a candidate is acknowledged in the logs and no work
-is queued, so nobody can trigger reviews by commenting.
+Only new comments (``created``: an edit must not run a command twice) on
+pull requests (``issue.pull_request`` present) by people (not bots, not
+this App) are read, and only those holding a command (``bot.commands``).
+The handler does no I/O: it queues the command, keyed by its comment so it
+never replaces a queued review, and the worker checks the commenter's
+permission before anything else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from bot import commands
 from bot.handlers import payloads
-from bot.handlers.decisions import Decision, Ignore
+from bot.handlers.decisions import Decision, Ignore, Review
 
 if TYPE_CHECKING:
     from bot.handlers.context import Context
@@ -31,4 +34,19 @@ def handle(payload: Mapping[str, Any], context: Context) -> Decision:
         return Ignore("issue_comment event without a comment")
     if payloads.is_bot(comment.get("user")) or payloads.is_bot(payload.get("sender")):
         return Ignore("comments by bots are not read")
-    return Ignore(f"comment on pull request #{issue.get('number')} noted; slash commands are not enabled yet")
+    body = comment.get("body")
+    command = commands.parse(body) if isinstance(body, str) else None
+    if command is None:
+        return Ignore(f"comment on pull request #{issue.get('number')} holds no command")
+    user = comment.get("user")
+    login = user.get("login") if isinstance(user, Mapping) else None
+    comment_id = comment.get("id")
+    if not isinstance(login, str) or not login or not isinstance(comment_id, int) or isinstance(comment_id, bool):
+        return Ignore("the comment has no author or id")
+    decision = payloads.review(payload, issue.get("number"), None, f"/flux-review {command.name}",
+                               context.delivery)
+    if not isinstance(decision, Review):
+        return decision
+    return Review(replace(decision.request, command=command.name,
+                          argument=command.argument or command.unknown, comment_id=comment_id,
+                          commenter=login))

@@ -67,9 +67,9 @@ def repository(payload: Mapping[str, Any]) -> tuple[str, str]:
     return full_name, branch if isinstance(branch, str) else ""
 
 
-def review(payload: Mapping[str, Any], pull_number: int | None, head_sha: str, reason: str,
+def review(payload: Mapping[str, Any], pull_number: int | None, head_sha: str | None, reason: str,
            delivery: str) -> Decision:
-    """Review ``head_sha`` of pull request ``pull_number`` in the payload's repository and installation.
+    """Review ``head_sha`` (None: the head it has when the job runs) of pull request ``pull_number``.
 
     Ignored, with the reason, when the payload names no installation or repository.
     """
@@ -80,7 +80,7 @@ def review(payload: Mapping[str, Any], pull_number: int | None, head_sha: str, r
         return Ignore(str(exc))
     if pull_number is not None and not _positive_int(pull_number):
         return Ignore("the pull request number is not a positive number")
-    if not _SHA.fullmatch(head_sha):
+    if head_sha is not None and not _SHA.fullmatch(head_sha):
         return Ignore("the head commit is not a commit id")
     return Review(ReviewRequest(
         installation_id=installation,

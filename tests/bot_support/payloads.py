@@ -67,16 +67,18 @@ def check_run(action: str, full_name: str, head_sha: str, numbers: list[int], ap
 
 
 def issue_comment(action: str, full_name: str, number: int, body: str, on_pull: bool = True,
-                  user_kind: str = "User", login: str = "octocat") -> dict[str, Any]:
+                  user_kind: str = "User", login: str = "octocat", comment_id: int = 9,
+                  installation_id: int = 1) -> dict[str, Any]:
     issue: dict[str, Any] = {"number": number, "title": "Change", "state": "open"}
     if on_pull:
         issue["pull_request"] = {"url": f"https://api.github.com/repos/{full_name}/pulls/{number}"}
     return {
         "action": action,
         "issue": issue,
-        "comment": {"id": 9, "body": body, "user": sender(login, user_kind)},
+        "comment": {"id": comment_id, "body": body, "user": sender(login, user_kind),
+                    "author_association": "OWNER"},
         "repository": repository(full_name),
-        "installation": {"id": 1},
+        "installation": {"id": installation_id},
         "sender": sender(login, user_kind),
     }
 
