@@ -60,3 +60,54 @@ def test_a_binary_file_is_a_configuration_error(sim: GitHubSim, tmp_path: Path) 
     sim.add_repo("acme/fleet", 1).commit({".github/flux-review.yml": b"\xff\xfe\x00"}, branch="main")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load(sim, tmp_path)
+
+
+def test_extends_merges_the_base_under_the_repository_keys(sim: GitHubSim, tmp_path: Path) -> None:
+    sim.add_repo("acme/fleet", 1).commit({".github/flux-review.yml": (
+        "_extends: policies\nintervals:\n  minimum:\n    HelmRelease: 2m\ncomments:\n  max: 5\n")}, branch="main")
+    sim.add_repo("acme/policies", 1).commit({".github/flux-review.yml": (
+        "fail_on: warning\nintervals:\n  minimum:\n    Kustomization: 5m\ncomments: off\n")}, branch="main")
+    config = load(sim, tmp_path)
+    assert config.fail_on == Severity.WARNING  # from the base
+    assert config.minimum_intervals["Kustomization"] == "5m"  # the base's, merged mapping by mapping
+    assert config.minimum_intervals["HelmRelease"] == "2m"  # the repository's own
+    assert config.comments.max == 5 and config.comments.enabled  # the repository's mapping wins over `off`
+    assert "extending acme/policies:.github/flux-review.yml" in config.source
+
+
+def test_extends_with_owner_repository_and_path_follows_a_chain(sim: GitHubSim, tmp_path: Path) -> None:
+    sim.add_repo("acme/fleet", 1).commit({".github/flux-review.yml": "_extends: platform/rules:flux/team.yml\n"},
+                                         branch="main")
+    sim.add_repo("platform/rules", 1).commit({"flux/team.yml": "_extends: org\nfail_on: info\n"}, branch="main")
+    sim.add_repo("platform/org", 1).commit({".github/flux-review.yml": "flux_version: '2.4'\n"}, branch="main")
+    config = load(sim, tmp_path)
+    assert (config.fail_on, config.flux_version) == (Severity.INFO, "2.4")
+
+
+def test_an_extends_loop_is_reported_not_followed(sim: GitHubSim, tmp_path: Path) -> None:
+    sim.add_repo("acme/fleet", 1).commit({".github/flux-review.yml": "_extends: base\n"}, branch="main")
+    sim.add_repo("acme/base", 1).commit({".github/flux-review.yml": "_extends: acme/fleet\n"}, branch="main")
+    with pytest.raises(ConfigError, match="loops back to acme/fleet"):
+        load(sim, tmp_path)
+    assert len(sim.calls(path="/contents/")) == 2
+
+
+def test_an_extends_chain_deeper_than_the_cap_stops(sim: GitHubSim, tmp_path: Path) -> None:
+    for n in range(10):
+        sim.add_repo(f"acme/r{n}", 1).commit({".github/flux-review.yml": f"_extends: r{n + 1}\n"}, branch="main")
+    sim.add_repo("acme/fleet", 1).commit({".github/flux-review.yml": "_extends: r0\n"}, branch="main")
+    with pytest.raises(ConfigError, match="deeper than 5"):
+        load(sim, tmp_path)
+
+
+def test_an_invalid_base_or_a_missing_one_names_its_file(sim: GitHubSim, tmp_path: Path) -> None:
+    sim.add_repo("acme/fleet", 1).commit({".github/flux-review.yml": "_extends: base\n"}, branch="main")
+    sim.add_repo("acme/base", 1).commit({".github/flux-review.yml": "\nfail_on: sometimes\n"}, branch="main")
+    with pytest.raises(ConfigError, match=r"^acme/base:\.github/flux-review\.yml:2"):
+        load(sim, tmp_path)
+    sim.add_repo("acme/other", 1).commit({".github/flux-review.yml": "_extends: nowhere\n"}, branch="main")
+    with pytest.raises(ConfigError, match=r"acme/nowhere:\.github/flux-review\.yml does not exist"):
+        load(sim, tmp_path, "acme/other")
+    sim.add_repo("acme/bad", 1).commit({".github/flux-review.yml": "_extends: ../../x\n"}, branch="main")
+    with pytest.raises(ConfigError, match="is not a repository"):
+        load(sim, tmp_path, "acme/bad")

@@ -249,3 +249,25 @@ def test_rule_ids_are_checked_against_the_ids_given() -> None:
                                                   ("latest", (99, 0))])
 def test_flux_release_reads_major_and_minor(written: str, release: tuple[int, int]) -> None:
     assert Config(flux_version=written).flux_release == release
+
+
+def test_comments_can_be_turned_off_capped_or_opened_to_notices() -> None:
+    assert config("comments: off\n").comments.enabled is False
+    assert config("comments: false\n").comments.enabled is False
+    settings = config("comments:\n  max: 5\n  notices: true\n").comments
+    assert (settings.enabled, settings.max, settings.notices) == (True, 5, True)
+    assert config("fail_on: error\n").comments.max == 30
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("comments:\n  max: 0\n", "max must be a positive integer"),
+    ("comments:\n  notices: sometimes\n", "notices must be true or false"),
+    ("comments:\n  every: line\n", "unknown setting comments.every"),
+])
+def test_invalid_comment_settings_name_their_line(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config(text)
+
+
+def test_extends_is_kept_for_the_app_which_reads_the_base() -> None:
+    assert config("_extends: acme/policies\n").extends == "acme/policies"
