@@ -29,15 +29,14 @@ def posted_comments(pull: PullRequest) -> list[PostedComment]:
     """Our review comments on the pull request: those by a bot account that carry our marker."""
     found = []
     for comment in pull.get_review_comments():
-        user = comment.raw_data.get("user") or {}
-        if user.get("type") != "Bot":
+        # Attributes, not raw_data: reading raw_data would fetch every comment again.
+        if comment.user is None or comment.user.type != "Bot":
             continue  # a person quoting our marker does not make a comment ours
         read = read_marker(comment.body or "")
         if read is None:
             continue
         prints, resolved = read
-        found.append(PostedComment(comment.id, str(comment.raw_data.get("node_id") or ""), comment.body or "",
-                                   prints, resolved))
+        found.append(PostedComment(comment.id, comment.node_id or "", comment.body or "", prints, resolved))
     return found
 
 
