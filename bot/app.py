@@ -1,4 +1,4 @@
-"""The Flask application: ``POST /webhook``, ``GET /healthz``, ``GET /metrics``.
+"""The Flask application: ``POST /webhook``, ``GET /healthz``, ``GET /readyz``, ``GET /metrics``.
 
 ``create_app()`` is the factory gunicorn and ``flux-review serve`` load. It
 reads and validates the settings (a bad value stops the start with a
@@ -15,6 +15,8 @@ from flask import Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.jobs import Queue
+from bot.metrics import QUEUE_DEPTH
+from bot.readiness import Readiness
 from bot.settings import Settings
 from bot.state import Store, open_store
 from bot.webhooks import WebhookReceiver
@@ -56,6 +58,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
             return jsonify(status="unhealthy", reason="state store unreachable"), 503
         mode = "scale-out" if settings.scale_out else "embedded"
         return jsonify(status="ok", mode=mode), 200
+
+    readiness = Readiness(settings, store)
+    QUEUE_DEPTH.watch(readiness.waiting_jobs)
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        verdict = readiness.check()  # bounded: the checks' own thread, at most a couple of seconds
+        return jsonify(verdict.body()), verdict.status
 
     @app.get("/metrics")
     def metrics() -> Response:

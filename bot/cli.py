@@ -56,7 +56,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bot.data_dir import make_private
     from bot.server import serve
 
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     try:
         make_private(settings.data_dir)
         serve(settings.with_address(args.host, args.port))
@@ -81,7 +81,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from bot.runtime import build_workers
     from bot.state import open_store
 
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     from bot.data_dir import make_private
 
     try:

@@ -31,6 +31,7 @@ from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 
+from bot import metrics
 from bot.review_request import ReviewRequest
 from bot.settings import Settings
 from bot.state import FINALIZING, Accepted, Store
@@ -84,6 +85,7 @@ class Queue:
         accepted = self.store.accept(delivery, now, key=request.key, payload=request.to_payload(),
                                      wake_at=now + delay, requeue_after=self.settings.tuning.requeue_after)
         if accepted.job_id is not None:
+            metrics.JOBS_QUEUED.labels(request.reason or "unknown").inc()
             self.wake(accepted.job_id, delay)
         return accepted
 

@@ -51,6 +51,7 @@ class Server(BaseApplication):
             "control_socket_disable": True,
             "loglevel": logging.getLevelName(self.settings.log_level).lower(),
             "worker_exit": self._worker_exit,
+            "logger_class": "bot.logs.GunicornLogger",  # JSON lines for gunicorn's own messages too
         }
         for key, value in options.items():
             self.cfg.set(key, value)

@@ -94,6 +94,7 @@ class Settings:
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     log_level: int = logging.INFO
+    log_format: str = "text"
     review_drafts: bool = True
     tuning: Tuning = field(default_factory=Tuning)
 
@@ -121,6 +122,7 @@ class Settings:
             host=env.get("HOST") or "0.0.0.0",
             port=_number(env, "PORT", int, DEFAULT_PORT, 1, 65535),
             log_level=_log_level(env),
+            log_format=_log_format(env),
             review_drafts=_flag(env, "FLUX_REVIEW_DRAFTS", True),
             tuning=_tuning(env),
         )
@@ -193,6 +195,13 @@ def _log_level(env: Mapping[str, str]) -> int:
     if value not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of trace, debug, info, warn, error, fatal; got {value!r}")
     return _LOG_LEVELS[value]
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    value = (env.get("LOG_FORMAT") or "text").strip().lower()
+    if value not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT must be text or json, got {value!r}")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

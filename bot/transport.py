@@ -130,6 +130,8 @@ class GitHubAdapter(HTTPAdapter):
                 self._wait(decision.wait, decision.reason, method, endpoint)
                 continue
             self._count(method, endpoint, str(response.status_code))
+            if self.pace_key is not None:  # the installation's own rate limit, not the App's
+                metrics.note_rate_limit(self.pace_key, response.headers)
             if response.status_code == 401 and not renewed and self.renew_authorization is not None:
                 fresh = self.renew_authorization(request.headers.get("Authorization", ""))
                 if fresh:

@@ -23,7 +23,7 @@ from typing import Any
 from flask import Request, Response, jsonify
 from werkzeug.exceptions import ClientDisconnected
 
-from bot import metrics
+from bot import logs, metrics
 from bot.handlers import Context, Ignore, RecordInstallation, Review, route
 from bot.jobs import Queue
 from bot.settings import Settings
@@ -99,6 +99,7 @@ class WebhookReceiver:
         self.clock = clock
         self.clock_monotonic = time.monotonic
 
+    @logs.scoped
     def receive(self, request: Request) -> Response | tuple[Response, int]:
         limit = self.settings.tuning.max_webhook_bytes
         if request.content_length is not None and request.content_length > limit:
@@ -116,9 +117,11 @@ class WebhookReceiver:
         delivery = request.headers.get("X-GitHub-Delivery", "")
         if not event or not delivery or len(delivery) > 200:
             return _answer("missing X-GitHub-Event or X-GitHub-Delivery", 400, "bad-request", event or "none")
+        logs.bind(delivery=delivery)
         payload = _payload(request.mimetype, body)
         if payload is None:
             return _answer("body is not a JSON object", 400, "bad-json", event)
+        _log_context(payload)
         if event == "ping":
             metrics.WEBHOOKS.labels(event, "pong").inc()
             return jsonify(status="pong", zen=str(payload.get("zen", ""))[:200]), 200
@@ -133,6 +136,7 @@ class WebhookReceiver:
             accepted = self.queue.submit(delivery, decision.request)
             if accepted.duplicate:
                 return _answer_json({"status": "duplicate"}, 202, event, "duplicate")
+            logs.bind(job=accepted.job_id)
             log.info("%s (delivery %s): queued job %s for %s", name, delivery, accepted.job_id, decision.request.key)
             return _answer_json({"status": "queued", "job": accepted.job_id}, 202, event, "queued")
         if isinstance(decision, Ignore):
@@ -163,6 +167,26 @@ def _payload(mimetype: str, body: bytes) -> dict[str, Any] | None:
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def _log_context(payload: dict[str, Any]) -> None:
+    """Name the delivery's installation, repository and pull request on the lines logged while it is handled.
+
+    Only values of the expected type are taken; the handlers check the payload properly.
+    """
+    def field(*path: str) -> object:
+        value: object = payload
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return value
+
+    installation = field("installation", "id")
+    repository = field("repository", "full_name")
+    pull = field("pull_request", "number") or field("number") or (
+        field("issue", "number") if field("issue", "pull_request") else None)
+    logs.bind(installation=installation if type(installation) is int else None,
+              repository=repository[:200] if isinstance(repository, str) else None,
+              pull=pull if type(pull) is int else None)
 
 
 def _clean(value: str | None) -> str:

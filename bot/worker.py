@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from bot import checkrun, metrics
+from bot import checkrun, logs, metrics
 from bot.checkrun import Outcome
 from bot.failures import LostLease, Superseded, classify
 from bot.github import GitHubApps
@@ -40,7 +40,7 @@ class Heartbeat:
         self.store, self.job_id, self.owner, self.lease, self.clock = store, job_id, owner, lease, clock
         self.lost = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id[:8]}", daemon=True)
+        self._thread = threading.Thread(target=logs.carry(self._beat), name=f"heartbeat-{job_id[:8]}", daemon=True)
 
     def __enter__(self) -> Heartbeat:
         self._thread.start()
@@ -74,12 +74,14 @@ class JobRunner:
         self.clock = clock
 
     # -- reviews -----------------------------------------------------------------
+    @logs.job_scoped
     def review(self, job_id: str) -> None:
         tuning = self.settings.tuning
         claim = self.store.claim(job_id, self.owner, self.clock(), tuning.job_lease, tuning.job_attempts)
         job = claim.job
         if claim.outcome == "gone" or job is None:
             return
+        _log_context(job)
         if claim.outcome == "busy":
             # Another review of this pull request runs; it wakes the newest job when it ends.
             log.info("job %s: another review of %s is running; waiting for it", job_id, job.key)
@@ -97,7 +99,8 @@ class JobRunner:
                 "and was given up. Use **Re-run** on this check to try again."), FAILED)
             return
         started = time.monotonic()
-        with Heartbeat(self.store, job_id, self.owner, tuning.job_lease, self.clock) as heartbeat:
+        with metrics.JOBS_RUNNING.track_inprogress(), \
+                Heartbeat(self.store, job_id, self.owner, tuning.job_lease, self.clock) as heartbeat:
             try:
                 label = self._attempt(job, heartbeat)
             except LostLease:
@@ -153,6 +156,7 @@ class JobRunner:
                 delay = max(delay, failure.retry_after)
             log.warning("job %s: attempt %d failed (%s); retrying in %.1f s", job_id, job.attempts,
                         type(error).__name__, delay)
+            metrics.JOBS_RETRIED.inc()
             now = self.clock()
             self.store.retry_later(job_id, self.owner, now, now + delay, tuning.requeue_after)
             self.queue.wake(job_id, delay)
@@ -199,11 +203,13 @@ class JobRunner:
             self.queue.wake(finished.next_job)
 
     # -- finalizations -------------------------------------------------------------
+    @logs.job_scoped
     def finalize(self, job_id: str) -> None:
         """Complete a parked Check Run; retried with growing delays, bounded by FLUX_REVIEW_FINALIZE_RETRIES."""
         job = self.store.get(job_id)
         if job is None or job.state != FINALIZING or not job.final_output:
             return
+        _log_context(job)
         outcome = Outcome.from_dict(job.final_output["outcome"])
         state = str(job.final_output.get("state", FAILED))
         tries = int(job.final_output.get("tries", 0)) + 1
@@ -220,6 +226,13 @@ class JobRunner:
             self._park(job, outcome, state, tries)
             return
         self._finished(job_id, state, outcome.title)
+
+
+def _log_context(job: JobRecord) -> None:
+    """Name the job's delivery, installation, repository and pull request on every line it logs from now on."""
+    request = ReviewRequest.from_payload(job.payload)
+    logs.bind(delivery=request.delivery or None, installation=request.installation_id,
+              repository=request.repository, pull=request.pull_number)
 
 
 def _cancelled(reason: str) -> Outcome:

@@ -328,6 +328,10 @@ class Store(ABC):
                 taken.append(job)
         return taken
 
+    def count(self, state: str) -> int:
+        """How many jobs are in one state (``QUEUED``: the queue depth); storages answer it without reading jobs."""
+        return len(self._ids_in_state(state))
+
     def expire_leases(self, now: float) -> list[str]:
         """Treat every running job as orphaned (embedded mode at start: no other consumer can exist)."""
         expired = []

@@ -109,6 +109,9 @@ class RedisStore(Store):
     def _ids_in_state(self, state: str) -> list[str]:
         return sorted(_str(v) for v in self.client.smembers(self._k("state", state)))
 
+    def count(self, state: str) -> int:
+        return int(self.client.scard(self._k("state", state)))
+
     def get(self, job_id: str) -> JobRecord | None:
         fields = _text(self.client.hgetall(self._k("job", job_id)))
         return JobRecord.from_fields(fields) if fields else None

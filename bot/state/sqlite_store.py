@@ -118,6 +118,9 @@ class SqliteStore(Store):
     def _ids_in_state(self, state: str) -> list[str]:
         return [row[0] for row in self._db().execute("select id from jobs where state = ?", (state,))]
 
+    def count(self, state: str) -> int:
+        return int(self._db().execute("select count(*) from jobs where state = ?", (state,)).fetchone()[0])
+
     def get(self, job_id: str) -> JobRecord | None:
         return self._read_job(self._db(), job_id)
 
