@@ -13,12 +13,17 @@ import redis
 from bot.github import GitHubApps
 from bot.jobs import Queue, Workers, worker_identity
 from bot.pacing import LocalPacer, Pacer, RedisPacer
+from bot.settings import Settings
 from bot.worker import JobRunner
 
 
-def build_workers(queue: Queue, *, threads: int | None = None) -> Workers:
-    """Workers bound to a runner for ``queue``; not started yet."""
-    settings = queue.settings
+def build_workers(queue: Queue, *, threads: int | None = None, settings: Settings | None = None) -> Workers:
+    """Workers bound to a runner for ``queue``; not started yet.
+
+    ``settings`` default to the queue's; setup mode passes the registered App's, since the queue was opened
+    before the App had credentials.
+    """
+    settings = settings if settings is not None else queue.settings
     pacer: Pacer
     if settings.redis_url:
         pacer = RedisPacer(redis.Redis.from_url(settings.redis_url, socket_timeout=30))
