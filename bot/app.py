@@ -5,19 +5,26 @@ reads and validates the settings (a bad value stops the start with a
 message naming the variable), opens the state store and the queue, and
 wires the webhook receiver. It starts no worker threads: ``serve`` does
 that in embedded mode, ``flux-review worker`` in scale-out mode.
+
+Settings without the App's credentials give setup mode (``bot.setup_page``):
+the setup pages are served, ``POST /webhook`` answers 503 until the App is
+registered, and then the same app serves webhooks without a restart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.credentials import Credentials
 from bot.jobs import Queue
 from bot.metrics import QUEUE_DEPTH
 from bot.readiness import Readiness
 from bot.settings import Settings
+from bot.setup_page import install_setup
 from bot.state import Store, open_store
 from bot.webhooks import WebhookReceiver
 
@@ -42,20 +49,33 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     # One byte above the cap: werkzeug stops a chunked body at the limit without an error, so the
     # receiver sees limit + 1 bytes and refuses it (a declared length above the cap is refused at once).
     app.config["MAX_CONTENT_LENGTH"] = settings.tuning.max_webhook_bytes + 1
-    components = Components(settings, store, queue, WebhookReceiver(settings, store, queue))
-    app.extensions["flux_review"] = components
+    app.extensions[_LISTENERS] = []
+    if settings.registered:
+        _serve_webhooks(app, Components(settings, store, queue, WebhookReceiver(settings, store, queue)))
+    else:
+        def registered(found: Credentials) -> None:
+            now = settings.with_credentials(found)
+            _serve_webhooks(app, Components(now, store, queue, WebhookReceiver(now, store, queue)))
+
+        install_setup(app, settings, registered)
 
     @app.post("/webhook")
     def webhook() -> Response | tuple[Response, int]:
+        components: Components | None = app.extensions.get("flux_review")
+        if components is None:
+            return jsonify(error="flux-review is not registered yet: open this server's / page to create its "
+                                 "GitHub App", mode="setup"), 503
         return components.receiver.receive(request)
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
         try:
-            components.store.ping()
+            store.ping()
         except Exception as error:
             current_app.logger.warning("health check: state store unreachable (%s)", type(error).__name__)
             return jsonify(status="unhealthy", reason="state store unreachable"), 503
+        if "flux_review" not in app.extensions:
+            return jsonify(status="ok", mode="setup"), 200
         mode = "scale-out" if settings.scale_out else "embedded"
         return jsonify(status="ok", mode=mode), 200
 
@@ -79,5 +99,19 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
 
 
 def components_of(app: Flask) -> Components:
-    """The components an app was built with."""
+    """The components an app serves webhooks with (``KeyError`` in setup mode, before registration)."""
     return app.extensions["flux_review"]
+
+
+def when_registered(app: Flask, listener: Callable[[Components], None]) -> None:
+    """Call ``listener`` once setup mode has registered the App (``serve`` starts the workers then)."""
+    app.extensions[_LISTENERS].append(listener)
+
+
+_LISTENERS = "flux_review_when_registered"
+
+
+def _serve_webhooks(app: Flask, components: Components) -> None:
+    app.extensions["flux_review"] = components
+    for listener in app.extensions[_LISTENERS]:
+        listener(components)

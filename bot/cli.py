@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.settings import Settings, SettingsError
+from bot.settings import NotRegistered, Settings, SettingsError
 
 EXIT_OK, EXIT_CONFIG = 0, 2
 
@@ -37,16 +37,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=run_worker)
 
 
-def _settings() -> Settings | None:
+def _settings(*, setup: bool = False) -> Settings | None:
     try:
-        return Settings.from_env()
+        return Settings.from_env(setup=setup)
     except SettingsError as error:
         print(f"flux-review: {error}", file=sys.stderr)
         return None
 
 
+def _serve_settings() -> Settings | None:
+    """The App's settings; without any credentials (none set, none stored) those of setup mode."""
+    try:
+        return Settings.from_env()
+    except NotRegistered:
+        return _settings(setup=True)
+    except SettingsError as error:
+        print(f"flux-review: {error}", file=sys.stderr)
+        return None
+
+
+def setup_address(settings: Settings) -> str:
+    """Where the operator opens the setup page on this machine."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(settings.host, settings.host)
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/"
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = _serve_settings()
     if settings is None:
         return EXIT_CONFIG
     if args.port is not None and not 0 < args.port < 65536:
@@ -59,7 +78,11 @@ def run_serve(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level, settings.log_format)
     try:
         make_private(settings.data_dir)
-        serve(settings.with_address(args.host, args.port))
+        settings = settings.with_address(args.host, args.port)
+        if not settings.registered:
+            print(f"flux-review is not registered yet: open {setup_address(settings)} to create its GitHub App",
+                  flush=True)
+        serve(settings)
     except (RuntimeError, OSError) as error:
         print(f"flux-review: {error}", file=sys.stderr)
         return EXIT_CONFIG

@@ -19,7 +19,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from bot.app import components_of, create_app
+from bot import credentials
+from bot.app import Components, components_of, create_app, when_registered
 from bot.jobs import Workers, ensure_data_dir_free
 from bot.runtime import build_workers
 from bot.settings import Settings
@@ -57,16 +58,31 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        """Runs in gunicorn's worker process: build the app, then (embedded mode) start the consumer."""
-        app = create_app(self.settings)
-        if not self.settings.scale_out:
-            self.workers = build_workers(components_of(app).queue)
-            self.workers.start()
-            log.info("embedded mode: %d worker thread(s), data in %s", self.workers.threads,
-                     self.settings.data_dir)
+        """Runs in gunicorn's worker process: build the app, then (embedded mode) start the consumer.
+
+        In setup mode the consumer starts when the App is registered, in this same process.
+        """
+        settings = self.settings
+        if not settings.registered:
+            # A worker process gunicorn restarted after setup finds what the previous one stored.
+            found = credentials.load(settings.data_dir)
+            settings = settings.with_credentials(found) if found is not None else settings
+        app = create_app(settings)
+        if settings.registered:
+            self._start_workers(components_of(app))
         else:
-            log.info("scale-out mode: this process serves webhooks; run `flux-review worker` for the jobs")
+            when_registered(app, self._start_workers)
+            log.info("setup mode: no GitHub App yet; webhooks are refused (503) until one is registered")
         return app
+
+    def _start_workers(self, components: Components) -> None:
+        settings = components.settings
+        if settings.scale_out:
+            log.info("scale-out mode: this process serves webhooks; run `flux-review worker` for the jobs")
+            return
+        self.workers = build_workers(components.queue, settings=settings)
+        self.workers.start()
+        log.info("embedded mode: %d worker thread(s), data in %s", self.workers.threads, settings.data_dir)
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         if self.workers is not None:

@@ -22,7 +22,10 @@ from urllib.parse import urlparse
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from bot import credentials as stored_credentials
+
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_GITHUB_URL = "https://github.com"
 DEFAULT_PORT = 3000  # Probot's default
 # GitHub never sends a payload above 25 MB; a little headroom for headers of the form encoding.
 DEFAULT_MAX_WEBHOOK_BYTES = 25 * 1024 * 1024 + 64 * 1024
@@ -46,6 +49,10 @@ T = TypeVar("T")
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
+
+
+class NotRegistered(SettingsError):
+    """No App credentials in the environment nor under ``DATA_DIR``: ``serve`` opens setup mode."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class Settings:
     private_key: str = field(repr=False)
     webhook_secret: bytes = field(repr=False)
     api_url: str = DEFAULT_API_URL
+    github_url: str = DEFAULT_GITHUB_URL
     data_dir: Path = Path(".flux-review")
     redis_url: str | None = field(default=None, repr=False)
     host: str = "0.0.0.0"
@@ -103,21 +111,38 @@ class Settings:
         """True when Redis holds the queue and the shared state (several processes, several machines)."""
         return self.redis_url is not None
 
+    @property
+    def registered(self) -> bool:
+        """False in setup mode, before the App's credentials exist."""
+        return bool(self.app_id)
+
+    def with_credentials(self, found: stored_credentials.Credentials) -> Settings:
+        """The same settings acting as the App that setup just registered (on the GitHub it was registered on)."""
+        return replace(self, app_id=found.app_id, private_key=found.private_key,
+                       webhook_secret=found.webhook_secret.encode(), api_url=found.api_url or self.api_url,
+                       github_url=found.github_url or self.github_url)
+
     def with_address(self, host: str | None, port: int | None) -> Settings:
         """The same settings listening elsewhere (``serve --host/--port`` override the environment)."""
         return replace(self, host=host or self.host, port=port if port is not None else self.port)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read and validate the environment; ``SettingsError`` names the first bad variable."""
+    def from_env(cls, env: Mapping[str, str] | None = None, *, setup: bool = False) -> Settings:
+        """Read and validate the environment; ``SettingsError`` names the first bad variable.
+
+        The App's credentials come from the environment, else from what setup stored under ``DATA_DIR``,
+        else ``NotRegistered`` is raised. ``setup=True`` reads everything but the credentials (setup mode).
+        """
         env = os.environ if env is None else env
+        data_dir = Path(env.get("DATA_DIR") or ".flux-review")
+        app = _NO_APP if setup else _credentials(env, data_dir)
         return cls(
-            app_id=_app_id(env),
-            private_key=_private_key(env),
-            webhook_secret=_required(env, "WEBHOOK_SECRET", "the webhook secret set in the App's settings")
-            .encode(),
-            api_url=_api_url(env),
-            data_dir=Path(env.get("DATA_DIR") or ".flux-review"),
+            app_id=app.app_id,
+            private_key=app.private_key,
+            webhook_secret=app.webhook_secret.encode(),
+            api_url=_api_url(env, app.api_url),
+            github_url=_github_url(env, app.github_url),
+            data_dir=data_dir,
             redis_url=_redis_url(env),
             host=env.get("HOST") or "0.0.0.0",
             port=_number(env, "PORT", int, DEFAULT_PORT, 1, 65535),
@@ -126,6 +151,27 @@ class Settings:
             review_drafts=_flag(env, "FLUX_REVIEW_DRAFTS", True),
             tuning=_tuning(env),
         )
+
+
+_NO_APP = stored_credentials.Credentials(app_id="", private_key="", webhook_secret="")
+
+
+def _credentials(env: Mapping[str, str], data_dir: Path) -> stored_credentials.Credentials:
+    """The environment's credentials when it sets any (all are then required), else the stored ones."""
+    if stored_credentials.set_in_environment(env):
+        return stored_credentials.Credentials(  # checked in this order: the first missing one is named
+            app_id=_app_id(env), private_key=_private_key(env),
+            webhook_secret=_required(env, "WEBHOOK_SECRET", "the webhook secret set in the App's settings"))
+    try:
+        found = stored_credentials.load(data_dir)
+    except stored_credentials.StoredCredentialsError as error:
+        raise SettingsError(f"DATA_DIR: {error}") from None
+    if found is None:
+        raise NotRegistered(
+            "no GitHub App credentials: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET, "
+            f"or register the App from the page `flux-review serve` shows (it stores them in {data_dir})"
+        )
+    return found
 
 
 def _required(env: Mapping[str, str], name: str, what: str) -> str:
@@ -170,14 +216,33 @@ def _private_key(env: Mapping[str, str]) -> str:
     return text
 
 
-def _api_url(env: Mapping[str, str]) -> str:
-    value = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).strip().rstrip("/")
+def _api_url(env: Mapping[str, str], registered: str = "") -> str:
+    """GITHUB_API_URL, else the API of GITHUB_URL, else the API the App was registered on, else GitHub's."""
+    if not env.get("GITHUB_API_URL", "").strip() and env.get("GITHUB_URL", "").strip():
+        return api_url_for(_github_url(env))
+    value = (env.get("GITHUB_API_URL") or registered or DEFAULT_API_URL).strip().rstrip("/")
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise SettingsError(
             f"GITHUB_API_URL must be an http(s) URL such as {DEFAULT_API_URL} or https://HOST/api/v3, got {value!r}"
         )
     return value
+
+
+def _github_url(env: Mapping[str, str], registered: str = "") -> str:
+    value = (env.get("GITHUB_URL") or registered or DEFAULT_GITHUB_URL).strip().rstrip("/")
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path not in ("", "/"):
+        raise SettingsError(
+            f"GITHUB_URL must be GitHub's address such as {DEFAULT_GITHUB_URL} or https://HOST, got {value!r}"
+        )
+    return value
+
+
+def api_url_for(github_url: str) -> str:
+    """The REST API of a GitHub: api.github.com for github.com, ``<host>/api/v3`` for GitHub Enterprise Server."""
+    github_url = github_url.rstrip("/")
+    return DEFAULT_API_URL if github_url == DEFAULT_GITHUB_URL else f"{github_url}/api/v3"
 
 
 def _redis_url(env: Mapping[str, str]) -> str | None:
