@@ -190,6 +190,7 @@ class Route:
 
 
 REPO = "/repos/{owner}/{repo}"
+ACTION_FIELDS = ("actions[].label", "actions[].description", "actions[].identifier")  # a check run's buttons
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/app/installations/{installation_id}/access_tokens", None, complete=True),
     Route("POST", "/graphql", None),
@@ -203,9 +204,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", REPO + "/tarball/{ref}", r"^(tarball)/(.+)$", lambda sim, repo, base, m: sim._tarball(repo, m[2])),
     Route("GET", REPO + "/contents/{path}", r"^contents/(.+)$", lambda sim, repo, base, m: sim._contents(repo, m[1])),
     Route("POST", REPO + "/check-runs", r"^check-runs$", lambda sim, repo, base, m: sim._create_run(repo, base),
-          body_required=("name", "head_sha")),
+          body_required=("name", "head_sha", *ACTION_FIELDS)),
     Route("PATCH", REPO + "/check-runs/{check_run_id}", r"^check-runs/(\d+)$",
-          lambda sim, repo, base, m: sim._update_run(repo, int(m[1]))),
+          lambda sim, repo, base, m: sim._update_run(repo, int(m[1])), body_required=ACTION_FIELDS),
     Route("GET", REPO + "/check-runs/{check_run_id}", r"^check-runs/(\d+)$",
           lambda sim, repo, base, m: sim._get_run(repo, int(m[1]))),
     Route("GET", REPO + "/commits/{ref}/check-runs", r"^commits/([0-9a-f]{40})/check-runs$",
@@ -686,7 +687,9 @@ class GitHubSim:
         return jsonify(total_count=len(runs), check_runs=runs)
 
     def _pulls_for_commit(self, repo: SimRepo, base: str, sha: str) -> Response:
-        return jsonify([self._pull_json(repo, base, p) for p in repo.pulls.values() if p.head_sha == sha])
+        """GitHub lists pull requests here in their simple form: without counts such as ``changed_files``."""
+        simple = [self._pull_json(repo, base, p) for p in repo.pulls.values() if p.head_sha == sha]
+        return jsonify([{k: v for k, v in pull.items() if k != "changed_files"} for pull in simple])
 
     @staticmethod
     def _validate_run(body: dict[str, Any], creating: bool) -> str | None:
