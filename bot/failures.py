@@ -47,7 +47,8 @@ class Failure:
 def classify(error: BaseException) -> Failure:
     """Map an exception raised by a review to what the user should see."""
     if isinstance(error, ConfigError):
-        return Failure(False, Outcome("failure", "Invalid flux-review configuration",
+        # Neutral: the change under review did not fail; the default branch's settings need fixing.
+        return Failure(False, Outcome("neutral", "Invalid flux-review configuration",
                                       f"{error}\n\nFix the file on the default branch; the review runs again "
                                       "on the next push. " + RERUN_HINT))
     if isinstance(error, RateLimitTooLong):

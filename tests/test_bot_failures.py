@@ -12,10 +12,10 @@ from checks.config import ConfigError
 from checks.source import SnapshotError
 
 
-def test_configuration_errors_fail_the_run_with_the_message() -> None:
+def test_configuration_errors_end_the_run_neutral_with_the_message() -> None:
     failure = classify(ConfigError("acme/fleet:.github/flux-review.yml:3: unknown rule"))
     assert not failure.transient
-    assert failure.outcome.conclusion == "failure"
+    assert failure.outcome.conclusion == "neutral"
     assert failure.outcome.summary.startswith("acme/fleet:.github/flux-review.yml:3: unknown rule")
 
 

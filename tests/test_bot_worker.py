@@ -37,7 +37,7 @@ def test_a_review_creates_then_completes_its_check_run(rig: Rig) -> None:
     assert (record.state, record.outcome, record.check_run_id) == (DONE, "failure", run["id"])
 
 
-def test_an_invalid_configuration_fails_the_run_with_the_line(rig: Rig) -> None:
+def test_an_invalid_configuration_ends_the_run_neutral_with_the_line(rig: Rig) -> None:
     repo, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
     main = repo.commit({}, parent=repo.branches["main"], changes={".github/flux-review.yml": "fail_on: [nope\n"},
                        branch="main")
@@ -45,7 +45,7 @@ def test_an_invalid_configuration_fails_the_run_with_the_line(rig: Rig) -> None:
     job = rig.submit(request_for(head))
     rig.runner.review(job)
     [run] = rig.sim.runs_for(head)
-    assert run["conclusion"] == "failure"
+    assert run["conclusion"] == "neutral"
     assert run["output"]["title"] == "Invalid flux-review configuration"
     assert run["output"]["summary"].startswith("acme/fleet:.github/flux-review.yml:2: not valid YAML")
     assert rig.store.get(job).state == FAILED
