@@ -56,6 +56,15 @@ def bot_environment(app_id: str, private_key: str, secret: bytes, api_url: str, 
     return env
 
 
+def setup_environment(github_url: str, api_url: str, data_dir: Path, **tuning: str) -> dict[str, str]:
+    """The environment of a bot that has no App yet (setup mode): no credentials, GitHub at ``github_url``."""
+    env = bot_environment("", "", b"", api_url, data_dir, **tuning)
+    for name in ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "PUBLIC_URL", "WEBHOOK_PROXY_URL"):
+        env.pop(name, None)
+    env["GITHUB_URL"] = github_url
+    return env
+
+
 class BotProcess:
     """One ``python -m bot ...`` process in its own session (so a kill reaches gunicorn's worker too)."""
 
