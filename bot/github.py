@@ -25,6 +25,7 @@ from github import Github, GithubIntegration
 from github.Repository import Repository
 from github.Requester import Requester, RequestsResponse
 
+from bot.archive_cache import ArchiveCache
 from bot.auth import InstallationAuth, InstallationTokens, IssuedToken, app_auth
 from bot.pacing import Pacer
 from bot.retry import RetryPolicy
@@ -104,8 +105,10 @@ class InstallationClient:
 
     def __init__(self, installation_id: int, api: Github, session: requests.Session, auth: InstallationAuth,
                  api_url: str, timeout: float, retry_policy: RetryPolicy,
-                 sleep: Callable[[float], None], rand: Callable[[], float]) -> None:
+                 sleep: Callable[[float], None], rand: Callable[[], float],
+                 archives: ArchiveCache | None = None) -> None:
         self.installation_id = installation_id
+        self.archives = archives or ArchiveCache(0)
         self.api = api
         self.session = session
         self.auth = auth
@@ -123,13 +126,19 @@ class InstallationClient:
         """The gzipped tarball of ``ref``: one API call and one download, whatever the repository's size.
 
         A connection dropped while reading the body is retried as a whole,
-        with the same backoff as any other transient error.
+        with the same backoff as any other transient error. A commit's archive
+        downloaded recently is taken from the cache, with no call at all.
         """
+        cached = self.archives.get(self.installation_id, full_name, ref)
+        if cached is not None:
+            return cached
         attempt = 0
         while True:
             attempt += 1
             try:
-                return self._download(full_name, ref, max_bytes, deadline)
+                data = self._download(full_name, ref, max_bytes, deadline)
+                self.archives.put(self.installation_id, full_name, ref, data)
+                return data
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
                     requests.exceptions.Timeout) as error:
                 decision = self._policy.after_error(attempt=attempt, error=error, rand=self._rand(),
@@ -229,6 +238,7 @@ class GitHubApps:
         self._rand = rand
         self.call_log = call_log
         self._clients: dict[int, InstallationClient] = {}
+        self._archives = ArchiveCache(tuning.archive_cache_bytes)
         self._lock = threading.Lock()
         app_session = session_with(self._adapter(pace_key=None, renew=None))
         self.integration = GithubIntegration(
@@ -259,7 +269,7 @@ class GitHubApps:
         )
         send_through(api.requester, session, tuning.github_timeout)
         return InstallationClient(installation_id, api, session, auth, self.settings.api_url,
-                                  tuning.github_timeout, self.policy, self._sleep, self._rand)
+                                  tuning.github_timeout, self.policy, self._sleep, self._rand, self._archives)
 
     def _adapter(self, pace_key: str | None, renew: Callable[[str], str | None] | None) -> GitHubAdapter:
         return GitHubAdapter(

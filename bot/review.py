@@ -68,26 +68,31 @@ class ReviewJob:
             return self._resolve_pull(repo)
         if request.command:
             return self._answer(repo, request.pull_number)
-        pull = repo.get_pull(request.pull_number)
-        if pull.state != "open":
-            if self.existing_check_run is not None:
-                raise Superseded(f"pull request #{pull.number} was closed")
-            return "closed"
-        head_sha = pull.head.sha
-        if request.head_sha and head_sha != request.head_sha:
-            # A newer push exists; its own event reviews it.
-            raise Superseded(f"the pull request's head moved to {head_sha[:12]}")
+        pull = repo.get_pull(request.pull_number)  # lazy: no request until an attribute needs one
+        if request.head_sha and request.base_sha:
+            # A pull_request event described it moments ago; a newer push queues a newer job.
+            head_sha, base_tip, listed = request.head_sha, request.base_sha, request.changed_files
+        else:
+            if pull.state != "open":
+                if self.existing_check_run is not None:
+                    raise Superseded(f"pull request #{pull.number} was closed")
+                return "closed"
+            head_sha = pull.head.sha
+            if request.head_sha and head_sha != request.head_sha:
+                # A newer push exists; its own event reviews it.
+                raise Superseded(f"the pull request's head moved to {head_sha[:12]}")
+            base_tip, listed = pull.base.sha, pull.changed_files
         run = checkrun.start(repo, head_sha, self.job_id, self.existing_check_run, self.adopt)
         if self.existing_check_run is None:
             self.remember_check_run(run.id)
         config = repo_config.load(self.client.repository, request.repository, request.default_branch)
-        base_sha = snapshot.merge_base(repo, pull.base.sha, head_sha)
+        base_sha = snapshot.merge_base(repo, base_tip, head_sha)
         self.still_current()
         snapshots = {
             "base": snapshot.fetch_snapshot(self.client, request.repository, base_sha, self.tuning),
             "head": snapshot.fetch_snapshot(self.client, request.repository, head_sha, self.tuning),
         }
-        changes = snapshot.changed_files(pull, listed=pull.changed_files)
+        changes = snapshot.changed_files(pull, listed=listed)
         self.still_current()
         review = review_snapshots(snapshots["base"], snapshots["head"], changes.files, config)
         self.still_current()

@@ -86,6 +86,8 @@ class Tuning:
     archive_max_total_bytes: int = 512 * 1024 * 1024
     # The whole download of one archive, however the sender paces it.
     archive_timeout: float = 300.0
+    # Compressed archives kept in memory by commit, so a re-review downloads only the new head.
+    archive_cache_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -321,6 +323,7 @@ _TUNING_VARS: dict[str, tuple[str, type, float, float | None]] = {
     "archive_max_file_bytes": ("FLUX_REVIEW_ARCHIVE_MAX_FILE_BYTES", int, 1, None),
     "archive_max_total_bytes": ("FLUX_REVIEW_ARCHIVE_MAX_TOTAL_BYTES", int, 1, None),
     "archive_timeout": ("FLUX_REVIEW_ARCHIVE_TIMEOUT", float, 0.1, 3600),
+    "archive_cache_bytes": ("FLUX_REVIEW_ARCHIVE_CACHE_BYTES", int, 0, None),
 }
 
 
