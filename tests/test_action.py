@@ -191,3 +191,16 @@ def test_action_installs_itself_and_uploads_sarif_only_when_asked() -> None:
     assert upload["with"]["sarif_file"] == "${{ steps.review.outputs.sarif-file }}"
     # Inputs reach the script through env, never pasted into its text (no injection through an input).
     assert "inputs." not in review_step()["run"]
+
+
+def test_readme_snippet_uses_the_action_as_it_is() -> None:
+    """The README's workflow names only inputs action.yml declares, and asks for what SARIF upload needs."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "flux-review/flux-review@" in b]
+    assert len(blocks) == 1
+    workflow = yaml.safe_load(re.sub(r"^(\s*)# ([\w-]+: )", r"\1\2", blocks[0], flags=re.M))  # commented inputs too
+    assert workflow["permissions"]["security-events"] == "write"
+    steps = workflow["jobs"]["flux-review"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    assert set(steps[1]["with"]) <= set(ACTION["inputs"])
+    assert set(steps[1]["with"]) == set(ACTION["inputs"]) - {"sarif-file"}

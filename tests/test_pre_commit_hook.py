@@ -159,3 +159,12 @@ def test_published_hook_definition() -> None:
     assert hook["entry"] == "flux-review check ." and hook["pass_filenames"] is False
     files = re.compile(hook["files"])
     assert files.search("clusters/prod/apps.yaml") and files.search("a.yml") and not files.search("a.json")
+
+
+def test_readme_snippet_names_the_published_hook() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if b.startswith("repos:")]
+    assert len(blocks) == 1
+    (repo,) = yaml.safe_load(blocks[0])["repos"]
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert repo["hooks"] == [{"id": hook["id"]}] and repo["rev"].startswith("v")
