@@ -210,6 +210,25 @@ def test_setup_address_is_where_the_operator_opens_the_page() -> None:
     assert setup_address(base.with_address("::1", 3000)) == "http://[::1]:3000/"
 
 
+def test_a_server_worker_started_after_setup_serves_the_stored_app(tmp_path: Path) -> None:
+    # gunicorn restarts a worker process from the master's settings, which still have no App.
+    from bot_support.keys import key_pair
+
+    from bot.credentials import Credentials
+    from bot.server import Server
+
+    settings = Settings.from_env({"DATA_DIR": str(tmp_path), "FLUX_REVIEW_WORKERS": "1"}, setup=True)
+    credentials.save(tmp_path, Credentials(app_id="55", private_key=key_pair()[0], webhook_secret="w"))
+    server = Server(settings)
+    app = server.load()
+    try:
+        assert components_of(app).settings.app_id == "55"
+        assert server.workers is not None and server.workers.consumer is not None
+        assert app.test_client().get("/setup").status_code == 404
+    finally:
+        server._worker_exit(None, None)
+
+
 # -- over real HTTP: `serve` as a process ----------------------------------------------------------------------
 
 
