@@ -375,6 +375,11 @@ class GitHubSim:
         with self._lock:
             self.permissions.setdefault(full_name.lower(), {})[user.lower()] = role
 
+    def mark_nonexistent(self, user: str) -> None:
+        """``user`` is no GitHub account: its permission is answered 404 "... is not a user" (others get none)."""
+        with self._lock:
+            self.nonexistent_users.add(user.lower())
+
     def add_issue_comment(self, full_name: str, number: int, user: str, body: str) -> int:
         """A person's comment on pull request ``number``'s conversation; returns its id (to react to, say)."""
         repo = self.repos[full_name.lower()]
@@ -1081,7 +1086,7 @@ class GitHubSim:
             target = self._minimize(installation, given["subjectId"], given["classifier"])
             if target is None:
                 data[mutation.key] = None
-                errors.append({"type": "NOT_FOUND", "path": [mutation.key], "locations": [],
+                errors.append({"type": "NOT_FOUND", "path": [mutation.key],
                                "message": f"Could not resolve to a node with the global id of '{given['subjectId']}'"})
                 continue
             values = {"isMinimized": True, "minimizedReason": given["classifier"].lower().replace("_", "-"),

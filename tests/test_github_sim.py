@@ -299,7 +299,7 @@ def test_reactions_are_created_once_per_user_and_content(sim: GitHubSim, api: re
 def test_collaborator_permission_maps_roles_like_github(sim: GitHubSim, api: requests.Session, pull: str) -> None:
     for user, role in (("ada", "admin"), ("mo", "maintain"), ("wu", "write"), ("tri", "triage"), ("rae", "read")):
         sim.set_permission(FULL, user, role)
-    sim.nonexistent_users.add("ghost")
+    sim.mark_nonexistent("Ghost")
     seen = {}
     for user in ("ada", "mo", "wu", "tri", "rae", "stranger"):
         answer = api.get(f"{sim.url}/repos/{FULL}/collaborators/{user}/permission", timeout=10)
