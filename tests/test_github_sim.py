@@ -238,7 +238,7 @@ def test_graphql_refuses_what_it_does_not_run_with_errors_and_status_200(sim: Gi
 
 def test_pygithub_writes_reviews_reacts_and_minimizes_against_the_simulator(sim: GitHubSim, pull: str) -> None:
     client = github.Github(auth=github.Auth.Token(token_for(sim)), base_url=sim.url, retry=None,
-                           seconds_between_writes=0)
+                           seconds_between_requests=0, seconds_between_writes=0)
     gh_pull = client.get_repo(FULL).get_pull(7)
     made = gh_pull.create_review(body="two findings", event="COMMENT",
                                  comments=[{"path": "app.yaml", "body": "here", "line": 5, "side": "RIGHT"},
