@@ -21,15 +21,16 @@ from typing import Any
 from github.CheckRun import CheckRun
 from github.Repository import Repository
 
+from bot.analysis import ReviewResult
 from checks.findings import Finding, Severity, counted
-from checks.report import markdown
-from checks.review import Review
 
 NAME = "flux-review"
 ANNOTATIONS_PER_REQUEST = 50
 MAX_TITLE = 255
 MAX_TEXT = 65_535
 MAX_ANNOTATION_MESSAGE = 64 * 1024 - 1
+NOTES_ROOM = 10_000  # what the engine's summary leaves for the job's notes (each cut at 4,000 characters)
+SUMMARY_LIMIT = MAX_TEXT - NOTES_ROOM
 LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
@@ -75,14 +76,14 @@ def start(repo: Repository, head_sha: str, job_id: str, existing_id: int | None 
     )
 
 
-def complete(run: CheckRun, review: Review, max_annotations: int, notes: Sequence[str] = ()) -> Outcome:
-    """Complete the run with the review's verdict, counts and annotations (in batches of 50)."""
+def complete(run: CheckRun, review: ReviewResult, max_annotations: int, notes: Sequence[str] = ()) -> Outcome:
+    """Complete the run with the review's verdict, summary and annotations (in batches of 50)."""
     findings = list(review.findings)
     shown = findings[:max_annotations]
     annotations = [annotation(f) for f in shown]
     outcome = Outcome(
         conclusion="failure" if review.failed else "success",
-        title=_cut(markdown.title_text(review), MAX_TITLE),
+        title=_cut(review.title, MAX_TITLE),
         summary=_summary(review, len(findings), len(shown), notes),
     )
     batches = [annotations[i:i + ANNOTATIONS_PER_REQUEST]
@@ -118,16 +119,17 @@ def annotation(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _summary(review: Review, total: int, shown: int, notes: Sequence[str]) -> str:
-    """The engine's Markdown summary, then the job's notes; the notes get their room first."""
+def _summary(review: ReviewResult, total: int, shown: int, notes: Sequence[str]) -> str:
+    """The engine's Markdown summary (rendered within ``SUMMARY_LIMIT``), then the notes."""
     extra = []
     if shown < total:
         more = total - shown
         extra.append(f"{counted(more, 'more finding')} {'is' if more == 1 else 'are'} not annotated "
                      f"(FLUX_REVIEW_MAX_ANNOTATIONS={shown}).")
+    extra.extend(review.notes)
     extra.extend(notes)
     tail = "".join("\n\n" + _cut(note, 4000) for note in extra)
-    return markdown.render_review(review, limit=MAX_TEXT - len(tail)) + tail
+    return _cut(review.summary + tail, MAX_TEXT)
 
 
 def _cut(text: str, limit: int) -> str:

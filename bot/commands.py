@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from github import GithubException
 from github.Repository import Repository
 
-from checks.rule_docs import DOCS_URL, help_markdown, page_url
-from checks.rules import RULES_BY_ID
+from checks.rule_docs import DOCS_URL, explanation_markdown
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +102,12 @@ def refusal(login: str, command: str) -> str:
 def answer_text(command: Command) -> str:
     """The reply to ``help`` and ``explain``."""
     if command.name == "explain":
-        rule = RULES_BY_ID.get(command.argument.strip("`"))
-        if rule is None:
+        explained = explanation_markdown(command.argument.strip("`"))
+        if explained is None:
             asked = f"`{command.argument}` is not" if command.argument else "`explain` needs"
             what = "a flux-review rule" if command.argument else "a rule id"
             return f"{asked} {what}. The rules are listed in [the rule index]({DOCS_URL}/README.md).\n\n{HELP}"
-        return (f"### {rule.id} ({rule.severity}{', fixable' if rule.fixable else ''})\n\n{rule.summary}.\n\n"
-                f"{help_markdown(rule.documentation)}\n\n[The rule's page]({page_url(rule)})")
+        return explained
     if command.unknown:
         return f"`/flux-review {command.unknown}` is not a command.\n\n{HELP}"
     return HELP

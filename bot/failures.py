@@ -20,6 +20,7 @@ from github import GithubException
 from bot.checkrun import Outcome
 from bot.github import ArchiveError
 from bot.retry import RateLimitTooLong
+from bot.sandbox import LimitExceeded
 from checks.config import ConfigError
 from checks.source import SnapshotError
 
@@ -71,6 +72,12 @@ def classify(error: BaseException) -> Failure:
     if isinstance(error, SnapshotError):
         return Failure(False, Outcome("neutral", "The repository archive could not be read",
                                       f"{error}. " + RERUN_HINT))
+    if isinstance(error, LimitExceeded):
+        return Failure(False, Outcome(
+            "neutral", f"The review passed its {error.limit} limit",
+            f"Reviewing this change took more {error.limit} than one review may use ({error.value}; the operator "
+            f"sets it with {error.setting}), so it was stopped and no verdict is given. Repositories this large "
+            "or this self-referencing need a higher limit. Other reviews were not affected. " + RERUN_HINT))
     if isinstance(error, requests.RequestException):
         # Never show the exception text: it can hold a pre-signed download link.
         return Failure(True, _unavailable(f"GitHub did not answer ({type(error).__name__})."))

@@ -3,8 +3,9 @@
 1. read the pull request (still open? is the requested head still its head?);
 2. start the Check Run in progress on the head commit;
 3. load the configuration from the default branch;
-4. fetch merge base and head as snapshots, and the changed files;
-5. run the engine's differential review;
+4. fetch the archives of merge base and head, and the changed files;
+5. run the engine's differential review, in a child process with limits
+   on time and memory (``bot.sandbox``);
 6. comment the new findings on the changed lines (one COMMENT review, only
    when something is new) and retire our comments whose finding is gone;
 7. complete the Check Run with the verdict.
@@ -29,14 +30,14 @@ from dataclasses import dataclass, replace
 
 from github.Repository import Repository
 
-from bot import checkrun, commands, pull_review, repo_config, snapshot
+from bot import checkrun, commands, pull_review, repo_config, sandbox, snapshot
+from bot.analysis import Archive, analyze_change
 from bot.failures import Superseded
 from bot.github import InstallationClient
 from bot.review_comments import plan_comments
 from bot.review_request import ReviewRequest
 from bot.settings import Tuning
 from checks.config import CONFIG_PATHS
-from checks.review import review_snapshots
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +89,19 @@ class ReviewJob:
         config = repo_config.load(self.client.repository, request.repository, request.default_branch)
         base_sha = snapshot.merge_base(repo, base_tip, head_sha)
         self.still_current()
-        snapshots = {
-            "base": snapshot.fetch_snapshot(self.client, request.repository, base_sha, self.tuning),
-            "head": snapshot.fetch_snapshot(self.client, request.repository, head_sha, self.tuning),
-        }
+        label = request.repository
+        base_archive = Archive(snapshot.fetch_archive(self.client, label, base_sha, self.tuning),
+                               f"{label}@{base_sha[:12]}")
+        head_archive = Archive(snapshot.fetch_archive(self.client, label, head_sha, self.tuning),
+                               f"{label}@{head_sha[:12]}")
         changes = snapshot.changed_files(pull, listed=listed)
         self.still_current()
-        review = review_snapshots(snapshots["base"], snapshots["head"], changes.files, config)
+        # The repository decides what the analysis costs: it runs in a child process with limits.
+        review = sandbox.run_limited(analyze_change, (
+            base_archive, head_archive, changes.files, config, snapshot.archive_limits(self.tuning),
+            checkrun.SUMMARY_LIMIT), self.tuning.analysis_limits)
         self.still_current()
-        notes = [note for note in (snapshot.skipped_note(snapshots),) if note]
+        notes: list[str] = []
         if changes.truncated:
             notes.append(f"GitHub lists only the first {snapshot.MAX_LISTED_FILES:,} changed files; "
                          "findings in the others count as new only when they are new at head.")

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from bot import credentials as stored_credentials
+from bot.sandbox import Limits
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_GITHUB_URL = "https://github.com"
@@ -88,6 +89,14 @@ class Tuning:
     archive_timeout: float = 300.0
     # Compressed archives kept in memory by commit, so a re-review downloads only the new head.
     archive_cache_bytes: int = 64 * 1024 * 1024
+    # One review's analysis runs in a child process with these limits (wall clock 0: in-process).
+    review_timeout: float = 120.0
+    review_cpu: int = 120
+    review_memory: int = 1024 * 1024 * 1024
+
+    @property
+    def analysis_limits(self) -> Limits:
+        return Limits(self.review_timeout, self.review_cpu, self.review_memory)
 
 
 @dataclass(frozen=True)
@@ -324,6 +333,9 @@ _TUNING_VARS: dict[str, tuple[str, type, float, float | None]] = {
     "archive_max_total_bytes": ("FLUX_REVIEW_ARCHIVE_MAX_TOTAL_BYTES", int, 1, None),
     "archive_timeout": ("FLUX_REVIEW_ARCHIVE_TIMEOUT", float, 0.1, 3600),
     "archive_cache_bytes": ("FLUX_REVIEW_ARCHIVE_CACHE_BYTES", int, 0, None),
+    "review_timeout": ("FLUX_REVIEW_REVIEW_TIMEOUT", float, 0, 24 * 3600),
+    "review_cpu": ("FLUX_REVIEW_REVIEW_CPU", int, 0, 24 * 3600),
+    "review_memory": ("FLUX_REVIEW_REVIEW_MEMORY", int, 0, None),
 }
 
 

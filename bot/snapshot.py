@@ -45,16 +45,26 @@ def merge_base(repo: Repository, base_sha: str, head_sha: str) -> str:
     return repo.compare(base_sha, head_sha).merge_base_commit.sha
 
 
-def fetch_snapshot(client: InstallationClient, repository: str, sha: str, tuning: Tuning) -> RepoSnapshot:
-    """The repository at ``sha``, from one archive download."""
-    data = client.download_archive(repository, sha, tuning.archive_max_bytes, tuning.archive_timeout)
-    snap = RepoSnapshot.from_tar(data, limits=archive_limits(tuning), label=f"{repository}@{sha[:12]}")
+def fetch_archive(client: InstallationClient, repository: str, sha: str, tuning: Tuning) -> bytes:
+    """The gzipped archive of the repository at ``sha``: one download (none when it was fetched recently)."""
+    return client.download_archive(repository, sha, tuning.archive_max_bytes, tuning.archive_timeout)
+
+
+def read_snapshot(data: bytes, limits: ArchiveLimits, label: str) -> RepoSnapshot:
+    """An archive as a snapshot; ``SnapshotError`` when it lacks part of the tree."""
+    snap = RepoSnapshot.from_tar(data, limits=limits, label=label)
     missing = [m for m in snap.skipped if incomplete(m.name, m.reason)]
     if missing:
         # A verdict on part of the repository would pass what the rest breaks: no verdict at all.
-        raise SnapshotError(f"the archive of {repository}@{sha[:12]} is incomplete ({missing[0].reason}), "
+        raise SnapshotError(f"the archive of {label} is incomplete ({missing[0].reason}), "
                             "so no verdict is given on part of the repository")
     return snap
+
+
+def fetch_snapshot(client: InstallationClient, repository: str, sha: str, tuning: Tuning) -> RepoSnapshot:
+    """The repository at ``sha``, from one archive download."""
+    return read_snapshot(fetch_archive(client, repository, sha, tuning), archive_limits(tuning),
+                         f"{repository}@{sha[:12]}")
 
 
 def incomplete(name: str, reason: str) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from checks.findings import counted
-from checks.rules import RULES
+from checks.rules import RULES, RULES_BY_ID
 from checks.rules.base import Rule
 
 DOCS_FOLDER = "docs/rules"
@@ -53,6 +53,15 @@ def explanation(rule: Rule) -> str:
     """``flux-review explain RULE``: the rule's id, severity, summary and documentation as plain text."""
     return f"{rule.id} ({rule.severity}{', fixable' if rule.fixable else ''})\n\n{rule.summary}.\n\n" \
            f"{rule.documentation}\n"
+
+
+def explanation_markdown(rule_id: str) -> str | None:
+    """A rule's documentation as a Markdown reply (the App's ``/flux-review explain``); None for an unknown id."""
+    rule = RULES_BY_ID.get(rule_id)
+    if rule is None:
+        return None
+    return (f"### {rule.id} ({rule.severity}{', fixable' if rule.fixable else ''})\n\n{rule.summary}.\n\n"
+            f"{help_markdown(rule.documentation)}\n\n[The rule's page]({page_url(rule)})")
 
 
 def help_markdown(documentation: str) -> str:

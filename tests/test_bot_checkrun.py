@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.checkrun import Outcome, annotation, complete, finish, start
+from bot.analysis import ReviewResult
+from bot.checkrun import SUMMARY_LIMIT, Outcome, annotation, complete, finish, start
 from checks.findings import Finding, Severity
 from checks.review import Review
+
+
+def result(findings: list[Finding]) -> ReviewResult:
+    return ReviewResult.of(Review(findings=findings, new_fingerprints=frozenset()), SUMMARY_LIMIT)
 
 
 class FakeRun:
@@ -72,7 +77,7 @@ def test_annotations_map_severities_to_levels_and_respect_lines() -> None:
 
 def test_completion_sends_annotations_fifty_at_a_time_and_the_conclusion_last() -> None:
     findings = [finding(n) for n in range(120)] + [finding(200, Severity.WARNING)]
-    review = Review(findings=findings, new_fingerprints=frozenset())
+    review = result(findings)
     run = FakeRun()
     outcome = complete(run, review, max_annotations=1000)  # type: ignore[arg-type]
     assert [len(e["output"]["annotations"]) for e in run.edits] == [50, 50, 21]
@@ -85,13 +90,13 @@ def test_completion_sends_annotations_fifty_at_a_time_and_the_conclusion_last() 
 
 def test_a_clean_review_succeeds_in_one_request() -> None:
     run = FakeRun()
-    outcome = complete(run, Review(findings=[], new_fingerprints=frozenset()), 100)  # type: ignore[arg-type]
+    outcome = complete(run, result([]), 100)  # type: ignore[arg-type]
     assert (outcome.conclusion, outcome.title) == ("success", "No new problems")
     assert len(run.edits) == 1 and run.edits[0]["output"]["annotations"] == []
 
 
 def test_warnings_below_the_threshold_do_not_fail_and_the_annotation_cap_is_noted() -> None:
-    review = Review(findings=[finding(n, Severity.WARNING) for n in range(8)], new_fingerprints=frozenset())
+    review = result([finding(n, Severity.WARNING) for n in range(8)])
     run = FakeRun()
     outcome = complete(run, review, max_annotations=5, notes=["2 archive member(s) were not read."])  # type: ignore[arg-type]
     assert outcome.conclusion == "success"
@@ -112,7 +117,7 @@ def test_finish_completes_with_a_prepared_outcome_within_limits() -> None:
 def test_a_summary_with_thousands_of_findings_fits_github_limit_with_its_notes() -> None:
     findings = [Finding("interval/too-short", Severity.WARNING, f"apps/app-{n}/release.yaml", 3, "m" * 200)
                 for n in range(3000)]
-    review = Review(findings=findings, new_fingerprints=frozenset())
+    review = result(findings)
     outcome = complete(FakeRun(), review, max_annotations=100, notes=["GitHub lists only 3,000 files."])  # type: ignore[arg-type]
     assert len(outcome.summary) <= 65_535
     assert outcome.summary.endswith("GitHub lists only 3,000 files.")

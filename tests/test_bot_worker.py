@@ -17,7 +17,7 @@ from bot.state import DONE, FAILED, FINALIZING, QUEUED, SUPERSEDED
 
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
-    made = make_rig(tmp_path)
+    made = make_rig(tmp_path, review_timeout=0)  # in-process analysis, so tests can stand in for the engine
     yield made
     made.sim.stop()
 
@@ -58,7 +58,7 @@ def test_an_internal_error_completes_the_run_as_neutral_with_a_message(rig: Rig,
     def explode(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("engine bug")
 
-    monkeypatch.setattr("bot.review.review_snapshots", explode)
+    monkeypatch.setattr("bot.review.analyze_change", explode)
     job = rig.submit(request_for(head))
     rig.runner.review(job)
     [run] = rig.sim.runs_for(head)
@@ -96,7 +96,7 @@ def test_transient_trouble_on_every_attempt_ends_neutral(rig: Rig) -> None:
 
 def test_when_even_completing_fails_the_output_is_parked_and_retried(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
-    monkeypatch.setattr("bot.review.review_snapshots", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("bot.review.analyze_change", lambda *a, **k: 1 / 0)
     rig.sim.add_fault(Fault("PATCH", r"^api:/repos/acme/fleet/check-runs/", "status", times=100, status=500))
     job = rig.submit(request_for(head))
     rig.runner.review(job)
@@ -112,8 +112,8 @@ def test_when_even_completing_fails_the_output_is_parked_and_retried(rig: Rig, m
 
 
 def test_finalizing_gives_up_after_the_configured_tries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rig = make_rig(tmp_path, finalize_retries=1)
-    monkeypatch.setattr("bot.review.review_snapshots", lambda *a, **k: 1 / 0)
+    rig = make_rig(tmp_path, finalize_retries=1, review_timeout=0)
+    monkeypatch.setattr("bot.review.analyze_change", lambda *a, **k: 1 / 0)
     try:
         _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
         rig.sim.add_fault(Fault("PATCH", r"^api:/repos/acme/fleet/check-runs/", "status", times=100, status=500))
@@ -190,3 +190,25 @@ def test_a_rerun_for_a_commit_finds_its_pull_request(rig: Rig) -> None:
     resolved = [j for j, _ in rig.queue.woken if j != job]
     assert len(resolved) == 1
     assert rig.store.get(resolved[0]).payload["pull_number"] == 6
+
+
+def test_a_review_past_its_memory_limit_ends_neutral_and_the_next_review_is_untouched(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, review_timeout=60, review_cpu=60, review_memory=32 * 1024 * 1024)
+    try:
+        _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+        rig.runner.review(rig.submit(request_for(head)))
+        [run] = rig.sim.runs_for(head)
+        assert (run["status"], run["conclusion"]) == ("completed", "neutral")
+        assert run["output"]["title"] == "The review passed its memory limit"
+        assert "FLUX_REVIEW_REVIEW_MEMORY" in run["output"]["summary"]
+        assert "Other reviews were not affected" in run["output"]["summary"]
+    finally:
+        rig.sim.stop()
+    roomy = make_rig(tmp_path / "roomy", review_timeout=60, review_cpu=60, review_memory=2 * 1024**3)
+    try:
+        _, _, head = pull_with_broken_yaml(roomy.sim, "acme/other", 1)
+        roomy.runner.review(roomy.submit(request_for(head, repo="acme/other")))
+        [run] = roomy.sim.runs_for(head)
+        assert run["conclusion"] == "failure"  # the broken YAML, found by a child with room
+    finally:
+        roomy.sim.stop()
