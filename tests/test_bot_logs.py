@@ -166,7 +166,8 @@ def test_every_line_of_a_job_names_the_job_and_its_pull_request(tmp_path: Path, 
     try:
         _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
         job = rig.submit(ReviewRequest(1, "acme/fleet", 1, head, "main", "pull_request.opened", delivery="d-42"))
-        captured.stream.truncate(0)
+        captured.stream.seek(0)
+        captured.stream.truncate()
         rig.runner.review(job)
     finally:
         rig.sim.stop()
