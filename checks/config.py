@@ -91,6 +91,7 @@ class Config:
     tenants: tuple[Tenant, ...] = ()
     max_file_bytes: int = 1024 * 1024
     comments: CommentSettings = field(default_factory=CommentSettings)
+    forbidden_suppressions: tuple[str, ...] = ()  # rule patterns a change may not silence (``secrets/*``)
     extends: str | None = None
     source: str = "defaults"
 
@@ -107,6 +108,10 @@ class Config:
     def rule(self, rule_id: str) -> RuleSettings:
         return self.rules.get(rule_id, RuleSettings())
 
+    def may_silence(self, rule_id: str) -> bool:
+        """Whether a change may add a suppression of ``rule_id`` (``suppressions.forbid`` says no)."""
+        return not any(fnmatch.fnmatchcase(rule_id, pattern) for pattern in self.forbidden_suppressions)
+
     def path_selected(self, path: str) -> bool:
         """True when a path is inside ``include`` (if given) and outside ``exclude``."""
         if self.include and not any(_glob(path, pattern) for pattern in self.include):
@@ -122,7 +127,7 @@ def _glob(path: str, pattern: str) -> bool:
 
 _TOP_KEYS = {
     "rules", "fail_on", "paths", "clusters", "repository", "flux_version", "intervals", "tenants", "limits",
-    "comments", "_extends",
+    "comments", "suppressions", "_extends",
 }
 
 
@@ -177,6 +182,11 @@ def load_config_text(text: str, source: str, known_rules: Collection[str]) -> Co
             values["max_file_bytes"] = reader.integer(limits, "max_file_bytes")
     if "comments" in root:
         values["comments"] = _comments(reader, root)
+    if "suppressions" in root:
+        suppressions = reader.mapping(root, "suppressions")
+        reader.known(suppressions, {"forbid"}, "suppressions.")
+        if "forbid" in suppressions:
+            values["forbidden_suppressions"] = reader.strings(suppressions, "forbid")
     if "_extends" in root:
         values["extends"] = reader.text(root, "_extends")
     return Config(**values)

@@ -20,7 +20,7 @@ from checks.resourceset import template_lines
 from checks.rules import RULES, RULES_BY_ID
 from checks.rules.base import RuleContext
 from checks.source import RepoSnapshot
-from checks.suppressions import UNUSED_RULE_ID, apply_suppressions
+from checks.suppressions import UNUSED_RULE_ID, Suppression, apply_suppressions
 from checks.yaml_docs import Pos, decode_text
 
 
@@ -41,6 +41,8 @@ class Analysis:
     findings: list[Finding]
     model: RepoModel
     stats: dict[str, float | int] = field(default_factory=dict)
+    # What inline suppressions silenced (at the configured severity, inside the selected paths), and by which.
+    silenced: list[tuple[Finding, Suppression]] = field(default_factory=list)
 
 
 def analyze(snapshot: RepoSnapshot, config: Config | None = None, previous: Analysis | None = None,
@@ -90,17 +92,22 @@ def _analyze(snapshot: RepoSnapshot, config: Config, previous: Analysis | None,
         "model_seconds": round(model_seconds, 4),
         "seconds": round(time.perf_counter() - started, 4),
     }
-    return Analysis(ordered, model, stats)
+    silenced = [(_configured(f, config), s) for f, s in suppressions.silenced if config.path_selected(f.path)]
+    return Analysis(ordered, model, stats, silenced)
 
 
 def _collect(findings: dict[tuple[str, str, int, str], Finding], finding: Finding, config: Config) -> None:
     """Keep a finding once, inside the selected paths, at its configured severity."""
     if not config.path_selected(finding.path):
         return
-    severity = config.rule(finding.rule).severity
-    if severity is not None:
-        finding = finding.with_severity(severity)
+    finding = _configured(finding, config)
     findings.setdefault((finding.rule, finding.path, finding.line, finding.message), finding)
+
+
+def _configured(finding: Finding, config: Config) -> Finding:
+    """A finding at the severity the configuration gives its rule."""
+    severity = config.rule(finding.rule).severity
+    return finding.with_severity(severity) if severity is not None else finding
 
 
 def _without_template_fix(finding: Finding, templates: list[Pos]) -> Finding:

@@ -9,6 +9,10 @@ anchored on a file (findings without an object) follow the file through a
 rename, so moving a file does not make its old problems look new.
 Pre-existing problems in touched files are kept apart, for a collapsed
 section of the summary, and problems the change removes are counted.
+
+Suppressions are a way to pass a review, so the ones a change writes are
+listed with what they silence; a rule the configuration (read from the
+default branch) forbids silencing stays reported despite them.
 """
 
 from __future__ import annotations
@@ -19,9 +23,20 @@ from dataclasses import dataclass, field, replace
 from checks.config import Config
 from checks.diff import ChangedFile
 from checks.engine import Analysis, analyze
-from checks.findings import Finding, Severity
+from checks.findings import Finding, Severity, sort_key
 from checks.loading import ParseCache
 from checks.source import RepoSnapshot
+
+
+@dataclass(frozen=True)
+class AddedSuppression:
+    """A suppression comment the change wrote, the finding it silences, and whether that is allowed."""
+
+    finding: Finding
+    path: str
+    line: int
+    comment: str
+    honoured: bool
 
 
 @dataclass
@@ -36,6 +51,7 @@ class Review:
     changes: Mapping[str, ChangedFile] = field(default_factory=dict)
     fail_on: Severity | None = Severity.ERROR
     resolved: list[Finding] = field(default_factory=list)
+    added_suppressions: list[AddedSuppression] = field(default_factory=list)
 
     def is_new(self, finding: Finding) -> bool:
         return finding.fingerprint in self.new_fingerprints
@@ -84,17 +100,21 @@ def compare(
     # A finding anchored on a file (no object) whose file the change removed may reappear
     # on another file of the same cluster (a cluster-wide finding reported on its first file).
     orphaned = {_same_problem(f) for f in base.findings if f.object is None and f.path in removed}
-    head_prints = {f.fingerprint for f in head.findings}
+    added = [AddedSuppression(finding, s.path, s.line, s.text, config.may_silence(finding.rule))
+             for finding, s in head.silenced if _writes(s.line, changes.get(s.path))]
+    forbidden = [a.finding for a in added if not a.honoured]
+    forced = {id(f) for f in forbidden}
+    head_prints = {f.fingerprint for f in [*head.findings, *forbidden]}
     moved = {_same_problem(f) for f in head.findings if f.object is None}
     reported: list[Finding] = []
     pre_existing: list[Finding] = []
     new: set[str] = set()
-    for finding in head.findings:
+    for finding in sorted([*head.findings, *forbidden], key=sort_key):
         is_new = finding.fingerprint not in base_prints and not (
             finding.object is None and _same_problem(finding) in orphaned)
         if is_new:
             new.add(finding.fingerprint)
-        if is_new or _touches(finding, changes.get(finding.path)):
+        if is_new or _touches(finding, changes.get(finding.path)) or id(finding) in forced:
             reported.append(finding)
         elif finding.path in changes:
             pre_existing.append(finding)
@@ -108,7 +128,15 @@ def compare(
         fail_on=config.fail_on,
         resolved=[f for f in base.findings if _at_head(f, renamed).fingerprint not in head_prints
                   and not (f.path in removed and f.object is None and _same_problem(f) in moved)],
+        added_suppressions=added,
     )
+
+
+def _writes(line: int, change: ChangedFile | None) -> bool:
+    """Whether the change wrote the suppression comment on ``line`` (every one of a file it added)."""
+    if change is None:
+        return False
+    return change.whole_file_changed or line in change.added_lines
 
 
 def _same_problem(finding: Finding) -> tuple[str, str, str]:

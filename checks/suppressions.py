@@ -120,6 +120,7 @@ class Outcome:
     kept: list[Finding]
     suppressed: list[Finding]
     unused: list[Finding]
+    silenced: list[tuple[Finding, Suppression]] = field(default_factory=list)
 
 
 def apply_suppressions(
@@ -147,7 +148,7 @@ def apply_suppressions(
             parsed[path] = parse_suppressions(path, text) if text and "flux-review:" in text else None
         return parsed[path]
 
-    kept, suppressed = [], []
+    kept, suppressed, silenced = [], [], []
     for finding in findings:
         index = suppressions_of(finding.path)
         silencer = index.silencer(finding.rule, finding.line) if index else None
@@ -156,12 +157,13 @@ def apply_suppressions(
         else:
             silencer.used.add(finding.rule)
             suppressed.append(finding)
+            silenced.append((finding, silencer))
     for path, text in texts.items():
         if "flux-review:" in text:
             suppressions_of(path)
     unused = [finding for index in parsed.values() if index for suppression in index.all
               for finding in _unused(suppression, index, known_rules, ran_rules)]
-    return Outcome(kept, suppressed, unused)
+    return Outcome(kept, suppressed, unused, silenced)
 
 
 def _unused(suppression: Suppression, index: FileSuppressions, known_rules: Collection[str],

@@ -271,3 +271,12 @@ def test_invalid_comment_settings_name_their_line(text: str, message: str) -> No
 
 def test_extends_is_kept_for_the_app_which_reads_the_base() -> None:
     assert config("_extends: acme/policies\n").extends == "acme/policies"
+
+
+def test_suppressions_forbid_takes_rule_patterns() -> None:
+    settings = config("suppressions:\n  forbid: ['secrets/*', interval/too-short]\n")
+    assert settings.forbidden_suppressions == ("secrets/*", "interval/too-short")
+    assert not settings.may_silence("secrets/plaintext-secret") and not settings.may_silence("interval/too-short")
+    assert settings.may_silence("interval/no-retry") and config("fail_on: error\n").may_silence("secrets/x")
+    with pytest.raises(ConfigError, match=r"unknown setting suppressions\.allow"):
+        config("suppressions:\n  allow: []\n")

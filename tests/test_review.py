@@ -12,8 +12,10 @@ from rule_support import config_map, kustomization, snapshot
 
 from checks import cli
 from checks import loading as loading_module
+from checks.config import Config
 from checks.diff import ChangedFile, parse_patch
 from checks.findings import Severity
+from checks.report import markdown
 from checks.review import review_snapshots
 from checks.rules import RULES_BY_ID
 
@@ -210,3 +212,41 @@ def test_severity_threshold_comes_from_the_configuration() -> None:
     strict = load_config_text("fail_on: warning\n", "flux-review.yml")
     review = review_snapshots(snapshot(base), snapshot(head), changes, strict)
     assert review.failed and review.findings[0].severity == Severity.WARNING
+
+
+def _changed_lines(path: str, text: str, lines: set[int]) -> dict[str, ChangedFile]:
+    return {path: ChangedFile(path, "modified", added_lines=frozenset(lines), hunk_lines=frozenset(lines))}
+
+
+def test_suppressions_a_change_writes_are_listed_with_what_they_silence() -> None:
+    base = base_files()
+    source = textwrap.dedent(SOURCE.format(interval="10s"))
+    silenced = source.replace("interval: 10s", "interval: 10s  # flux-review: ignore[interval/too-short]")
+    assert silenced != source
+    head = {**base, "apps/b/source.yaml": silenced}
+    review = review_snapshots(snapshot(base), snapshot(head), _changed_lines("apps/b/source.yaml", silenced, {7}))
+    assert [f.rule for f in review.findings] == []
+    [added] = review.added_suppressions
+    assert (added.path, added.line, added.finding.rule, added.honoured) == (
+        "apps/b/source.yaml", 7, "interval/too-short", True)
+    assert added.comment == "# flux-review: ignore[interval/too-short]"
+    text = markdown.render_review(review)
+    assert "This change adds 1 suppression" in text and "apps/b/source.yaml:7" in text
+    # A suppression the base already had is not the change's.
+    again = review_snapshots(snapshot(head), snapshot(head), _changed_lines("apps/b/source.yaml", silenced, {1}))
+    assert again.added_suppressions == []
+
+
+def test_a_rule_the_configuration_forbids_silencing_stays_reported() -> None:
+    base = base_files()
+    source = textwrap.dedent(SOURCE.format(interval="10s"))
+    above = source.replace("  interval: 10s", "  # flux-review: ignore[interval/too-short]\n  interval: 10s")
+    assert above != source
+    head = {**base, "apps/b/source.yaml": above}
+    config = Config(forbidden_suppressions=("interval/*",))
+    review = review_snapshots(snapshot(base), snapshot(head), _changed_lines("apps/b/source.yaml", above, {7}),
+                              config)
+    assert [(f.rule, f.line) for f in review.findings] == [("interval/too-short", 8)]
+    assert [a.honoured for a in review.added_suppressions] == [False]
+    assert "forbidden: still reported" in markdown.render_review(review)
+    assert review.resolved == []  # the base's finding is not resolved by a forbidden suppression

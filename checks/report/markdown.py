@@ -38,6 +38,10 @@ def render_review(review: Review, limit: int = MAX_CHARS) -> str:
     findings = _table(review.findings, review.changes, budget - reserve) if review.findings else ""
     budget -= len(findings) + 1
     sections = []
+    silenced = _added_suppressions(review, budget - reserve)
+    if silenced:
+        sections.append(silenced)
+        budget -= len(silenced) + 1
     for section in _deployment_sections(review):
         if len(section) + 1 <= budget - reserve:
             sections.append(section)
@@ -110,6 +114,26 @@ def _cell(text: str) -> str:
     if len(pieces) % 2 == 0:  # an unpaired backtick: keep it literal
         pieces[-2] += "\\`" + pieces.pop()
     return "`".join(pieces).replace("|", "\\|")
+
+
+def _added_suppressions(review: Review, budget: int, limit: int = 50) -> str:
+    """What the suppressions this change writes silence: a reviewer should see what a change chose not to fix."""
+    added = review.added_suppressions
+    if not added:
+        return ""
+    forbidden = sum(not a.honoured for a in added)
+    text = (f"**This change adds {counted(len(added), 'suppression')}**"
+            + (f" ({forbidden} not honoured: `suppressions.forbid` on the default branch)" if forbidden else "")
+            + ":\n\n| Where | Comment | Silences |\n|---|---|---|\n")
+    for index, item in enumerate(added):
+        state = "" if item.honoured else " **(forbidden: still reported)**"
+        row = (f"| {_cell(f'`{item.path}:{item.line}`')} | {_cell(f'`{item.comment}`')} | "
+               f"{_cell(f'`{item.finding.rule}` {item.finding.message}')}{state} |\n")
+        if index >= limit or len(text) + len(row) + 100 > budget:
+            text += f"\n{len(added) - index} more suppressions are not listed.\n"
+            break
+        text += row
+    return text if len(text) <= budget else ""
 
 
 def _pre_existing(review: Review, budget: int) -> str:
