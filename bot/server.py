@@ -24,6 +24,7 @@ from bot.app import Components, components_of, create_app, when_registered
 from bot.jobs import Workers, ensure_data_dir_free
 from bot.runtime import build_workers
 from bot.settings import Settings
+from bot.state.integrity import check_ledger, set_aside_if_damaged
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,14 @@ class Server(BaseApplication):
 
 
 def serve(settings: Settings) -> None:
-    """Run until SIGTERM or SIGINT; ``RuntimeError`` when another server already uses ``DATA_DIR``."""
+    """Run until SIGTERM or SIGINT.
+
+    ``RuntimeError`` when another server already uses ``DATA_DIR`` or its
+    ledger is damaged (checked here, before gunicorn, so the operator reads a
+    reason rather than a worker's traceback).
+    """
     if not settings.scale_out:
         ensure_data_dir_free(settings.data_dir)
+        check_ledger(settings.data_dir / "state.db")
+        set_aside_if_damaged(settings.data_dir / "queue.db")
     Server(settings).run()

@@ -27,7 +27,7 @@ from bot import logs, metrics
 from bot.handlers import Context, Ignore, RecordInstallation, Review, route
 from bot.jobs import Queue
 from bot.settings import Settings
-from bot.state import Store
+from bot.state import STORE_ERRORS, Store
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,14 @@ class WebhookReceiver:
         if event == "ping":
             metrics.WEBHOOKS.labels(event, "pong").inc()
             return jsonify(status="pong", zen=str(payload.get("zen", ""))[:200]), 200
-        return self._dispatch(event, delivery, payload)
+        try:
+            return self._dispatch(event, delivery, payload)
+        except STORE_ERRORS as error:
+            # Not a 500: 503 tells GitHub (and whoever redelivers) that the delivery was not taken.
+            log.error("%s (delivery %s): the state store could not record it (%s: %s)", event, delivery,
+                      type(error).__name__, str(error)[:200])
+            return _answer("the state store cannot record deliveries now; nothing was queued, redeliver it",
+                           503, "store-unavailable", event)
 
     def _dispatch(self, event: str, delivery: str, payload: dict[str, Any]) -> tuple[Response, int]:
         action = payload.get("action")

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import requests
 from bot_support import payloads
-from bot_support.delivery import sign
+from bot_support.delivery import deliver, sign
 from bot_support.inprocess import settings_for
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from bot.app import components_of, create_app
+from bot.state import SqliteStore
 from bot.webhooks import signature, signature_valid
 
 SECRET = b"unit secret"
@@ -128,3 +132,39 @@ def test_form_encoded_deliveries_are_read(client: FlaskClient) -> None:
     body = urlencode({"payload": json.dumps(payloads.ping("form"))}).encode()
     answer = post(client, "ping", None, body=body, content_type="application/x-www-form-urlencoded")
     assert answer.get_json()["zen"] == "form"
+
+
+class FullStore(SqliteStore):
+    """A ledger whose file may not grow: SQLite answers "database or disk is full", as on a full disk."""
+
+    def _db(self):  # type: ignore[no-untyped-def]
+        db = super()._db()
+        db.execute("pragma max_page_count = 1")  # never below the current size: the file stops growing here
+        return db
+
+
+def test_a_store_that_cannot_write_answers_503_and_loses_no_accepted_delivery(tmp_path: Path) -> None:
+    settings = settings_for("http://127.0.0.1:9", tmp_path, review_delay=600.0)
+    SqliteStore(tmp_path / "state.db")  # the ledger's tables, while the disk had room
+    store = FullStore(tmp_path / "state.db")
+    server = make_server("127.0.0.1", 0, create_app(settings, store=store), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    accepted: list[str] = []
+    refused = None
+    try:
+        for number in range(1, 2001):  # bounded: the file is full long before
+            payload = payloads.pull_request("opened", "acme/fleet", number, f"{number:040x}")
+            answer = deliver(url, "pull_request", payload, b"unit secret", delivery=f"d-{number}")
+            if answer.status_code != 202:
+                refused = answer
+                break
+            accepted.append(answer.json()["job"])
+        assert refused is not None and refused.status_code == 503
+        assert "redeliver" in refused.json()["error"]
+        assert all(store.get(job) is not None for job in accepted)  # every 202 is a job in the ledger
+        assert requests.get(f"{url}/healthz", timeout=5).status_code in (200, 503)  # answers, never hangs
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

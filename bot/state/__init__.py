@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import redis
 
 from bot.settings import Settings
@@ -32,6 +34,7 @@ __all__ = [
     "FINALIZING",
     "QUEUED",
     "RUNNING",
+    "STORE_ERRORS",
     "SUPERSEDED",
     "Accepted",
     "Claim",
@@ -43,6 +46,9 @@ __all__ = [
     "Store",
     "open_store",
 ]
+
+# What a store raises when it cannot read or write (disk full, file damaged, Redis away).
+STORE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, redis.exceptions.RedisError, OSError)
 
 
 def open_store(settings: Settings) -> Store:
