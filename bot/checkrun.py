@@ -14,8 +14,8 @@ closed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from github.CheckRun import CheckRun
@@ -36,18 +36,35 @@ LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a Check Run ends: ``conclusion`` (success, failure, neutral, cancelled...), title and summary."""
+    """How a Check Run ends: ``conclusion`` (success, failure, neutral, cancelled...), title, summary, annotations.
+
+    Plain data, so a verdict GitHub would not take can be parked in the
+    ledger and posted later (``annotations`` are those not yet sent).
+    """
 
     conclusion: str
     title: str
     summary: str
+    annotations: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["annotations"] = list(self.annotations)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outcome:
-        return cls(str(data["conclusion"]), str(data["title"]), str(data["summary"]))
+        return cls(str(data["conclusion"]), str(data["title"]), str(data["summary"]),
+                   tuple(data.get("annotations") or ()))
+
+
+class NotPosted(Exception):
+    """GitHub did not take (all of) a Check Run's completion; ``outcome`` is what is left to post."""
+
+    def __init__(self, outcome: Outcome, cause: BaseException) -> None:
+        super().__init__(f"the Check Run was not completed ({type(cause).__name__})")
+        self.outcome = outcome
+        self.cause = cause
 
 
 def start(repo: Repository, head_sha: str, job_id: str, existing_id: int | None = None,
@@ -77,33 +94,51 @@ def start(repo: Repository, head_sha: str, job_id: str, existing_id: int | None 
 
 
 def complete(run: CheckRun, review: ReviewResult, max_annotations: int, notes: Sequence[str] = ()) -> Outcome:
-    """Complete the run with the review's verdict, summary and annotations (in batches of 50)."""
-    findings = list(review.findings)
-    shown = findings[:max_annotations]
-    annotations = [annotation(f) for f in shown]
-    outcome = Outcome(
-        conclusion="failure" if review.failed else "success",
-        title=_cut(review.title, MAX_TITLE),
-        summary=_summary(review, len(findings), len(shown), notes),
-    )
-    batches = [annotations[i:i + ANNOTATIONS_PER_REQUEST]
-               for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)] or [[]]
-    output = {"title": outcome.title, "summary": outcome.summary}
-    for batch in batches[:-1]:
-        run.edit(output={**output, "annotations": batch})
-    run.edit(status="completed", conclusion=outcome.conclusion, completed_at=datetime.now(UTC),
-             output={**output, "annotations": batches[-1]})
+    """Complete the run with the review's verdict, summary and annotations; ``NotPosted`` keeps what is left."""
+    outcome = verdict(review, max_annotations, notes)
+    finish(run, outcome)
     return outcome
 
 
-def finish(run: CheckRun, outcome: Outcome) -> None:
-    """Complete the run with a prepared outcome (a failure, a cancellation)."""
-    run.edit(
-        status="completed",
-        conclusion=outcome.conclusion,
-        completed_at=datetime.now(UTC),
-        output={"title": _cut(outcome.title, MAX_TITLE), "summary": _cut(outcome.summary, MAX_TEXT)},
+def verdict(review: ReviewResult, max_annotations: int, notes: Sequence[str] = ()) -> Outcome:
+    """The review as a Check Run's completion: conclusion, title, summary, and up to ``max_annotations``."""
+    findings = list(review.findings)
+    shown = findings[:max_annotations]
+    return Outcome(
+        conclusion="failure" if review.failed else "success",
+        title=_cut(review.title, MAX_TITLE),
+        summary=_summary(review, len(findings), len(shown), notes),
+        annotations=tuple(annotation(f) for f in shown),
     )
+
+
+def finish(run: CheckRun, outcome: Outcome) -> None:
+    """Complete the run with ``outcome``: annotations 50 per request (GitHub appends them), the conclusion last.
+
+    When a request fails, ``NotPosted`` carries the outcome with only the
+    annotations not yet sent, so posting it again adds none twice.
+    """
+    output = {"title": _cut(outcome.title, MAX_TITLE), "summary": _cut(outcome.summary, MAX_TEXT)}
+    annotations = list(outcome.annotations)
+    sent = 0
+    try:
+        while len(annotations) - sent > ANNOTATIONS_PER_REQUEST:
+            run.edit(output={**output, "annotations": annotations[sent:sent + ANNOTATIONS_PER_REQUEST]})
+            sent += ANNOTATIONS_PER_REQUEST
+        run.edit(status="completed", conclusion=outcome.conclusion, completed_at=datetime.now(UTC),
+                 output={**output, "annotations": annotations[sent:]})
+    except Exception as error:
+        raise NotPosted(replace(outcome, annotations=tuple(annotations[sent:])), error) from error
+
+
+def waiting(run: CheckRun, seconds: float, now: datetime | None = None) -> None:
+    """Say on a run left in progress that the review waits for GitHub's rate limit, and until when."""
+    resume = (now or datetime.now(UTC)) + timedelta(seconds=seconds)
+    run.edit(status="in_progress", output={
+        "title": "Waiting for GitHub's rate limit",
+        "summary": (f"GitHub's API rate limit for this installation is used up. The review resumes at about "
+                    f"{resume:%H:%M} UTC (in {max(1, round(seconds / 60))} min) and completes this check then."),
+    })
 
 
 def annotation(finding: Finding) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from bot import checkrun, logs, metrics
-from bot.checkrun import Outcome
+from bot.checkrun import NotPosted, Outcome
 from bot.failures import LostLease, Superseded, classify
 from bot.github import GitHubApps
 from bot.jobs import Queue
@@ -136,7 +136,8 @@ class JobRunner:
 
     def _resubmit(self, job: JobRecord, resolved: ReviewRequest) -> None:
         accepted = self.queue.submit(f"resolved:{job.id}", resolved)
-        log.info("job %s: commit belongs to pull request #%s, queued as job %s", job.id, resolved.pull_number,
+        log.info("job %s: queued a review of pull request #%s (%s) as job %s", job.id, resolved.pull_number,
+                 resolved.reason,
                  accepted.job_id)
 
     def _failed(self, job_id: str, error: Exception) -> None:
@@ -147,6 +148,13 @@ class JobRunner:
             log.info("job %s: superseded (%s)", job_id, error)
             metrics.JOBS.labels("superseded").inc()
             self._close(job, _cancelled(str(error)), SUPERSEDED)
+            return
+        if isinstance(error, NotPosted):
+            # The verdict is computed: park it rather than review again (or give it up for a failure message).
+            log.warning("job %s: GitHub did not take the verdict (%s); parking it", job_id,
+                        type(error.cause).__name__)
+            metrics.JOBS.labels(error.outcome.conclusion).inc()
+            self._park(job, error.outcome, DONE, tries=0)
             return
         failure = classify(error)
         tuning = self.settings.tuning
@@ -160,6 +168,8 @@ class JobRunner:
             now = self.clock()
             self.store.retry_later(job_id, self.owner, now, now + delay, tuning.requeue_after)
             self.queue.wake(job_id, delay)
+            if failure.retry_after is not None and job.check_run_id is not None:
+                self._say_waiting(job, delay)
             return
         if failure.transient:
             log.error("job %s: giving up after %d attempts (%s)", job_id, job.attempts, type(error).__name__)
@@ -180,7 +190,7 @@ class JobRunner:
         except Exception as error:
             log.warning("job %s: could not complete Check Run %s (%s); will retry", job.id, job.check_run_id,
                         type(error).__name__)
-            self._park(job, outcome, state, tries=0)
+            self._park(job, error.outcome if isinstance(error, NotPosted) else outcome, state, tries=0)
             return
         self._finished(job.id, state, outcome.title)
 
@@ -188,6 +198,15 @@ class JobRunner:
         request = ReviewRequest.from_payload(job.payload)
         repo = self.apps.installation(request.installation_id).repository(request.repository)
         checkrun.finish(repo.get_check_run(int(job.check_run_id or 0)), outcome)
+
+    def _say_waiting(self, job: JobRecord, delay: float) -> None:
+        """Best effort: a run left in progress for a long rate-limit wait says so, and until when."""
+        request = ReviewRequest.from_payload(job.payload)
+        try:
+            repo = self.apps.installation(request.installation_id).repository(request.repository)
+            checkrun.waiting(repo.get_check_run(int(job.check_run_id or 0)), delay)
+        except Exception as error:
+            log.info("job %s: could not say on its Check Run that it waits (%s)", job.id, type(error).__name__)
 
     def _park(self, job: JobRecord, outcome: Outcome, state: str, tries: int) -> None:
         tuning = self.settings.tuning
@@ -223,7 +242,7 @@ class JobRunner:
                 return
             log.warning("job %s: completing Check Run %s failed again (%s)", job_id, job.check_run_id,
                         type(error).__name__)
-            self._park(job, outcome, state, tries)
+            self._park(job, error.outcome if isinstance(error, NotPosted) else outcome, state, tries)
             return
         self._finished(job_id, state, outcome.title)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from bot.analysis import ReviewResult
-from bot.checkrun import SUMMARY_LIMIT, Outcome, annotation, complete, finish, start
+from bot.checkrun import SUMMARY_LIMIT, NotPosted, Outcome, annotation, complete, finish, start, waiting
 from checks.findings import Finding, Severity
 from checks.review import Review
 
@@ -122,3 +125,36 @@ def test_a_summary_with_thousands_of_findings_fits_github_limit_with_its_notes()
     assert len(outcome.summary) <= 65_535
     assert outcome.summary.endswith("GitHub lists only 3,000 files.")
     assert "2900 more findings are not annotated" in outcome.summary
+
+
+class FailingRun(FakeRun):
+    """A run GitHub stops taking after ``good`` updates."""
+
+    def __init__(self, good: int) -> None:
+        super().__init__()
+        self.good = good
+
+    def edit(self, **fields: Any) -> None:
+        if len(self.edits) >= self.good:
+            raise ConnectionError("GitHub went away")
+        super().edit(**fields)
+
+
+def test_a_completion_cut_short_keeps_only_the_annotations_not_sent() -> None:
+    review = result([finding(n) for n in range(120)])
+    with pytest.raises(NotPosted) as stopped:
+        complete(FailingRun(good=1), review, max_annotations=1000)  # type: ignore[arg-type]
+    rest = stopped.value.outcome
+    assert rest.conclusion == "failure" and len(rest.annotations) == 70
+    assert Outcome.from_dict(rest.to_dict()) == rest  # it survives the ledger
+    again = FakeRun()
+    finish(again, rest)  # type: ignore[arg-type]
+    assert [len(e["output"]["annotations"]) for e in again.edits] == [50, 20]
+    assert again.edits[-1]["conclusion"] == "failure"
+
+
+def test_a_waiting_run_says_when_it_resumes() -> None:
+    run = FakeRun()
+    waiting(run, 1800, now=datetime(2026, 12, 5, 10, 0, tzinfo=UTC))  # type: ignore[arg-type]
+    [edit] = run.edits
+    assert edit["status"] == "in_progress" and "10:30 UTC (in 30 min)" in edit["output"]["summary"]

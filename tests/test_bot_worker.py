@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -212,3 +213,36 @@ def test_a_review_past_its_memory_limit_ends_neutral_and_the_next_review_is_unto
         assert run["conclusion"] == "failure"  # the broken YAML, found by a child with room
     finally:
         roomy.sim.stop()
+
+
+def test_a_computed_verdict_github_will_not_take_is_parked_and_posted_later(rig: Rig) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    rig.sim.add_fault(Fault("PATCH", r"^api:/repos/acme/fleet/check-runs/", "status", times=100, status=502))
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    record = rig.store.get(job)
+    assert record.state == FINALIZING
+    parked = record.final_output["outcome"]
+    assert parked["conclusion"] == "failure" and parked["annotations"]  # the verdict, not a failure message
+    rig.sim.clear_faults()
+    rig.runner.finalize(job)
+    [run] = rig.sim.runs_for(head)
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert len(rig.sim.check_runs[run["id"]]["annotations"]) == len(parked["annotations"])
+    assert rig.store.get(job).state == DONE
+
+
+def test_a_long_rate_limit_wait_says_so_on_the_run_it_leaves_in_progress(rig: Rig) -> None:
+    _, _, head = pull_with_broken_yaml(rig.sim, "acme/fleet", 1)
+    reset = str(int(time.time()) + 3600)
+    rig.sim.add_fault(Fault("GET", r"^api:/repos/acme/fleet/compare/", "status", times=10, status=403,
+                            headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+                            body={"message": "API rate limit exceeded for installation ID 1."}))
+    job = rig.submit(request_for(head))
+    rig.runner.review(job)
+    [run] = rig.sim.runs_for(head)
+    assert run["status"] == "in_progress"
+    assert run["output"]["title"] == "Waiting for GitHub's rate limit"
+    assert "resumes at about" in run["output"]["summary"]
+    assert rig.store.get(job).state == QUEUED
+    assert rig.queue.woken[-1][1] >= 3000  # woken again when the limit resets
