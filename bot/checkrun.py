@@ -102,7 +102,13 @@ def complete(run: CheckRun, review: ReviewResult, max_annotations: int, notes: S
 
 def verdict(review: ReviewResult, max_annotations: int, notes: Sequence[str] = ()) -> Outcome:
     """The review as a Check Run's completion: conclusion, title, summary, and up to ``max_annotations``."""
-    findings = list(review.findings)
+    # GitHub names files in UTF-8: an annotation on a name that is not could not be placed (and could fail
+    # the whole update), so such findings are told in the summary's table only.
+    findings = [f for f in review.findings if _utf8(f.path)]
+    unplaced = len(review.findings) - len(findings)
+    if unplaced:
+        notes = [*notes, f"{counted(unplaced, 'finding')} in files whose names are not UTF-8 "
+                         f"{'is' if unplaced == 1 else 'are'} in the table above but not annotated."]
     shown = findings[:max_annotations]
     return Outcome(
         conclusion="failure" if review.failed else "success",
@@ -110,6 +116,14 @@ def verdict(review: ReviewResult, max_annotations: int, notes: Sequence[str] = (
         summary=_summary(review, len(findings), len(shown), notes),
         annotations=tuple(annotation(f) for f in shown),
     )
+
+
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def finish(run: CheckRun, outcome: Outcome) -> None:

@@ -85,7 +85,7 @@ def _diff_path(text: str, prefix: str = "") -> str:
                 continue
             raw.extend(char.encode())
             index += 1
-        text = raw.decode("utf-8", "replace")
+        text = raw.decode("utf-8", "surrogateescape")  # the name as the snapshot reads it
     return text.removeprefix(prefix)
 
 

@@ -7,6 +7,10 @@ be able to stall the reviewer: Python's ``re`` backtracks, so ``(a+)+b`` or
 (the engine sops and Go use) matches in time linear in the input and reads
 these patterns exactly as sops does; what RE2 refuses (backreferences,
 lookarounds) sops refuses too.
+
+RE2 reads UTF-8. A file name that is not UTF-8 (kept with surrogate
+escapes) is matched with each stray byte read as U+FFFD, as Go reads a byte
+that is not UTF-8: ``.`` matches it, no literal does.
 """
 
 from __future__ import annotations
@@ -27,9 +31,30 @@ class Matcher(Protocol):
     def match(self, text: str) -> Any: ...
 
 
+class _Linear:
+    """An RE2 pattern that also takes text holding surrogate escapes."""
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+
+    def search(self, text: str) -> Any:
+        return self._compiled.search(_utf8(text))
+
+    def match(self, text: str) -> Any:
+        return self._compiled.match(_utf8(text))
+
+
+def _utf8(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
 def compile_linear(pattern: str) -> Matcher | None:
     """The pattern compiled with RE2, or None when RE2 (and so Go) does not accept it."""
     try:
-        return re2.compile(pattern, _OPTIONS)
+        return _Linear(re2.compile(_utf8(pattern), _OPTIONS))
     except re2.error:
         return None

@@ -158,3 +158,11 @@ def test_a_waiting_run_says_when_it_resumes() -> None:
     waiting(run, 1800, now=datetime(2026, 12, 5, 10, 0, tzinfo=UTC))  # type: ignore[arg-type]
     [edit] = run.edits
     assert edit["status"] == "in_progress" and "10:30 UTC (in 30 min)" in edit["output"]["summary"]
+
+
+def test_a_finding_in_a_file_whose_name_is_not_utf8_is_summarised_not_annotated() -> None:
+    odd = Finding("yaml/parse-error", Severity.ERROR, "apps/caf\udce9.yaml", 1, "not valid YAML")
+    outcome = complete(FakeRun(), result([odd, finding(1)]), 100)  # type: ignore[arg-type]
+    assert outcome.conclusion == "failure"  # the verdict still counts it
+    assert [a["path"] for a in outcome.annotations] == ["apps/f1.yaml"]
+    assert "1 finding in files whose names are not UTF-8 is in the table above" in outcome.summary

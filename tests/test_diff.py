@@ -131,3 +131,10 @@ def test_git_diff_lines(change: dict[str, ChangedFile]) -> None:
 
 def test_empty_diff() -> None:
     assert parse_git_diff("") == {}
+
+
+def test_a_c_quoted_name_that_is_not_utf8_keeps_its_bytes_as_the_snapshot_does() -> None:
+    diff = ('diff --git "a/caf\\351.yaml" "b/caf\\351.yaml"\nnew file mode 100644\n--- /dev/null\n'
+            '+++ "b/caf\\351.yaml"\n@@ -0,0 +1 @@\n+a: b\n')
+    [path] = parse_git_diff(diff)
+    assert path == b"caf\xe9.yaml".decode("utf-8", "surrogateescape")

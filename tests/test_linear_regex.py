@@ -21,3 +21,11 @@ def test_a_pattern_that_backtracks_in_python_answers_at_once() -> None:
     pattern = compile_linear("(a+)+b")
     assert pattern is not None and pattern.search("a" * 5000) is None
     assert pattern.match("aaab")
+
+
+def test_a_name_that_is_not_utf8_is_matched_with_its_stray_byte_as_one_character() -> None:
+    name = b"apps/caf\xe9.yaml".decode("utf-8", "surrogateescape")
+    matcher = compile_linear(r"^apps/caf.\.yaml$")
+    assert matcher is not None and matcher.match(name)
+    literal = compile_linear(r"caf\.yaml")
+    assert literal is not None and not literal.search(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -250,3 +251,18 @@ def test_a_rule_the_configuration_forbids_silencing_stays_reported() -> None:
     assert [a.honoured for a in review.added_suppressions] == [False]
     assert "forbidden: still reported" in markdown.render_review(review)
     assert review.resolved == []  # the base's finding is not resolved by a forbidden suppression
+
+
+def test_review_of_a_change_adding_a_file_whose_name_is_not_utf8(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    git = Git(tmp_path)
+    git.write(base_files())
+    base = git.commit("base")
+    name = os.fsdecode(b"apps/a/caf\xe9.yaml")
+    (tmp_path / name).write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [b\n")
+    git.commit("add a broken file with an odd name")
+    code, out = review_json(capsys, tmp_path, base)
+    [finding] = [f for f in json.loads(out)["findings"] if f["rule"] == "structure/yaml-invalid"]
+    assert finding["new"] is True and code == 1
+    code, out = review_json(capsys, tmp_path, base, fmt="markdown")
+    assert code == 1 and "(not changed here)" not in out  # the diff and the snapshot name the file alike

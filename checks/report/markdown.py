@@ -49,6 +49,8 @@ def render_review(review: Review, limit: int = MAX_CHARS) -> str:
     if review.pre_existing:
         sections.append(_pre_existing(review, budget - 1))
     text = "\n".join(part for part in (title, findings, *sections, footer) if part)
+    # A file name that is not UTF-8 shows its stray bytes as U+FFFD: GitHub takes only UTF-8 text.
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if len(text) > limit:  # only with an absurdly small limit: never post more than GitHub takes
         text = text[:limit - 1] + "…"
     return text
