@@ -30,6 +30,8 @@ class Matcher(Protocol):
 
     def match(self, text: str) -> Any: ...
 
+    def fullmatch(self, text: str) -> Any: ...
+
 
 class _Linear:
     """An RE2 pattern that also takes text holding surrogate escapes."""
@@ -42,6 +44,9 @@ class _Linear:
 
     def match(self, text: str) -> Any:
         return self._compiled.match(_utf8(text))
+
+    def fullmatch(self, text: str) -> Any:
+        return self._compiled.fullmatch(_utf8(text))
 
 
 def _utf8(text: str) -> str:

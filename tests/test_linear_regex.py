@@ -29,3 +29,10 @@ def test_a_name_that_is_not_utf8_is_matched_with_its_stray_byte_as_one_character
     assert matcher is not None and matcher.match(name)
     literal = compile_linear(r"caf\.yaml")
     assert literal is not None and not literal.search(name)
+
+
+def test_search_match_and_fullmatch_answer_like_re() -> None:
+    matcher = compile_linear(r"app-\d+")
+    assert matcher is not None
+    assert matcher.search("my-app-12") and matcher.match("app-12x") and not matcher.match("my-app-1")
+    assert matcher.fullmatch("app-12") and not matcher.fullmatch("app-12x")
