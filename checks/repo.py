@@ -117,7 +117,7 @@ class RepoModel:
     clusters: list[Cluster]
     problems: list[Finding]
     repository_sources: set[tuple[str, str, str]]
-    ignore: IgnoreRules
+    ignore: IgnoreRules | PrefixedRules
     facts: LayoutFacts = field(default_factory=LayoutFacts)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """Results rules share within one model (computed once, read by several rules)."""
@@ -206,10 +206,10 @@ class _ModelBuilder:
         objects = self.objects = self._objects()
         self.problems.extend(unreadable_folders(self.snapshot))
         self.sources = self._repository_sources(objects)
+        self.prefix = checkout_prefix(objects, self.snapshot)
         self.ignore = self._ignore_rules(objects)
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
         self.artifacts = generated_artifacts(objects, self._is_repository)
-        self.prefix = checkout_prefix(objects, self.snapshot)
         # The folder CI builds this repository's OCI artifact from: OCI sources of this repository
         # resolve their paths inside it (None: CI pushes no artifact, or several different ones).
         self.pushed = pushed_artifacts(self.snapshot)
@@ -261,8 +261,11 @@ class _ModelBuilder:
                 sources.add(("GitRepository", obj.namespace or BOOTSTRAP_NAMESPACE, obj.name))
         return sources
 
-    def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules:
-        """The repository's ignore rules: its `.sourceignore` files and its own GitRepository's ``spec.ignore``."""
+    def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules | PrefixedRules:
+        """The repository's ignore rules: its `.sourceignore` files and its own GitRepository's ``spec.ignore``.
+
+        In a snapshot of a subfolder those patterns speak of the whole repository: they are read under the prefix.
+        """
         self.source_ignores = SourceIgnores(self.snapshot)
         spec_ignore = None
         for obj in objects:
@@ -271,6 +274,8 @@ class _ModelBuilder:
                 value = obj.get("spec", "ignore")
                 if isinstance(value, str):
                     spec_ignore = value
+        if self.prefix:
+            return self.source_ignores.of_source(spec_ignore, self.prefix)
         return self.source_ignores.repository(spec_ignore)
 
     def _source_ignore(self, ks: KubeObject, cluster: Cluster | None) -> IgnoreRules | PrefixedRules:

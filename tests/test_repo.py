@@ -776,3 +776,18 @@ def test_a_path_its_source_leaves_out_of_the_artifact_fails(model_of: Model) -> 
     assert "its source leaves out of the artifact" in problem.message
     # The root's own file is applied as a whole: the source it reads exists in the cluster.
     assert model.clusters[0].find("GitRepository", "flux-system", "fleet")
+
+
+def test_a_subfolder_snapshot_reads_its_repository_ignore_under_the_prefix(model_of: Model) -> None:
+    # Only deploy/ of the whole repository is in the artifact, and the snapshot is deploy/.
+    source = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n"
+              "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://example.com/repo\n"
+              "  ref:\n    branch: main\n  ignore: |\n    /*\n    !/deploy/\n    /deploy/docs/\n")
+    model = model_of({
+        "clusters/prod/source.yaml": source,
+        "clusters/prod/apps.yaml": ks("apps", "./deploy/kubernetes/apps"),
+        "kubernetes/apps/cm.yaml": cm("app", namespace="web"),
+    })
+    assert one(model.clusters[0], "ConfigMap", "web", "app").rendered_by == "Kustomization/flux-system/apps"
+    assert not model.ignore.ignored("kubernetes/apps/cm.yaml")
+    assert model.ignore.ignored("docs/cm.yaml")  # /deploy/docs/ of the whole repository
