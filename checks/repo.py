@@ -262,7 +262,10 @@ class _ModelBuilder:
         return sources
 
     def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules | PrefixedRules:
-        """The repository's ignore rules: its `.sourceignore` files and its own GitRepository's ``spec.ignore``.
+        """The repository's ignore rules: its `.sourceignore` files and its bootstrap GitRepository's ``spec.ignore``.
+
+        The bootstrap source (``flux-system``) delivers the cluster folders; another source of this
+        repository (an app's, reading only its folder) filters only what its own Kustomizations read.
 
         In a snapshot of a subfolder those patterns speak of the whole repository: they are read under the prefix.
         """
@@ -270,7 +273,8 @@ class _ModelBuilder:
         spec_ignore = None
         for obj in objects:
             if obj.kind == "GitRepository" and obj.is_flux and self._is_repository(obj.kind, obj.namespace,
-                                                                                   obj.name):
+                                                                                   obj.name) \
+                    and (obj.namespace, obj.name) == (BOOTSTRAP_NAMESPACE, BOOTSTRAP_NAMESPACE):
                 value = obj.get("spec", "ignore")
                 if isinstance(value, str):
                     spec_ignore = value

@@ -791,3 +791,18 @@ def test_a_subfolder_snapshot_reads_its_repository_ignore_under_the_prefix(model
     assert one(model.clusters[0], "ConfigMap", "web", "app").rendered_by == "Kustomization/flux-system/apps"
     assert not model.ignore.ignored("kubernetes/apps/cm.yaml")
     assert model.ignore.ignored("docs/cm.yaml")  # /deploy/docs/ of the whole repository
+
+
+def test_the_repository_wide_ignore_is_the_bootstrap_sources_not_another_source_of_this_repository(
+        model_of: Model) -> None:
+    # flux-review reads only deploy/ of this repository; the cluster folder comes from the bootstrap source.
+    other = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: app-only\n"
+             "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://example.com/fleet\n"
+             "  ref:\n    branch: main\n  ignore: |\n    /clusters/\n")
+    model = model_of({
+        "clusters/prod/source.yaml": other,
+        "clusters/prod/apps.yaml": ks("apps", "./apps"),
+        "apps/cm.yaml": cm("app", namespace="web"),
+    }, Config(repository_url="https://example.com/fleet"))
+    assert one(model.clusters[0], "ConfigMap", "web", "app").rendered_by == "Kustomization/flux-system/apps"
+    assert not model.ignore.ignored("clusters/prod/apps.yaml")
