@@ -199,7 +199,6 @@ def test_a_served_bot_turns_not_ready_when_its_data_directory_is_replaced(tmp_pa
         data.write_text("a file where the data directory was\n")
         assert readyz(bot.url) == (503, {"status": "not ready", "reason": "DATA_DIR is not a directory",
                                          "mode": "embedded"})
-        assert requests.get(f"{bot.url}/healthz", timeout=10).status_code == 200  # alive, only not ready
         data.unlink()
         (tmp_path / "aside").rename(data)
         assert readyz(bot.url)[0] == 200
