@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -179,6 +180,17 @@ class SourceIgnores:
     def repository(self, spec_ignore: str | None) -> IgnoreRules:
         """The rules of the repository's own source, as paths of the snapshot read them."""
         return IgnoreRules.for_repository(self.files, spec_ignore)
+
+    def bootstrap(self, objects: Iterable[Any], prefix: str = "") -> IgnoreRules | PrefixedRules:
+        """The rules of the bootstrap source (``flux-system/flux-system``): its ``spec.ignore`` when the
+        repository writes it, and the `.sourceignore` files; read under ``prefix`` in a snapshot of a subfolder,
+        whose patterns speak of the whole repository."""
+        spec_ignore = None
+        for obj in objects:
+            if obj.kind == "GitRepository" and obj.is_flux and (obj.namespace, obj.name) == ("flux-system",) * 2:
+                value = obj.get("spec", "ignore")
+                spec_ignore = value if isinstance(value, str) else spec_ignore
+        return self.of_source(spec_ignore, prefix) if prefix else self.repository(spec_ignore)
 
     def of_source(self, spec_ignore: str | None, prefix: str = "") -> PrefixedRules:
         """The rules of a source with that ``spec.ignore``; its patterns speak of the whole tree,

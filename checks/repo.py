@@ -262,25 +262,10 @@ class _ModelBuilder:
         return sources
 
     def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules | PrefixedRules:
-        """The repository's ignore rules: its `.sourceignore` files and its bootstrap GitRepository's ``spec.ignore``.
-
-        The bootstrap source (``flux-system``) delivers the cluster folders; another source of this
-        repository (an app's, reading only its folder) filters only what its own Kustomizations read.
-
-        In a snapshot of a subfolder those patterns speak of the whole repository: they are read under the prefix.
-        """
+        """The repository-wide rules are the bootstrap source's, which delivers the cluster folders (another
+        source of this repository filters only what its own Kustomizations read: ``_source_ignore``)."""
         self.source_ignores = SourceIgnores(self.snapshot)
-        spec_ignore = None
-        for obj in objects:
-            if obj.kind == "GitRepository" and obj.is_flux and self._is_repository(obj.kind, obj.namespace,
-                                                                                   obj.name) \
-                    and (obj.namespace, obj.name) == (BOOTSTRAP_NAMESPACE, BOOTSTRAP_NAMESPACE):
-                value = obj.get("spec", "ignore")
-                if isinstance(value, str):
-                    spec_ignore = value
-        if self.prefix:
-            return self.source_ignores.of_source(spec_ignore, self.prefix)
-        return self.source_ignores.repository(spec_ignore)
+        return self.source_ignores.bootstrap(objects, self.prefix)
 
     def _source_ignore(self, ks: KubeObject, cluster: Cluster | None) -> IgnoreRules | PrefixedRules:
         """The ignore rules of the source ``ks`` reads: its own ``spec.ignore`` (each source filters
