@@ -154,6 +154,8 @@ def test_a_redos_attempt_is_reviewed_while_health_answers(sim: GitHubSim, bot: B
         job, head = open_pull(sim, bot, "evil/redos", 41, abuse.redos_changes())
         run = completed_run(sim, head)
     assert health.answers > 0 and health.failures == []
+    print(f"\n/healthz: {health.answers} answers, worst {health.worst * 1000:.0f} ms; peak RSS "
+          f"{memory.peak / 2**20:.0f} MiB")
     assert health.worst < HEALTH_BOUND, f"/healthz took {health.worst:.2f} s"
     assert run["conclusion"] in ("success", "failure")  # a verdict, not a timeout
     assert "limit" not in run["output"]["title"]
@@ -169,6 +171,8 @@ def test_a_budget_attempt_ends_neutral_at_its_limit_while_health_answers(sim: Gi
         other_job, other_head = open_pull(sim, bot, "evil/bystander", 42, {"apps/app0/broken.yaml": BROKEN_YAML})
         other = completed_run(sim, other_head)
     assert health.answers > 0 and health.failures == []
+    print(f"\n/healthz: {health.answers} answers, worst {health.worst * 1000:.0f} ms; peak RSS "
+          f"{memory.peak / 2**20:.0f} MiB")
     assert health.worst < HEALTH_BOUND, f"/healthz took {health.worst:.2f} s"
     assert run["conclusion"] == "neutral"
     summary = run["output"]["title"] + run["output"]["summary"]

@@ -30,14 +30,13 @@ def open_ledger(data_dir: Path | None = None, redis_url: str | None = None) -> S
     return SqliteStore(data_dir / "state.db")
 
 
-def all_jobs(store: Store) -> list[JobRecord]:
-    jobs = []
+def known_jobs(store: Store, accepted: Iterable[str]) -> dict[str, JobRecord]:
+    """The accepted jobs and every job the ledger lists by state (Redis lists only the unfinished ones)."""
+    ids = set(accepted)
     for state in STATES:
-        for job_id in store._ids_in_state(state):
-            job = store.get(job_id)
-            if job is not None:
-                jobs.append(job)
-    return jobs
+        ids.update(store._ids_in_state(state))
+    jobs = {job_id: store.get(job_id) for job_id in sorted(ids)}
+    return {job_id: job for job_id, job in jobs.items() if job is not None}
 
 
 @dataclass
@@ -71,7 +70,8 @@ class Accounting:
 
 def account(store: Store, accepted: Iterable[str], sim: GitHubSim, repositories: Iterable[str]) -> Accounting:
     """Where each accepted job stands, and whether the simulator's check runs agree."""
-    jobs = {job.id: job for job in all_jobs(store)}
+    accepted = list(accepted)
+    jobs = known_jobs(store, accepted)
     by_key: dict[str, list[JobRecord]] = {}
     for job in jobs.values():
         by_key.setdefault(job.key, []).append(job)
