@@ -19,12 +19,13 @@ from bot_support.waiting import wait_until
 
 
 class RestartableRedis:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, fsync: str = "always") -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.skip("no redis-server (apt-get install redis-server)")
         self.binary = binary
         self.folder = folder
+        self.fsync = fsync  # "always" for the restart test; "everysec" (Redis's default) for measuring load
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -35,7 +36,7 @@ class RestartableRedis:
     def start(self) -> RestartableRedis:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-             "--appendfsync", "always", "--dir", str(self.folder)], stdout=subprocess.DEVNULL,
+             "--appendfsync", self.fsync, "--dir", str(self.folder)], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url, socket_timeout=2)
         try:
