@@ -62,13 +62,16 @@ RULE = Rule(
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Each Kustomization that builds SOPS files, read as the cluster has it, without decryption."""
     for cluster in ctx.model.clusters:
+        rendered: dict[str | None, list[KubeObject]] = {}  # by the Kustomization that renders them: one pass
+        for obj in cluster.objects:
+            rendered.setdefault(obj.rendered_by, []).append(obj)
         for ks_id, node in cluster.renders.items():
             if node.build is None:
                 continue
             ks = _effective_kustomization(cluster, ks_id)
             if ks is None or _has_decryption(ks):
                 continue
-            files = _encrypted_files(ctx.model, cluster, ks_id)
+            files = _encrypted_files(ctx.model, cluster, ks_id, rendered.get(ks_id, []))
             if not files:
                 continue
             paths = [path for path, _ in files]
@@ -108,17 +111,21 @@ def _decrypt_disabled(obj: KubeObject) -> bool:
     return str(obj.annotations().get(_DECRYPT_ANNOTATION, "")).lower() == "disabled"
 
 
-def _encrypted_files(model: RepoModel, cluster: Cluster, ks_id: str) -> list[tuple[str, dict[str, Any]]]:
-    """SOPS files a Kustomization renders (objects, and secretGenerator sources), with a sops block each."""
+def _encrypted_files(model: RepoModel, cluster: Cluster, ks_id: str,
+                     rendered: list[KubeObject]) -> list[tuple[str, dict[str, Any]]]:
+    """SOPS files a Kustomization renders (objects, and secretGenerator sources), with a sops block each.
+
+    ``rendered`` is the cluster's objects ``ks_id`` renders.
+    """
     found: dict[str, dict[str, Any]] = {}
-    for obj in cluster.objects:
-        if obj.rendered_by == ks_id and not obj.implicit and not _decrypt_disabled(obj):
+    for obj in rendered:
+        if not obj.implicit and not _decrypt_disabled(obj):
             meta = sops_metadata(obj.body)
             if meta is not None:
                 found.setdefault(obj.path, meta)
     node = cluster.renders.get(ks_id)
     if node and node.build:
-        object_files = {o.path for o in cluster.objects if o.rendered_by == ks_id}
+        object_files = {o.path for o in rendered}
         for path in sorted(node.build.files - node.build.kustomization_files - object_files):
             meta = _sops_file_metadata(model, path)
             if meta is not None:
