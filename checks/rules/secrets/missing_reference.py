@@ -126,7 +126,8 @@ class _Producers:
     def __init__(self, model: RepoModel, cluster: Cluster) -> None:
         self.exact: dict[tuple[str, str | None, str], set[str]] = {}
         self.names: dict[tuple[str, str], set[str]] = {}
-        self.prefixes: list[tuple[str | None, str, str]] = []
+        # (namespace, release or object name) -> producers: a name that starts with it and a dash is theirs.
+        self.prefixes: dict[tuple[str | None, str], set[str]] = {}
         for obj in cluster.objects:
             self._add(obj, obj.namespace)
         for obj in model.unrendered_objects():
@@ -146,8 +147,8 @@ class _Producers:
             if obj.kind == "HelmRelease":
                 target = obj.get("spec", "targetNamespace")
                 release = obj.get("spec", "releaseName") or obj.name
-                self.prefixes.append((str(target) if target else namespace, str(release), obj.id))
-            self.prefixes.append((namespace, obj.name, obj.id))
+                self.prefixes.setdefault((str(target) if target else namespace, str(release)), set()).add(obj.id)
+            self.prefixes.setdefault((namespace, obj.name), set()).add(obj.id)
 
     @staticmethod
     def _produced(obj: KubeObject) -> Iterator[tuple[str, str]]:
@@ -179,8 +180,10 @@ class _Producers:
     def sources(self, kind: str, namespace: str | None, name: str) -> set[str]:
         """The ids of the objects that create the Secret or ConfigMap."""
         found = self.exact.get((kind, namespace, name), set()) | self.names.get((kind, name), set())
-        return found | {source for ns, prefix, source in self.prefixes
-                        if ns == namespace and (name == prefix or name.startswith(prefix + "-"))}
+        parts = name.split("-")
+        for end in range(1, len(parts) + 1):  # the name itself and each of its dash-separated prefixes
+            found |= self.prefixes.get((namespace, "-".join(parts[:end])), set())
+        return found
 
     def produces(self, kind: str, namespace: str | None, name: str, reader: str) -> bool:
         """Whether an object other than ``reader`` (an object id) creates it, or the docs name it."""
