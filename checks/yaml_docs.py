@@ -237,7 +237,7 @@ def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_off
     result = YamlFile(path)
     if len(data) > limits.max_bytes:
         result.problems.append(Finding(
-            "structure/file-too-large", Severity.INFO, path, 1,
+            "structure/file-too-large", Severity.INFO, path, 1 + line_offset,
             f"the file is {len(data):,} bytes, above the {limits.max_bytes:,}-byte limit; it was not checked. "
             "Raise `limits.max_file_bytes` in .github/flux-review.yml to check it.",
             key="size",
@@ -247,7 +247,8 @@ def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_off
         result.text = decode_text(data)
     except UnicodeError as exc:
         reason = str(exc) if "binary" in str(exc) else "not valid UTF-8"
-        result.problems.append(_invalid(path, 1, f"not a YAML text file ({reason}); Flux cannot read it."))
+        result.problems.append(_invalid(path, 1 + line_offset,
+                                        f"not a YAML text file ({reason}); Flux cannot read it."))
         return result
     try:
         nodes = compose_nodes(result.text)
@@ -258,7 +259,7 @@ def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_off
         result.problems.append(_invalid(path, line, f"not valid YAML: {problem} (line {line})."))
         return result
     except yaml.YAMLError as exc:
-        result.problems.append(_invalid(path, 1, f"not valid YAML: {exc}."))
+        result.problems.append(_invalid(path, 1 + line_offset, f"not valid YAML: {exc}."))
         return result
     converter = _Converter(path, limits, result.problems, line_offset)
     # Without an alias nothing can expand; libyaml already caps nesting at 1000.

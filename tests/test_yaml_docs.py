@@ -368,3 +368,9 @@ def test_compose_nodes_uses_the_lenient_path_only_for_duplicate_anchors() -> Non
     assert len(compose_nodes("a: &x 1\nb: &x 2\n---\nc: 3\n")) == 2
     with pytest.raises(yaml.YAMLError):
         compose_nodes("a: [\n")
+
+
+@pytest.mark.parametrize("data", [b"\0kind: A\n", b"\xffkind: A\n", b"kind: " + b"A" * 64 + b"\n"])
+def test_line_offset_shifts_problems_of_unreadable_text_too(data: bytes) -> None:
+    loaded = load(data, line_offset=7, limits=YamlLimits(max_bytes=32))
+    assert [p.line for p in loaded.problems] == [8]
