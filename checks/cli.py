@@ -14,11 +14,12 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib import metadata
 
 from checks import fixes, rule_docs
 from checks.config import Config, ConfigError
-from checks.engine import analyze, load_config
+from checks.engine import Analysis, analyze, load_config
 from checks.findings import Finding
 from checks.report import json_report, sarif, text
 from checks.rules import RULES, RULES_BY_ID
@@ -97,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check a folder (the whole repository)")
     check.add_argument("path", nargs="?", default=".")
+    check.add_argument("--files", nargs="+", metavar="FILE",
+                       help="report only findings in these files (the whole repository is still read), "
+                            "as a pre-commit hook passes the files a commit touches")
     _output_options(check, ("text", "json", "sarif"))
     edits = check.add_mutually_exclusive_group()
     edits.add_argument("--fix", action="store_true",
@@ -184,7 +188,7 @@ def _emit(findings: Sequence[Finding], stats: dict, fmt: str, new: set[str] | No
 def run_check(args: argparse.Namespace) -> int:
     snapshot = _snapshot(args.path)
     config = load_config(snapshot, args.config)
-    analysis = analyze(snapshot, config)
+    analysis = _only(analyze(snapshot, config), args.path, args.files)
     if args.fix or args.diff:
         planned = fixes.plan_fixes(analysis.findings, lambda path: _read_bytes(snapshot, path))
     if args.diff:
@@ -201,9 +205,18 @@ def run_check(args: argparse.Namespace) -> int:
                 account.write("\n")
             snapshot = _snapshot(args.path)
             config = load_config(snapshot, args.config)
-            analysis = analyze(snapshot, config)
+            analysis = _only(analyze(snapshot, config), args.path, args.files)
     _emit(analysis.findings, analysis.stats, args.format)
     return _exit_code(analysis.findings, config)
+
+
+def _only(analysis: Analysis, root: str, files: Sequence[str] | None) -> Analysis:
+    """The analysis with only the findings in ``files`` (paths as given, from the working folder), when given."""
+    if not files:
+        return analysis
+    base = os.path.abspath(root)
+    wanted = {os.path.relpath(os.path.abspath(name), base).replace(os.sep, "/") for name in files}
+    return replace(analysis, findings=[f for f in analysis.findings if f.path in wanted])
 
 
 def _read_bytes(snapshot: RepoSnapshot, path: str) -> bytes | None:

@@ -298,3 +298,13 @@ def test_the_executable_runs_as_a_process(tmp_path) -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert '"version": 1' in done.stdout
+
+
+def test_files_limits_the_report_to_those_files_while_the_whole_repository_is_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = write_repo(tmp_path, path="./workload")  # the path-missing error is in clusters/prod/apps.yaml
+    code, out, _ = run(capsys, "check", str(repo), "--format", "json", "--files", str(repo / "workloads/cm.yaml"))
+    assert (code, findings_of(out)) == (0, [])
+    monkeypatch.chdir(repo)  # as pre-commit runs it: from the root, with root-relative names
+    code, out, _ = run(capsys, "check", ".", "--format", "json", "--files", "clusters/prod/apps.yaml")
+    assert code == 1 and [f["rule"] for f in findings_of(out)] == ["structure/path-missing"]

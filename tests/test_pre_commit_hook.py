@@ -9,7 +9,8 @@ The hook is taken from a snapshot of this checkout's working tree committed to a
 (what `pre-commit try-repo` itself does with uncommitted changes). Two tests run `pre-commit try-repo`
 (a repository with a problem fails, one without passes); try-repo installs into a fresh store on every
 call, so the others run `pre-commit run` from a `.pre-commit-config.yaml` as the README shows it, sharing
-one PRE_COMMIT_HOME for the module: one more install in all.
+one PRE_COMMIT_HOME for the module: one more install in all. The hook passes the staged YAML files to
+`flux-review check . --files`: the whole repository is read, the findings in those files reported.
 """
 
 from __future__ import annotations
@@ -132,15 +133,22 @@ def test_hook_passes_a_repository_without_problems(tmp_path: Path, hook_repo: tu
     assert re.search(r"^flux-review\.+Passed$", result.stdout, re.M)
 
 
-def test_hook_checks_the_whole_repository_when_a_commit_stages_yaml(tmp_path: Path, hook_repo: tuple[Path, str],
-                                                                    pre_commit_home: Path) -> None:
-    """A staged file that is fine in itself still fails the commit when it breaks the repository."""
+def test_hook_reports_the_staged_files_problems_judged_with_the_whole_repository(
+        tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    """A staged Kustomization is judged with what the repository holds; a problem in an unstaged file does not
+    block the commit (the whole-repository check is `flux-review check .`)."""
     repo = fleet(tmp_path, {"clusters/prod/apps.yaml": BROKEN, "apps/settings.yaml": APP})
-    git(repo, "rm", "-q", "apps/settings.yaml")
-    (repo / "notes.yaml").write_text("note: apps/ moves elsewhere\n")
-    git(repo, "add", "notes.yaml")
+    (repo / "clusters/prod/other.yaml").write_text(BROKEN.replace("name: apps", "name: other")
+                                                   .replace("./apps", "./other"))
+    git(repo, "add", "clusters/prod/other.yaml")
     result = run_hook(repo, hook_repo, pre_commit_home)
-    assert result.returncode == 1 and "structure/path-missing" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "structure/path-missing" in result.stdout and "./other" in result.stdout
+    git(repo, "commit", "-q", "--no-verify", "-m", "broken other")
+    (repo / "apps/settings.yaml").write_text(APP.replace("blue", "green"))
+    git(repo, "add", "apps/settings.yaml")
+    result = run_hook(repo, hook_repo, pre_commit_home)
+    assert result.returncode == 0, result.stdout + result.stderr  # clusters/prod/other.yaml is not staged
 
 
 def test_hook_is_skipped_when_a_commit_stages_no_yaml(tmp_path: Path, hook_repo: tuple[Path, str],
@@ -156,7 +164,7 @@ def test_hook_is_skipped_when_a_commit_stages_no_yaml(tmp_path: Path, hook_repo:
 def test_published_hook_definition() -> None:
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "flux-review" and hook["language"] == "python"
-    assert hook["entry"] == "flux-review check ." and hook["pass_filenames"] is False
+    assert hook["entry"] == "flux-review check . --files" and hook.get("pass_filenames", True) is True
     files = re.compile(hook["files"])
     assert files.search("clusters/prod/apps.yaml") and files.search("a.yml") and not files.search("a.json")
 
