@@ -77,6 +77,8 @@ def main() -> int:
             print(f"reviews settled {time.perf_counter() - started:.1f} s after the burst: {accounting.line()}")
             print(f"GitHub API requests {len(sim.calls('api'))}, archive downloads {len(sim.calls('archive'))}; "
                   f"peak resident memory of one bot process {peak / 2**20:.0f} MiB")
+            for line in (accounting.unaccounted + accounting.pending + result.refused)[:20]:
+                print(f"  not accounted for: {line}")
             lost = len(accounting.unaccounted) + len(accounting.pending) + len(result.refused)
             print(f"lost deliveries: {lost}")
             return 0 if accounting.whole and not result.refused else 1

@@ -27,6 +27,8 @@ here:
     test_bot_e2e.py::test_repeated_delivery_id_produces_one_review
 - replayed deliveries (a new id, an old payload):
     test_replayed_deliveries_are_coalesced_and_review_nothing_twice (here)
+- a replay of an outdated head after the push (known weakness, strict xfail):
+    test_a_replay_of_an_outdated_head_after_the_push_reviews_nothing (here)
 - forged signatures:
     test_bot_e2e.py::test_forged_signature_is_refused_without_details_and_starts_nothing
 - oversized and non-JSON payloads:
@@ -312,10 +314,11 @@ def test_a_token_endpoint_that_fails_for_a_while_then_for_good(sim: GitHubSim, b
                                                                 memory: MemoryWatch) -> None:
     tokens = r"^api:/app/installations/47/access_tokens$"
     # For a while: more failures than one attempt's retries (5), fewer than the job's attempts can outlast.
-    sim.add_fault(Fault("POST", tokens, "status", times=8, status=500))
+    flaky = sim.add_fault(Fault("POST", tokens, "status", times=8, status=500))
     job, head = open_pull(sim, bot, "acme/tokenless", 47, {"apps/app0/broken.yaml": BROKEN_YAML})
     run = completed_run(sim, head)
     assert run["conclusion"] == "failure"  # the real verdict, once a token came
+    assert flaky.times == 0  # every failure was met
     # For good: the App's key is refused; the job ends failed after its attempts, without a run left open.
     sim.add_fault(Fault("POST", r"^api:/app/installations/48/access_tokens$", "status", times=1000, status=401,
                         body={"message": "A JSON web token could not be decoded"}))

@@ -78,6 +78,7 @@ def account(store: Store, accepted: Iterable[str], sim: GitHubSim, repositories:
     watched = {name.lower() for name in repositories}
     runs = {run_id: run for run_id, run in dict(sim.check_runs).items() if run["repository"].lower() in watched}
     result = Accounting(runs=len(runs))
+    newest: dict[str, JobRecord | None] = {}
     owned: dict[int, str] = {}
     for job in jobs.values():
         if job.check_run_id is not None:
@@ -91,9 +92,7 @@ def account(store: Store, accepted: Iterable[str], sim: GitHubSim, repositories:
             result.pending.append(f"{job_id}: {job.state}")
         elif job.state in (DONE, FAILED) and _reviewed(job, runs):
             result.reviewed += 1
-        elif job.state == SUPERSEDED and any(
-                other.state in (DONE, FAILED) and other.created_at >= job.created_at and _reviewed(other, runs)
-                for other in by_key[job.key] if other.id != job.id):
+        elif job.state == SUPERSEDED and _newest_reviewed(store, by_key[job.key], runs, newest):
             result.coalesced += 1
         elif job.state == FAILED and job.check_run_id is None:
             result.refused += 1
@@ -102,6 +101,16 @@ def account(store: Store, accepted: Iterable[str], sim: GitHubSim, repositories:
     result.runs_not_completed = sorted(run_id for run_id, run in runs.items() if run["status"] != "completed")
     result.runs_without_a_job = sorted(run_id for run_id in runs if run_id not in owned)
     return result
+
+
+def _newest_reviewed(store: Store, jobs: list[JobRecord], runs: dict[int, dict],
+                     newest: dict[str, JobRecord | None]) -> bool:
+    """Whether the pull request's newest job (the ledger's own record of it, not the clock's) is reviewed."""
+    key = jobs[0].key
+    if key not in newest:
+        newest[key] = next((job for job in jobs if store.is_latest(job.id)), None)
+    latest = newest[key]
+    return latest is not None and latest.state in (DONE, FAILED) and _reviewed(latest, runs)
 
 
 def _reviewed(job: JobRecord, runs: dict[int, dict]) -> bool:
