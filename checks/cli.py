@@ -15,9 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from importlib import metadata
 
-from checks import fixes, rule_docs
 from checks.config import Config, ConfigError
 from checks.engine import Analysis, analyze, load_config
 from checks.findings import Finding
@@ -33,6 +31,7 @@ class UsageError(Exception):
 
 
 _SHORT_LIVED = ("check", "review", "graph", "rules", "explain")
+_ENGINE_COMMANDS = frozenset((*_SHORT_LIVED, "layout"))
 
 
 def console() -> None:
@@ -67,7 +66,9 @@ def _leave(code: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The engine's own commands need no plugin: loading the App's would import its dependencies.
+    parser = build_parser(plugins=not argv or argv[0] not in _ENGINE_COMMANDS)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage error (exit 2) or the help (exit 0)
@@ -92,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """Every command; with ``plugins`` also those other packages add (``serve``, ``worker``)."""
     parser = argparse.ArgumentParser(prog="flux-review", description="Review Flux CD GitOps repositories.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -136,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule")
     explain.set_defaults(func=run_explain)
 
-    for entry in _plugins():
+    for entry in _plugins() if plugins else []:
         entry(commands)
     return parser
 
@@ -147,6 +149,8 @@ def _output_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -
 
 
 def _plugins() -> list:
+    from importlib import metadata
+
     try:
         entries = metadata.entry_points(group="flux_review.commands")
     except Exception:
@@ -190,6 +194,8 @@ def run_check(args: argparse.Namespace) -> int:
     config = load_config(snapshot, args.config)
     analysis = _only(analyze(snapshot, config), args.path, args.files)
     if args.fix or args.diff:
+        from checks import fixes
+
         planned = fixes.plan_fixes(analysis.findings, lambda path: _read_bytes(snapshot, path))
     if args.diff:
         sys.stdout.write(fixes.unified_diff(planned))
@@ -298,6 +304,8 @@ def run_layout(args: argparse.Namespace) -> int:
 
 
 def run_rules(args: argparse.Namespace) -> int:
+    from checks import rule_docs
+
     sys.stdout.write(rule_docs.listing())
     return EXIT_OK
 
@@ -308,11 +316,15 @@ def run_explain(args: argparse.Namespace) -> int:
         close = [r.id for r in RULES if args.rule in r.id]
         hint = f" Did you mean: {', '.join(close)}?" if close else " `flux-review rules` lists them."
         raise UsageError(f"unknown rule {args.rule!r}.{hint}")
+    from checks import rule_docs
+
     sys.stdout.write(rule_docs.explanation(rule))
     return EXIT_OK
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("flux-review")
     except metadata.PackageNotFoundError:
