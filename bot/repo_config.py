@@ -4,7 +4,10 @@
 the pull request: a change must not be able to relax the rules it is
 reviewed by. When the repository has none, the owner's ``.github``
 repository may hold one for the whole organisation; otherwise the
-engine's defaults apply.
+engine's defaults apply. The organisation's file (or its absence) is kept
+for ``ORG_FILE_SECONDS`` per process: it changes rarely, and every review of
+every repository without a file of its own would otherwise ask for it again.
+A repository's own file is always read afresh.
 
 A file may build on another with ``_extends``: ``other-repo`` (same owner,
 its ``.github/flux-review.yml``), ``owner/repo`` or ``owner/repo:path``.
@@ -18,6 +21,8 @@ deeper than ``MAX_DEPTH``, is an error, never followed.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +37,9 @@ from checks.yaml_docs import YMap, YSeq, load_yaml
 CONFIG_PATH = ".github/flux-review.yml"
 MAX_CONFIG_BYTES = 1024 * 1024
 MAX_DEPTH = 5
+ORG_FILE_SECONDS = 300.0
+_org_files: dict[str, tuple[float, str | None]] = {}
+_org_lock = threading.Lock()
 _TARGET = re.compile(r"(?:(?P<owner>[A-Za-z0-9-]+)/)?(?P<repo>[A-Za-z0-9._-]+)(?::(?P<path>[^\s:]+))?")
 
 
@@ -47,7 +55,7 @@ def load(repository: Callable[[str], Repository], full_name: str, default_branch
     organisation = f"{owner}/.github"
     if text is None and full_name.lower() != organisation.lower():
         source = f"{organisation}:{CONFIG_PATH}"
-        text = read_file(repository(organisation), source, CONFIG_PATH, None)
+        text = _organisation_file(repository(organisation), source)
     if text is None:
         return Config()
     settings, bases = _settings(repository, source, text, [source.lower()])
@@ -56,6 +64,25 @@ def load(repository: Callable[[str], Repository], full_name: str, default_branch
     settings.pop("_extends", None)
     return load_config_text(yaml.safe_dump(settings, sort_keys=False),
                             f"{source} (extending {', '.join(bases)})")
+
+
+def _organisation_file(repo: Repository, source: str, clock: Callable[[], float] = time.monotonic) -> str | None:
+    """The organisation's file, from the cache while it is fresh (keyed by the repository's API address)."""
+    key = repo.url.lower()  # a lazy repository's address: no request
+    with _org_lock:
+        cached = _org_files.get(key)
+    if cached is not None and clock() < cached[0]:
+        return cached[1]
+    text = read_file(repo, source, CONFIG_PATH, None)
+    with _org_lock:
+        _org_files[key] = (clock() + ORG_FILE_SECONDS, text)
+    return text
+
+
+def forget_organisation_files() -> None:
+    """Drop the cached organisation files (tests; an operator restarting does the same)."""
+    with _org_lock:
+        _org_files.clear()
 
 
 def _settings(repository: Callable[[str], Repository], source: str, text: str,

@@ -69,20 +69,20 @@ class ReviewJob:
             return self._resolve_pull(repo)
         if request.command:
             return self._answer(repo, request.pull_number)
-        pull = repo.get_pull(request.pull_number)  # lazy: no request until an attribute needs one
-        if request.head_sha and request.base_sha:
-            # A pull_request event described it moments ago; a newer push queues a newer job.
-            head_sha, base_tip, listed = request.head_sha, request.base_sha, request.changed_files
-        else:
-            if pull.state != "open":
-                if self.existing_check_run is not None:
-                    raise Superseded(f"pull request #{pull.number} was closed")
-                return "closed"
-            head_sha = pull.head.sha
-            if request.head_sha and head_sha != request.head_sha:
-                # A newer push exists; its own event reviews it.
+        pull = repo.get_pull(request.pull_number)
+        if pull.state != "open":
+            if self.existing_check_run is not None:
+                raise Superseded(f"pull request #{pull.number} was closed")
+            return "closed"
+        head_sha = pull.head.sha
+        if request.head_sha and head_sha != request.head_sha:
+            if self.existing_check_run is not None:  # its run sits on the commit it was asked for
                 raise Superseded(f"the pull request's head moved to {head_sha[:12]}")
-            base_tip, listed = pull.base.sha, pull.changed_files
+            # The event is older than the pull request (a delayed or replayed delivery). This job is the newest
+            # of its pull request (a newer one would have superseded it), so it reviews the head there is now.
+            log.info("%s#%s: asked for %s, the head is now %s; reviewing that", request.repository,
+                     request.pull_number, request.head_sha[:12], head_sha[:12])
+        base_tip, listed = pull.base.sha, pull.changed_files
         run = checkrun.start(repo, head_sha, self.job_id, self.existing_check_run, self.adopt)
         if self.existing_check_run is None:
             self.remember_check_run(run.id)

@@ -25,8 +25,6 @@ class ReviewRequest:
     default_branch: str
     reason: str
     delivery: str = ""
-    base_sha: str | None = None  # the base branch's tip, as the pull_request event described it
-    changed_files: int | None = None  # how many files the event said the pull request changes
     command: str = ""  # a slash command to answer: recheck, help or explain
     argument: str = ""  # the command's argument (a rule id for explain)
     comment_id: int | None = None  # the comment that carried the command
@@ -56,8 +54,6 @@ class ReviewRequest:
             default_branch=str(payload.get("default_branch") or ""),
             reason=str(payload.get("reason") or ""),
             delivery=str(payload.get("delivery") or ""),
-            base_sha=payload.get("base_sha") or None,
-            changed_files=int(payload["changed_files"]) if payload.get("changed_files") is not None else None,
             command=str(payload.get("command") or ""),
             argument=str(payload.get("argument") or ""),
             comment_id=int(payload["comment_id"]) if payload.get("comment_id") is not None else None,

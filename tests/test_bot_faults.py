@@ -27,7 +27,7 @@ here:
     test_bot_e2e.py::test_repeated_delivery_id_produces_one_review
 - replayed deliveries (a new id, an old payload):
     test_replayed_deliveries_are_coalesced_and_review_nothing_twice (here)
-- a replay of an outdated head after the push (known weakness, strict xfail):
+- a replay of an outdated head after the push (the job reviews the head the pull request has now):
     test_a_replay_of_an_outdated_head_after_the_push_reviews_nothing (here)
 - forged signatures:
     test_bot_e2e.py::test_forged_signature_is_refused_without_details_and_starts_nothing
@@ -236,8 +236,6 @@ def test_replayed_deliveries_are_coalesced_and_review_nothing_twice(sim: GitHubS
     assert run["conclusion"] == "failure"  # the newest delivery's head has its verdict
 
 
-@pytest.mark.xfail(strict=True, reason="a pull_request event's head is trusted without asking GitHub, so a replay "
-                                       "of an outdated delivery under a fresh id reviews the old head again")
 def test_a_replay_of_an_outdated_head_after_the_push_reviews_nothing(sim: GitHubSim, bot: BotProcess) -> None:
     repo = sim.add_repo("acme/stale-replay", 45)
     base = repo.commit(fleet(1), branch="main")
@@ -259,6 +257,7 @@ def test_a_replay_of_an_outdated_head_after_the_push_reviews_nothing(sim: GitHub
     finally:
         ledger.close()
     assert len(sim.runs_for(old)) == 1  # the old head is not reviewed a second time
+    assert all(run["status"] == "completed" for run in sim.runs_for(new))  # the current head has its verdict
 
 
 def test_payloads_of_the_wrong_shape_are_answered_and_start_nothing(sim: GitHubSim, bot: BotProcess,

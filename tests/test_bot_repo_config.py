@@ -17,6 +17,13 @@ from checks.config import Config, ConfigError
 from checks.findings import Severity
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    repo_config.forget_organisation_files()
+    yield
+    repo_config.forget_organisation_files()
+
+
 @pytest.fixture
 def sim() -> Iterator[GitHubSim]:
     simulator = GitHubSim("4242", key_pair()[1]).start()
@@ -111,3 +118,20 @@ def test_an_invalid_base_or_a_missing_one_names_its_file(sim: GitHubSim, tmp_pat
     sim.add_repo("acme/bad", 1).commit({".github/flux-review.yml": "_extends: ../../x\n"}, branch="main")
     with pytest.raises(ConfigError, match="is not a repository"):
         load(sim, tmp_path, "acme/bad")
+
+
+def test_the_organisation_file_is_read_once_per_few_minutes(sim: GitHubSim, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    sim.add_repo("acme/fleet", 1).commit({"README.md": "hi"}, branch="main")
+    sim.add_repo("acme/other", 1).commit({"README.md": "hi"}, branch="main")
+    org = sim.add_repo("acme/.github", 1)
+    org.commit({".github/flux-review.yml": "fail_on: never\n"}, branch="main")
+    assert load(sim, tmp_path).fail_on is None
+    org.commit({}, parent=org.branches["main"], changes={".github/flux-review.yml": "fail_on: warning\n"},
+               branch="main")
+    assert load(sim, tmp_path, "acme/other").fail_on is None  # cached: one request for the organisation's file
+    assert len(sim.calls(path="^/repos/acme/.github/contents/")) == 1
+    assert len(sim.calls(path="^/repos/acme/other/contents/")) == 1  # the repository's own, always asked
+    monkeypatch.setattr(repo_config, "ORG_FILE_SECONDS", 0.0)
+    repo_config.forget_organisation_files()
+    assert load(sim, tmp_path).fail_on == Severity.WARNING

@@ -51,10 +51,21 @@ def test_a_closed_pull_request_is_not_reviewed(sim: GitHubSim, tmp_path: Path) -
     assert sim.check_runs == {}
 
 
-def test_a_moved_head_stops_the_review_before_any_run(sim: GitHubSim, tmp_path: Path) -> None:
+def test_an_outdated_event_reviews_the_head_the_pull_request_has_now(sim: GitHubSim, tmp_path: Path) -> None:
+    # A delayed or replayed delivery names an older head; the newest job of a pull request reviews its head.
+    _, base, head = pull_with_broken_yaml(sim, "acme/fleet", 1)
+    assert job(sim, tmp_path, ReviewRequest(1, "acme/fleet", 1, base, "main", "t"), []).run() == "failure"
+    assert [run["head_sha"] for run in sim.check_runs.values()] == [head]
+
+
+def test_a_moved_head_stops_a_retried_review_whose_run_is_on_the_old_commit(sim: GitHubSim,
+                                                                            tmp_path: Path) -> None:
     _, base, _ = pull_with_broken_yaml(sim, "acme/fleet", 1)
+    client = GitHubApps(settings_for(sim.url, tmp_path), LocalPacer()).installation(1)
+    retried = ReviewJob(client, ReviewRequest(1, "acme/fleet", 1, base, "main", "t"), "job-1", FAST, 1234, False,
+                        lambda run_id: None, lambda: None, lambda resolved: None)
     with pytest.raises(Superseded, match="head moved"):
-        job(sim, tmp_path, ReviewRequest(1, "acme/fleet", 1, base, "main", "t"), []).run()
+        retried.run()
     assert sim.check_runs == {}
 
 

@@ -93,11 +93,6 @@ def review(payload: Mapping[str, Any], pull_number: int | None, head_sha: str | 
     ))
 
 
-def is_commit(value: str) -> bool:
-    """A full commit id (SHA-1 or SHA-256), and not the all-zero id of a missing commit."""
-    return _SHA.fullmatch(value) is not None and value.strip("0") != ""
-
-
 def is_bot(user: Any) -> bool:
     """Bots (including this App) never trigger work."""
     if not isinstance(user, Mapping):

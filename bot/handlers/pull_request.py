@@ -1,19 +1,17 @@
 """``pull_request`` events: a review for every new head of an open pull request.
 
 Reviewed actions: opened, synchronize (new commits), reopened and
-ready_for_review. The event's head, base and file count travel with the
-job, which then needs no request for the pull request itself. Drafts are reviewed too unless ``FLUX_REVIEW_DRAFTS`` is
+ready_for_review. Drafts are reviewed too unless ``FLUX_REVIEW_DRAFTS`` is
 false; a draft marked ready is then reviewed by its ready_for_review event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.handlers import payloads
-from bot.handlers.decisions import Decision, Ignore, Review
+from bot.handlers.decisions import Decision, Ignore
 
 if TYPE_CHECKING:
     from bot.handlers.context import Context
@@ -36,15 +34,4 @@ def handle(payload: Mapping[str, Any], context: Context) -> Decision:
     head_sha = head.get("sha")
     if not isinstance(head_sha, str) or not head_sha:
         return Ignore(f"pull request #{pull['number']} has no head commit")
-    decision = payloads.review(payload, int(pull["number"]), head_sha, f"pull_request.{action}", context.delivery)
-    if not isinstance(decision, Review):
-        return decision
-    # What the event says of the pull request spares the job a request for it.
-    base = pull.get("base") if isinstance(pull.get("base"), Mapping) else {}
-    base_sha = base.get("sha")
-    listed = pull.get("changed_files")
-    return Review(replace(
-        decision.request,
-        base_sha=base_sha if isinstance(base_sha, str) and payloads.is_commit(base_sha) else None,
-        changed_files=listed if isinstance(listed, int) and not isinstance(listed, bool) and listed >= 0 else None,
-    ))
+    return payloads.review(payload, int(pull["number"]), head_sha, f"pull_request.{action}", context.delivery)
