@@ -78,6 +78,9 @@ def account(store: Store, accepted: Iterable[str], sim: GitHubSim, repositories:
     watched = {name.lower() for name in repositories}
     runs = {run_id: run for run_id, run in dict(sim.check_runs).items() if run["repository"].lower() in watched}
     result = Accounting(runs=len(runs))
+    # A job asked for an older head reviews the head its pull request has when it runs.
+    current = {(repo.full_name.lower(), number): pull.head_sha for repo in list(sim.repos.values())
+               for number, pull in list(repo.pulls.items())}
     newest: dict[str, JobRecord | None] = {}
     owned: dict[int, str] = {}
     for job in jobs.values():
@@ -90,9 +93,9 @@ def account(store: Store, accepted: Iterable[str], sim: GitHubSim, repositories:
             result.unaccounted.append(f"{job_id}: not in the ledger")
         elif job.state in (QUEUED, RUNNING, FINALIZING):
             result.pending.append(f"{job_id}: {job.state}")
-        elif job.state in (DONE, FAILED) and _reviewed(job, runs):
+        elif job.state in (DONE, FAILED) and _reviewed(job, runs, current):
             result.reviewed += 1
-        elif job.state == SUPERSEDED and _newest_reviewed(store, by_key[job.key], runs, newest):
+        elif job.state == SUPERSEDED and _newest_reviewed(store, by_key[job.key], runs, newest, current):
             result.coalesced += 1
         elif job.state == FAILED and job.check_run_id is None:
             result.refused += 1
@@ -104,19 +107,20 @@ def account(store: Store, accepted: Iterable[str], sim: GitHubSim, repositories:
 
 
 def _newest_reviewed(store: Store, jobs: list[JobRecord], runs: dict[int, dict],
-                     newest: dict[str, JobRecord | None]) -> bool:
+                     newest: dict[str, JobRecord | None], current: dict[tuple[str, int], str]) -> bool:
     """Whether the pull request's newest job (the ledger's own record of it, not the clock's) is reviewed."""
     key = jobs[0].key
     if key not in newest:
         newest[key] = next((job for job in jobs if store.is_latest(job.id)), None)
     latest = newest[key]
-    return latest is not None and latest.state in (DONE, FAILED) and _reviewed(latest, runs)
+    return latest is not None and latest.state in (DONE, FAILED) and _reviewed(latest, runs, current)
 
 
-def _reviewed(job: JobRecord, runs: dict[int, dict]) -> bool:
+def _reviewed(job: JobRecord, runs: dict[int, dict], current: dict[tuple[str, int], str]) -> bool:
     run = runs.get(job.check_run_id or -1)
     head = job.payload.get("head_sha")
-    return run is not None and run["status"] == "completed" and (not head or run["head_sha"] == head)
+    now = current.get((str(job.payload.get("repository", "")).lower(), job.payload.get("pull_number")))
+    return run is not None and run["status"] == "completed" and (not head or run["head_sha"] in (head, now))
 
 
 def settle(store: Store, accepted: list[str], sim: GitHubSim, repositories: Iterable[str],
