@@ -369,11 +369,14 @@ class _Converter:
         """The number of values the node stands for once every alias is expanded (memoised)."""
         known = self.sizes.get(id(node))
         if known is not None:
+            if known < 0:  # still being counted: the value contains an alias of itself, as Go's YAML refuses
+                raise _TooBig(f"the value on line {node.start_mark.line + 1 + self.offset} holds an alias of itself "
+                              "(a recursive alias); Flux cannot read the file.", node.start_mark.line + 1 + self.offset)
             return known
         if depth > self.limits.max_depth:
             raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
                           node.start_mark.line + 1 + self.offset)
-        self.sizes[id(node)] = 1  # guards against recursive aliases
+        self.sizes[id(node)] = -1  # in progress: meeting it again below means a recursive alias
         if isinstance(node, MappingNode):
             total = 1 + sum(self._expanded_size(k, depth + 1) + self._expanded_size(v, depth + 1)
                             for k, v in node.value)
@@ -488,7 +491,7 @@ class _Converter:
     def _construct(self, node: ScalarNode) -> Any:
         try:
             return self.constructor.construct_object(node)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # `!!int abc`, or an integer past Python's 4,300-digit limit
             return node.value
 
 

@@ -300,10 +300,19 @@ def test_alias_cap_is_configurable() -> None:
     assert rules(load(text, limits=YamlLimits(max_values=10))) == [("structure/yaml-invalid", 1)]
 
 
-def test_recursive_alias_is_not_followed_forever() -> None:
-    loaded = load("a: &a\n  - *a\n")
-    assert loaded.docs and not any(p.rule == "structure/yaml-invalid" and "nested" not in p.message
-                                   for p in loaded.problems)
+@pytest.mark.parametrize(("text", "line"), [("a: &a\n  - *a\n", 1), ("a: &a {x: [*a]}\n", 1),
+                                           ("k: &k {<<: *k}\n", 1),
+                                           ("ok: &o [1]\nmeta: &m {name: a, labels: {x: *m}}\n", 2)])
+def test_recursive_alias_is_yaml_invalid_as_go_refuses_it(text: str, line: int) -> None:
+    # A value holding an alias of itself would be a cycle every walk over the values follows forever.
+    loaded = load(text)
+    assert rules(loaded) == [("structure/yaml-invalid", line)] and loaded.docs == []
+    assert "recursive alias" in loaded.problems[0].message
+
+
+def test_an_alias_used_twice_is_not_recursive() -> None:
+    loaded = load("a: &a [1]\nb: [*a, *a]\nc: {<<: {x: *a}}\n")
+    assert loaded.ok and loaded.docs[0].root["b"] == [[1], [1]]
 
 
 def test_file_above_the_size_cap_is_not_read() -> None:
@@ -374,3 +383,16 @@ def test_compose_nodes_uses_the_lenient_path_only_for_duplicate_anchors() -> Non
 def test_line_offset_shifts_problems_of_unreadable_text_too(data: bytes) -> None:
     loaded = load(data, line_offset=7, limits=YamlLimits(max_bytes=32))
     assert [p.line for p in loaded.problems] == [8]
+
+
+
+@pytest.mark.parametrize(("text", "root"), [
+    ("a: !!int abc\n", {"a": "abc"}),
+    ("a: !!float abc\n", {"a": "abc"}),
+    ("a: !!int 0b12\n", {"a": "0b12"}),
+    ("!!int a: 1\n", {"a": 1}),
+    ("a: " + "9" * 5000 + "\n", {"a": "9" * 5000}),  # past Python's 4,300-digit limit for int()
+])
+def test_a_scalar_its_tag_cannot_read_stays_text(text: str, root: dict[str, object]) -> None:
+    loaded = load(text)
+    assert loaded.ok and loaded.docs[0].root == root
