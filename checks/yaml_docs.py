@@ -491,7 +491,7 @@ class _Converter:
     def _construct(self, node: ScalarNode) -> Any:
         try:
             return self.constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError):  # `!!int abc`, or an integer past Python's 4,300-digit limit
+        except (yaml.YAMLError, ValueError, IndexError):  # `!!int abc`, `!!int` alone, an integer of 4,301 digits
             return node.value
 
 

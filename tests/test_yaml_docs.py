@@ -391,6 +391,8 @@ def test_line_offset_shifts_problems_of_unreadable_text_too(data: bytes) -> None
     ("a: !!float abc\n", {"a": "abc"}),
     ("a: !!int 0b12\n", {"a": "0b12"}),
     ("!!int a: 1\n", {"a": 1}),
+    ("a: !!int\n", {"a": ""}),
+    ("a: !!float\n", {"a": ""}),
     ("a: " + "9" * 5000 + "\n", {"a": "9" * 5000}),  # past Python's 4,300-digit limit for int()
 ])
 def test_a_scalar_its_tag_cannot_read_stays_text(text: str, root: dict[str, object]) -> None:
