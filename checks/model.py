@@ -103,7 +103,7 @@ class KubeObject:
     # The ResourceSet (flux-operator) that creates the object from a template written inside it.
     generated_by: str | None = None
 
-    # Cached: rules ask these of every object many times, and bodies are never replaced.
+    # Cached: rules ask these of every object many times, and bodies and namespaces are never replaced.
     @cached_property
     def api_version(self) -> str:
         return str(self.body.get("apiVersion") or "")
@@ -116,7 +116,7 @@ class KubeObject:
     def group(self) -> str:
         return api_group(self.api_version)
 
-    @property
+    @cached_property
     def name(self) -> str:
         meta = self.body.get("metadata")
         return str(meta.get("name") or "") if isinstance(meta, dict) else ""
@@ -125,7 +125,7 @@ class KubeObject:
     def is_flux(self) -> bool:
         return is_flux(self.api_version, self.kind)
 
-    @property
+    @cached_property
     def id(self) -> str:
         return object_id(self.kind, self.namespace, self.name)
 

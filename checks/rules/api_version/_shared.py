@@ -104,21 +104,29 @@ class Running:
         return "the configured version" if self.pinned else "the default version"
 
 
-def written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str, Running]]:
+def written_flux_objects(model: RepoModel) -> list[tuple[KubeObject, str, Running]]:
     """Every Flux object as written, once per document, with the id users know it by and its Flux.
 
     The id comes from the first cluster that renders the document (where the
     namespace is resolved); an unrendered document keeps the namespace it writes.
     The Flux release is the configured one when the configuration names it, else
     the newest the rendering clusters run (a cluster whose repository names no
-    version runs the default).
+    version runs the default). Found once per model: the three api-version rules read it.
     """
+    found = model.memo.get("written_flux_objects")
+    if found is None:
+        found = model.memo["written_flux_objects"] = list(_written_flux_objects(model))
+    return found
+
+
+def _written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str, Running]]:
     ids: dict[tuple[str, int], str] = {}
     clusters: dict[tuple[str, int], list[Cluster]] = {}
     for cluster in model.clusters:
         for obj in cluster.objects:
             if not obj.implicit:
-                ids.setdefault((obj.path, obj.doc_index), obj.id)
+                if (obj.path, obj.doc_index) not in ids:
+                    ids[obj.path, obj.doc_index] = obj.id
                 found = clusters.setdefault((obj.path, obj.doc_index), [])
                 if cluster not in found:
                     found.append(cluster)
