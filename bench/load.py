@@ -11,7 +11,13 @@ coalesced into the newest job of its pull request (the ledger and the
 simulator's check runs agree, none left in progress). Run from the
 repository root:
 
-    .venv/bin/python bench/load.py [--redis] [--deliveries 2000] [--concurrency 50] [--pulls 300]
+    .venv/bin/python bench/load.py [--redis] [--deliveries 2000] [--concurrency 50] [--pulls 300] [--server-timing]
+
+With ``--server-timing`` the web process runs under ``bench/timed_serve.py``
+and the seconds it spent per webhook inside the application (and within
+that in the ledger's and in huey's writes) are printed beside the
+latency the load generator saw, which also holds the generator's own cost
+and the wait for a server thread.
 
 Exits 1 when a delivery is unaccounted for. Prints numbers; asserts no time.
 """
@@ -19,6 +25,9 @@ Exits 1 when a delivery is unaccounted for. Prints numbers; asserts no time.
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,13 +38,62 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bot_support.keys import key_pair
 from bot_support.ledger import open_ledger, settle
 from bot_support.load import Burst, run_burst
-from bot_support.observe import MemoryWatch
-from bot_support.process import BotProcess, bot_environment, serve, worker
+from bot_support.observe import MemoryWatch, process_tree
+from bot_support.process import ROOT, BotProcess, bot_environment, free_port, serve, worker
 from bot_support.redis_restart import RestartableRedis
+from bot_support.waiting import wait_until
 from github_sim import GitHubSim
 
 APP_ID = "9090"
 SECRET = b"load test secret"
+TIMED_SERVE = Path(__file__).resolve().with_name("timed_serve.py")
+
+
+class TimedBotProcess(BotProcess):
+    """``flux-review serve`` under ``bench/timed_serve.py``: the same server, with a timer around each request."""
+
+    def start(self) -> TimedBotProcess:
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, str(TIMED_SERVE), *self.args], env=self.env, cwd=ROOT,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(self._healthy, 30.0, 0.1, f"the bot on port {self.port}")
+        return self
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user and system) used so far by ``root``, the processes below it and their reaped children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
+def server_times(path: Path, since: float) -> list[tuple[float, float, float]]:
+    """(application, ledger, wake-up) seconds of each webhook the timed server answered after ``since``."""
+    rows = []
+    for line in path.read_text().splitlines():
+        route, started, app, ledger, wake = line.split()
+        if route == "/webhook" and float(started) >= since:
+            rows.append((float(app), float(ledger), float(wake)))
+    return rows
+
+
+def print_server_times(rows: list[tuple[float, float, float]], burst_seconds: float) -> None:
+    def ms(values: list[float], fraction: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000 if ordered else 0.0
+
+    for index, name in enumerate(("inside the application", "  of which the ledger's write",
+                                  "  of which huey's wake-up write")):
+        values = [row[index] for row in rows]
+        print(f"server, {name}: p50 {ms(values, 0.5):.1f} ms, p99 {ms(values, 0.99):.1f} ms, "
+              f"max {ms(values, 1.0):.1f} ms, mean {statistics.fmean(values) * 1000 if values else 0:.1f} ms, "
+              f"sum {sum(values):.2f} s over a {burst_seconds:.2f} s burst")
 
 
 def main() -> int:
@@ -46,6 +104,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--pulls", type=int, default=300)
     parser.add_argument("--settle", type=float, default=900.0, help="seconds to wait for the reviews")
+    parser.add_argument("--server-timing", action="store_true",
+                        help="time each webhook inside the server too (bench/timed_serve.py)")
     args = parser.parse_args()
     burst = Burst(deliveries=args.deliveries, concurrency=args.concurrency, pulls=args.pulls)
     with tempfile.TemporaryDirectory() as folder_name:
@@ -56,16 +116,32 @@ def main() -> int:
         try:
             env = bot_environment(APP_ID, key_pair()[0], SECRET, sim.url, folder / "data",
                                   redis_url=store.url if store else None)
-            processes.append(serve(env, folder / "web.log"))
+            timing = folder / "timing.log"
+            if args.server_timing:
+                env["FLUX_REVIEW_BENCH_TIMING"] = str(timing)
+                port = free_port()
+                processes.append(TimedBotProcess(["serve", "--host", "127.0.0.1", "--port", str(port)],
+                                                 env, folder / "web.log", port).start())
+            else:
+                processes.append(serve(env, folder / "web.log"))
             if store:
                 processes += [worker(env, folder / f"worker{n}.log") for n in range(args.workers)]
             watch = MemoryWatch([p.proc.pid for p in processes if p.proc is not None]).start()
+            web = processes[0].proc.pid if processes[0].proc is not None else os.getpid()
+            cpu_before, server_before = os.times(), tree_cpu(web)
+            burst_started = time.time()
             result = run_burst(processes[0].url, SECRET, sim, burst)
+            cpu_after, server_after = os.times(), tree_cpu(web)
             mode = f"scale-out, {args.workers} worker processes on Redis" if store else "embedded"
             print(f"{mode}: {len(result.latencies)} deliveries answered in {result.seconds:.2f} s at concurrency "
                   f"{burst.concurrency} ({len(result.latencies) / result.seconds:.0f}/s)")
             print(f"acknowledgement latency: p50 {result.percentile(0.5) * 1000:.1f} ms, "
                   f"p99 {result.percentile(0.99) * 1000:.1f} ms, max {max(result.latencies) * 1000:.1f} ms")
+            generator = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+            print(f"CPU during the burst: load generator (its threads and the simulator) {generator:.2f} s, "
+                  f"web server process and its children {server_after - server_before:.2f} s")
+            if args.server_timing:
+                print_server_times(server_times(timing, burst_started), result.seconds)
             print("answers: " + ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items())))
             started = time.perf_counter()
             ledger = open_ledger(folder / "data", store.url if store else None)

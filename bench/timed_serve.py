@@ -1,0 +1,76 @@
+"""``python -m bot`` with a timer around each webhook, for the load test: where a delivery's time goes on the server.
+
+The load generator's latency includes its own cost (its threads, the
+simulator in its process, loopback) and the wait for one of the server's
+threads. This launcher runs the same server and writes, per request, the
+seconds the server spent inside the application, and within it in the
+ledger's write (``SqliteStore._insert`` or ``RedisStore._insert``) and in huey's wake-up write
+(``Queue.wake``), one line each to the file named by ``FLUX_REVIEW_BENCH_TIMING``:
+
+    <path> <start unix seconds> <app seconds> <ledger seconds> <wake-up seconds>
+
+Used by ``bench/load.py --server-timing``; not part of the App.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from bot import jobs, server
+from bot.__main__ import main
+from bot.state import redis_store, sqlite_store
+
+_local = threading.local()
+_lock = threading.Lock()
+
+
+def _timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` adding its seconds to this thread's ``name`` counter."""
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            setattr(_local, name, getattr(_local, name, 0.0) + time.perf_counter() - started)
+    return wrapper
+
+
+def _middleware(app: Callable[..., Iterable[bytes]], out: Any) -> Callable[..., Iterable[bytes]]:
+    def timed_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        _local.ledger = _local.wake = 0.0
+        wall, started = time.time(), time.perf_counter()
+        body = list(app(environ, start_response))
+        seconds = time.perf_counter() - started
+        with _lock:
+            out.write(f"{environ.get('PATH_INFO', '')} {wall:.6f} {seconds:.6f} {_local.ledger:.6f} "
+                      f"{_local.wake:.6f}\n")
+        return body
+    return timed_app
+
+
+def install(path: str) -> None:
+    """Wrap the ledger's insert, huey's wake-up and the application built in gunicorn's worker."""
+    out = open(path, "a", buffering=1)  # noqa: SIM115 - open for the process's life, a line per request
+    for store in (sqlite_store.SqliteStore, redis_store.RedisStore):
+        store._insert = _timed("ledger", store._insert)
+    jobs.Queue.wake = _timed("wake", jobs.Queue.wake)
+    load = server.Server.load
+
+    def timed_load(self: server.Server) -> Any:
+        app = load(self)
+        app.wsgi_app = _middleware(app.wsgi_app, out)
+        return app
+
+    server.Server.load = timed_load
+
+
+if __name__ == "__main__":
+    install(os.environ["FLUX_REVIEW_BENCH_TIMING"])
+    sys.exit(main(sys.argv[1:]))
