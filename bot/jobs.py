@@ -30,6 +30,7 @@ from typing import IO
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
+from huey.storage import SqliteStorage
 
 from bot import metrics
 from bot.review_request import ReviewRequest
@@ -55,7 +56,25 @@ def build_huey(settings: Settings) -> Huey:
     if settings.redis_url:
         return RedisHuey("flux-review", url=settings.redis_url, results=False, blocking=True, read_timeout=1)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("flux-review", filename=str(settings.data_dir / "queue.db"), results=False, timeout=30)
+    return SqliteHuey("flux-review", filename=str(settings.data_dir / "queue.db"), results=False, timeout=30,
+                      storage_class=WakeUpStorage)
+
+
+class WakeUpStorage(SqliteStorage):
+    """huey's SQLite queue with ``synchronous=NORMAL``, as the ledger has, instead of huey's default FULL.
+
+    In WAL mode FULL syncs the log to disk at every commit: one fsync per
+    accepted delivery, taken under SQLite's write lock, so a burst of
+    deliveries queued behind it (the wake-up write was most of a webhook's
+    time under load). NORMAL survives the process being killed and never
+    corrupts the file; a power cut may lose the last wake-ups, which hold no
+    job: the job is in the ledger, and the reaper wakes it.
+    """
+
+    def _create_connection(self):  # type: ignore[no-untyped-def]  # huey's own hook, untyped there
+        connection = super()._create_connection()
+        connection.execute("pragma synchronous=normal")
+        return connection
 
 
 class Queue:

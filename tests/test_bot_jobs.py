@@ -39,6 +39,15 @@ def test_the_queue_survives_the_process_its_messages_are_in_sqlite(tmp_path: Pat
     assert again.huey.pending_count() == 1
 
 
+def test_the_wakeup_queue_syncs_like_the_ledger_not_at_every_commit(tmp_path: Path) -> None:
+    """huey's default (synchronous=FULL) cost an fsync per accepted delivery under its write lock."""
+    queue = make_queue(tmp_path)
+    queue.submit("d-1", REQUEST)
+    connection = queue.huey.storage.conn
+    assert connection.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
+
+
 def test_workers_run_bound_functions_and_the_reaper_wakes_lost_jobs(tmp_path: Path) -> None:
     queue = make_queue(tmp_path, review_delay=0.0, requeue_after=0.2, job_lease=1.0)
     seen: list[str] = []

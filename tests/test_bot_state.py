@@ -103,6 +103,29 @@ def test_concurrent_claims_let_exactly_one_worker_run(store: Store) -> None:
     assert sorted(outcomes) == ["gone"] * 7 + ["run"]
 
 
+def test_threads_of_one_process_take_turns_without_sqlite_busy_waits(tmp_path: Path) -> None:
+    """With no busy timeout at all, concurrent writers of one process still all commit: they queue on the
+    store's own lock, not on SQLite's polling busy handler (whose sleeps delayed webhooks under load)."""
+    store = SqliteStore(tmp_path / "state.db", timeout=0.0)
+    errors: list[BaseException] = []
+
+    def accept_many(thread: int) -> None:
+        try:
+            for n in range(40):
+                submit(store, f"t{thread}-{n}", key=f"1/acme/fleet#{thread}")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=accept_many, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert store.count(QUEUED) == 8 * 40
+    store.close()
+
+
 def test_heartbeat_keeps_the_lease_and_an_expired_lease_is_taken_over(store: Store) -> None:
     job = submit(store, "a")
     store.claim(job, "w1", 100, LEASE, 3)

@@ -4,6 +4,12 @@ Each thread gets its own connection; transitions run inside ``BEGIN
 IMMEDIATE`` so that concurrent workers serialise on the write lock. WAL
 journaling keeps readers unblocked. A committed transaction survives the
 process being killed.
+
+The threads of one process also take a lock of their own before ``BEGIN
+IMMEDIATE``: SQLite's busy handler polls with growing sleeps (up to 100 ms),
+so under a burst of webhooks a thread slept long after the write lock was
+free; a thread waiting on the process's lock starts the moment it is.
+SQLite's timeout still serialises writers of other processes.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
+        self._writing = threading.Lock()
         self._db().executescript(_SCHEMA)
 
     # -- connections ---------------------------------------------------------------
@@ -63,13 +70,14 @@ class SqliteStore(Store):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         db = self._db()
-        db.execute("begin immediate")
-        try:
-            yield db
-        except BaseException:
-            db.execute("rollback")
-            raise
-        db.execute("commit")
+        with self._writing:
+            db.execute("begin immediate")
+            try:
+                yield db
+            except BaseException:
+                db.execute("rollback")
+                raise
+            db.execute("commit")
 
     # -- primitives ----------------------------------------------------------------
     def _insert(self, delivery_id: str, now: float, job: JobRecord | None) -> bool:
