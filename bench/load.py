@@ -106,6 +106,7 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=900.0, help="seconds to wait for the reviews")
     parser.add_argument("--server-timing", action="store_true",
                         help="time each webhook inside the server too (bench/timed_serve.py)")
+    parser.add_argument("--web-threads", type=int, help="with --server-timing: gunicorn's threads, for an experiment")
     args = parser.parse_args()
     burst = Burst(deliveries=args.deliveries, concurrency=args.concurrency, pulls=args.pulls)
     with tempfile.TemporaryDirectory() as folder_name:
@@ -119,6 +120,8 @@ def main() -> int:
             timing = folder / "timing.log"
             if args.server_timing:
                 env["FLUX_REVIEW_BENCH_TIMING"] = str(timing)
+                if args.web_threads:
+                    env["FLUX_REVIEW_BENCH_WEB_THREADS"] = str(args.web_threads)
                 port = free_port()
                 processes.append(TimedBotProcess(["serve", "--host", "127.0.0.1", "--port", str(port)],
                                                  env, folder / "web.log", port).start())
