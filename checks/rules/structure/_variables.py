@@ -9,7 +9,7 @@ scan of each object is memoised on the model), rather than twice in two rules.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,10 +61,10 @@ def _holds_placeholder(node: Any) -> bool:
 
 
 def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
-    """False when nothing in the object can hold ``${``, without walking it when possible.
+    """False when the object's own file shows nothing can hold ``${``, without walking it.
 
     An object whose values are still those of its own file (no parent patch
-    replaced them) can only hold ``${`` if that file's text does.
+    replaced them) can only hold ``${`` if that file's text does (or its metadata).
     """
     loaded = model.files.get(obj.path)
     if loaded is not None and "${" not in loaded.text and 0 <= obj.doc_index < len(loaded.docs):
@@ -72,7 +72,7 @@ def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
         if isinstance(root, dict) and all(
                 value is root.get(key) for key, value in obj.body.items() if key != "metadata"):
             return _holds_placeholder(obj.body.get("metadata"))
-    return _holds_placeholder(obj.body)
+    return True
 
 
 def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
@@ -86,27 +86,56 @@ def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
     texts = model.memo.setdefault("placeholder_texts", {})
     found = texts.get(id(obj))
     if found is None:
-        found = list(_texts(obj.body)) if _may_hold_placeholder(model, obj) else []
+        found = []
+        if _may_hold_placeholder(model, obj):
+            _texts(obj.body, [], None, found)
         texts[id(obj)] = found
     return found
 
 
-def _texts(node: Any, prefix: str = "", pos: Pos | None = None) -> Iterator[Text]:
-    """Every string (keys included) of a body containing ``${``, with where it was written."""
+def _texts(node: Any, steps: list[tuple[bool, Any]], pos: Pos | None, found: list[Text]) -> None:
+    """Every string (keys included) of a body containing ``${``, with where it was written.
+
+    One walk over every value of every object: the key path (``steps``, an index or a key
+    each) is spelled out only for the strings that hold ``${``.
+    """
     if isinstance(node, dict):
         key_pos = getattr(node, "key_pos", {})
         value_pos = getattr(node, "value_pos", {})
         for key, value in node.items():
-            field = _field(prefix, key)
-            if isinstance(key, str) and has_placeholder(key):
-                yield Text(field, key, key_pos.get(key, pos or getattr(node, "pos", None)))
-            yield from _texts(value, field, value_pos.get(key, pos))
+            if isinstance(key, str) and "${" in key:
+                steps.append((False, key))
+                found.append(Text(_spelled(steps), key, key_pos.get(key, pos or getattr(node, "pos", None))))
+                steps.pop()
+            if isinstance(value, str):
+                if "${" not in value:
+                    continue
+            elif not isinstance(value, dict | list):
+                continue
+            steps.append((False, key))
+            _texts(value, steps, value_pos.get(key, pos), found)
+            steps.pop()
     elif isinstance(node, list):
         item_pos = getattr(node, "item_pos", [])
         for index, item in enumerate(node):
-            yield from _texts(item, f"{prefix}[{index}]", item_pos[index] if index < len(item_pos) else pos)
-    elif isinstance(node, str) and pos is not None and has_placeholder(node):
-        yield Text(prefix, node, pos)
+            if isinstance(item, str):
+                if "${" not in item:
+                    continue
+            elif not isinstance(item, dict | list):
+                continue
+            steps.append((True, index))
+            _texts(item, steps, item_pos[index] if index < len(item_pos) else pos, found)
+            steps.pop()
+    elif isinstance(node, str) and pos is not None and "${" in node:
+        found.append(Text(_spelled(steps), node, pos))
+
+
+def _spelled(steps: list[tuple[bool, Any]]) -> str:
+    """A key path as messages write it: ``spec.values.env[0].value``."""
+    text = ""
+    for index, step in steps:
+        text = f"{text}[{step}]" if index else _field(text, step)
+    return text
 
 
 # -- postBuild substitution: which variables a Kustomization supplies --------------------
