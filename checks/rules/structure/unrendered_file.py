@@ -168,6 +168,8 @@ def _repo_folders(model: RepoModel, path: object) -> set[str]:
         if candidate and model.snapshot.is_dir(candidate):
             return {candidate}
     wanted = "/" + "/".join(parts)
-    folders = {posixpath.dirname(p) for p in model.snapshot.paths()}
+    folders = model.memo.get("file_folders")  # asked for every external or FluxInstance path: listed once
+    if folders is None:
+        folders = model.memo["file_folders"] = {posixpath.dirname(p) for p in model.snapshot.paths()}
     ending = {f for f in folders if f.endswith(wanted)}
     return ending if len(ending) == 1 else set()
