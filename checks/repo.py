@@ -204,6 +204,9 @@ class _ModelBuilder:
             if path.endswith(_YAML_SUFFIXES) and not self._in_chart(path) and self.config.path_selected(path):
                 self.load(path)
         objects = self.objects = self._objects()
+        self.named: dict[tuple[str, str], list[KubeObject]] = {}  # objects as written by kind and name
+        for obj in objects:
+            self.named.setdefault((obj.kind, obj.name), []).append(obj)
         self.problems.extend(unreadable_folders(self.snapshot))
         self.sources = self._repository_sources(objects)
         self.prefix = checkout_prefix(objects, self.snapshot)
@@ -278,7 +281,7 @@ class _ModelBuilder:
         name = str(ref.get("name") or "")
         written = [o for o in cluster.find(kind, namespace, name) if not o.implicit]
         if not written:  # not rendered yet (a root's own source): the one written beside it, or in its cluster
-            same = [o for o in self.objects if o.kind == kind and o.name == name and o.namespace in (None, namespace)]
+            same = [o for o in self.named.get((kind, name), []) if o.namespace in (None, namespace)]
             written = ([o for o in same if o.path == ks.path]
                        or [o for o in same if cluster.folder and o.path.startswith(cluster.folder + "/")] or same)
         values = {o.get("spec", "ignore") for o in written if isinstance(o.get("spec", "ignore"), str)}
