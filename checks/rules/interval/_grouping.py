@@ -169,16 +169,26 @@ def kustomization_patches(ks: KubeObject) -> Iterator[tuple[Patch, Pos]]:
 
 
 def _touches(value: Any, where: Pos) -> bool:
-    """True when some key or value of ``value`` was written inside ``where`` (a patch applied to it)."""
+    """True when some key or value of ``value`` was written inside ``where`` (a patch applied to it).
 
-    def inside(pos: Pos) -> bool:
-        return pos.path == where.path and where.line <= pos.line <= where.end_line
-
-    if isinstance(value, YMap):
-        return any(inside(pos) for pos in value.key_pos.values()) or any(
-            _touches(item, where) for item in value.values())
-    if isinstance(value, YSeq):
-        return any(inside(pos) for pos in value.item_pos) or any(_touches(item, where) for item in value)
+    Asked of every child Kustomization for every patch of its parent: one loop over a stack, no
+    generator or call per value.
+    """
+    path, first, last = where.path, where.line, where.end_line
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, YMap):
+            positions: Iterable[Pos] = value.key_pos.values()
+            pending.extend(value.values())
+        elif isinstance(value, YSeq):
+            positions = value.item_pos
+            pending.extend(value)
+        else:
+            continue
+        for pos in positions:
+            if pos.path == path and first <= pos.line <= last:
+                return True
     return False
 
 
