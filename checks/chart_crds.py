@@ -32,12 +32,12 @@ reads that evidence from the repository's files.
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from checks.model import KubeObject
@@ -99,8 +99,9 @@ def parse_table(document: Mapping[str, Any]) -> dict[str, ChartCRDs]:
 
 @cache
 def table() -> dict[str, ChartCRDs]:
-    """The packaged table, read once."""
-    text = resources.files("checks").joinpath("data/chart_crds.json").read_text(encoding="utf-8")
+    """The packaged table, read once (beside this module: importlib.resources costs every check its import)."""
+    with open(os.path.join(os.path.dirname(__file__), "data", "chart_crds.json"), encoding="utf-8") as handle:
+        text = handle.read()
     return parse_table(json.loads(text))
 
 

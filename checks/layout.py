@@ -17,7 +17,6 @@ inference honest on real repositories:
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -91,6 +90,8 @@ def nearest_folder(folder: str, snapshot: RepoSnapshot) -> str | None:
         if snapshot.is_dir(f"{parent}/{name}"):
             return f"{parent}/{name}"
     siblings = snapshot.listdir(parent)[1]
+    import difflib  # only for a name that matches nothing: not every check pays its import
+
     close = difflib.get_close_matches(name, siblings, n=2, cutoff=0.8)
     if len(close) == 1:
         return f"{parent}/{close[0]}" if parent else close[0]

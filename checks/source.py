@@ -14,10 +14,12 @@ from __future__ import annotations
 import io
 import os
 import posixpath
-import subprocess
-import tarfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tarfile import TarInfo
 
 # Files the engine reads eagerly from git; anything else is read on demand.
 _INTERESTING_SUFFIXES = (".yaml", ".yml", ".json")
@@ -200,6 +202,8 @@ class RepoSnapshot:
         GitHub's tarballs wrap the tree in one ``owner-repo-sha/`` folder, which
         ``strip_top_folder`` removes. Skipped members are listed in ``skipped``.
         """
+        import tarfile  # here: a check of a folder never reads an archive, and the import costs every start
+
         limits = limits or ArchiveLimits()
         files: dict[str, bytes] = {}
         sizes: dict[str, int] = {}
@@ -327,7 +331,7 @@ def _interesting(path: str) -> bool:
     return name.endswith(_INTERESTING_SUFFIXES) or name in _INTERESTING_NAMES
 
 
-def _member_path(member: tarfile.TarInfo, strip_top_folder: bool) -> tuple[str | None, str]:
+def _member_path(member: TarInfo, strip_top_folder: bool) -> tuple[str | None, str]:
     """The safe repo path of a member, or a reason to skip it."""
     name = member.name.replace("\\", "/")
     if member.issym() or member.islnk():
@@ -359,6 +363,8 @@ def merge_base(repo: str, base: str, head: str) -> str:
 
 
 def _git(repo: str, *args: str) -> bytes:
+    import subprocess  # here, as tarfile: only git snapshots run anything
+
     try:
         done = subprocess.run(
             ["git", "-C", repo, *args],
@@ -380,6 +386,8 @@ def _cat_blobs(repo: str, shas: list[str]) -> list[bytes | None]:
     """Read many blobs with one ``git cat-file --batch`` process (None for a blob the store lacks)."""
     if not shas:
         return []
+    import subprocess
+
     out = subprocess.run(
         ["git", "-C", repo, "cat-file", "--batch"],
         input="\n".join(shas).encode() + b"\n",

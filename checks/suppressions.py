@@ -26,7 +26,6 @@ up; its fix removes the stale id or the whole comment.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -179,6 +178,8 @@ def _unused(suppression: Suppression, index: FileSuppressions, known_rules: Coll
     fix = _removal(suppression, stale, index)
     for rule_id in stale:
         if rule_id not in known_rules:
+            import difflib  # only for an unknown rule id: not every check pays its import
+
             close = difflib.get_close_matches(rule_id, list(known_rules), n=1, cutoff=0.75)
             hint = f" Did you mean `{close[0]}`?" if close else " `flux-review rules` lists them."
             message = f"`{suppression.text}` names `{rule_id}`, which is not a rule, so it silences nothing.{hint}"
