@@ -207,6 +207,13 @@ _RELEASE_CHART = re.compile(r"^\s*(?:-\s+)?chart:\s*[\"']?(?P<chart>[^\s\"'#]+)"
 _MAX_BYTES = 256 * 1024
 
 
+def _may_bootstrap(path: str) -> bool:
+    """False for a path neither ``_HELMFILE`` nor ``_SCRIPT`` can match (each needs one of these texts):
+    two searches of every path of a large repository cost more than the rest of the rule."""
+    return ("helmfile" in path or "ustfile" in path or "akefile" in path or "askfile" in path
+            or path.endswith((".sh", ".bash", ".zsh", ".just", ".mk")))
+
+
 @dataclass(frozen=True)
 class Bootstrap:
     """What the repository installs before Flux: helmfile releases, and scripts' texts.
@@ -223,6 +230,8 @@ class Bootstrap:
         names: set[str] = set()
         texts: list[str] = []
         for path in snapshot.paths():
+            if not _may_bootstrap(path):
+                continue
             helmfile = bool(_HELMFILE.search(path))
             if not (helmfile or _SCRIPT.search(path)) or snapshot.size(path) > _MAX_BYTES:
                 continue
