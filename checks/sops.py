@@ -21,6 +21,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from checks.linear_regex import Matcher, compile_linear
@@ -70,11 +71,13 @@ def is_sops_text(text: str) -> bool:
     return bool(dotenv or ini)
 
 
+@lru_cache(maxsize=1024)
 def go_regex(pattern: str) -> Matcher | None:
     """Compile a Go (RE2) regular expression as sops reads it, or None when Go would not accept it.
 
     Compiled with RE2 itself: the same syntax (inline flags such as ``(?i)``
-    anywhere), and matching in linear time whatever the pattern.
+    anywhere), and matching in linear time whatever the pattern. Compiled once per
+    pattern: every encrypted file of a repository usually records the same one.
     """
     return compile_linear(pattern)
 
