@@ -192,6 +192,8 @@ class _ModelBuilder:
         return loaded
 
     def _in_chart(self, path: str) -> bool:
+        if not self.chart_folders:  # most repositories hold no chart: asked twice of every file
+            return False
         folder = path.rpartition("/")[0]
         while folder:
             if folder in self.chart_folders:
