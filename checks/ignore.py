@@ -35,6 +35,8 @@ class Pattern:
     regex: Matcher
     negate: bool
     only_folders: bool
+    # The glob's literal pieces: a path it matches holds each, so most paths are refused without RE2.
+    needles: tuple[str, ...] = ()
 
 
 def parse_patterns(text: str, base: str = "") -> list[Pattern]:
@@ -51,8 +53,28 @@ def parse_patterns(text: str, base: str = "") -> list[Pattern]:
         line = line.strip("/") if only_folders else line
         anchored = "/" in line.rstrip("/")
         line = line.lstrip("/")
-        patterns.append(Pattern(base, _compile(line, anchored), negate, only_folders))
+        patterns.append(Pattern(base, _compile(line, anchored), negate, only_folders, _needles(line)))
     return patterns
+
+
+def _needles(glob: str) -> tuple[str, ...]:
+    """The literal pieces of a glob, read as ``_compile`` reads it (``**/`` may match nothing, ``/**`` keeps
+    its slash); none when a piece holds U+FFFD, which RE2 also matches against a name that is not UTF-8."""
+    pieces, current, i = [], "", 0
+    while i < len(glob):
+        if glob.startswith("**/", i) or (glob.startswith("**", i) and not glob.startswith("/**", i)):
+            pieces.append(current)
+            current, i = "", i + (3 if glob.startswith("**/", i) else 2)
+        elif glob.startswith("/**", i) and i + 3 == len(glob):
+            pieces.append(current + "/")
+            current, i = "", i + 3
+        elif glob[i] in "*?":
+            pieces.append(current)
+            current, i = "", i + 1
+        else:
+            current, i = current + glob[i], i + 1
+    pieces.append(current)
+    return () if any("\ufffd" in p for p in pieces) else tuple(p for p in pieces if p)
 
 
 # Every piece of a translated glob is escaped, so RE2 accepts it; this never matches, just in case.
@@ -145,6 +167,9 @@ def _pattern_matches(pattern: Pattern, path: str, folder: bool) -> bool:
         if not path.startswith(pattern.base + "/"):
             return False
         path = path[len(pattern.base) + 1:]
+    for needle in pattern.needles:
+        if needle not in path:
+            return False
     return bool(pattern.regex.match(path))
 
 
