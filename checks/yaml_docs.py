@@ -1,16 +1,13 @@
 """Lenient, bounded YAML loading where every value remembers where it was written.
 
-Parsing uses libyaml's C composer (the fastest position-aware parse PyYAML
-offers). Nodes are then turned into ``YMap``/``YSeq`` containers that carry
-the file and line of every key and value, so every finding lands on the
-exact line and a fix is an edit of known lines.
+Parsing uses libyaml's C composer (the fastest position-aware parse PyYAML offers). Nodes are then turned
+into ``YMap``/``YSeq`` containers that carry the file and line of every key and value, so every finding
+lands on the exact line (as editors count lines: ``checks.yaml_lines``) and a fix is an edit of known lines.
 
-Leniency follows what Flux (Go's YAML libraries) accepts: multi-document
-files, a byte-order mark, CRLF line ends, anchors defined twice (the later
-wins), the ``=`` key, merge keys and unknown tags (read as plain values).
-Bounds keep hostile files cheap: a size cap, a nesting cap and a cap on the
-number of values alias expansion may produce, so a billion-laughs file is
-rejected in milliseconds instead of being expanded.
+Leniency follows what Flux (Go's YAML libraries) accepts: multi-document files, a byte-order mark, CRLF
+line ends, anchors defined twice (the later wins), the ``=`` key, merge keys and unknown tags (read as plain
+values). Bounds keep hostile files cheap: a size cap, a nesting cap and a cap on the number of values alias
+expansion may produce, so a billion-laughs file is rejected in milliseconds instead of being expanded.
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ import yaml
 from yaml.composer import Composer, ComposerError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from checks import yaml_lines
 from checks.findings import Finding, Severity
 
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -148,7 +146,7 @@ class YamlFile:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return yaml_lines.lines(self.text)
 
 
 @dataclass(frozen=True)
@@ -222,9 +220,7 @@ def decode_text(data: bytes) -> str:
     if b"\0" in data[:8192]:
         raise UnicodeError("binary content (NUL bytes)")
     text = data.decode("utf-8-sig")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_offset: int = 0) -> YamlFile:
@@ -250,11 +246,14 @@ def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_off
         result.problems.append(_invalid(path, 1 + line_offset,
                                         f"not a YAML text file ({reason}); Flux cannot read it."))
         return result
+    renumber = yaml_lines.Renumber(result.text) if yaml_lines.needs_renumbering(result.text) else None
     try:
         nodes = compose_nodes(result.text)
+        if renumber is not None:
+            renumber.nodes(nodes)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 1 if mark else 1) + line_offset
+        line = ((renumber.line(mark.index) if renumber else mark.line) + 1 if mark else 1) + line_offset
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         result.problems.append(_invalid(path, line, f"not valid YAML: {problem} (line {line})."))
         return result

@@ -398,3 +398,15 @@ def test_line_offset_shifts_problems_of_unreadable_text_too(data: bytes) -> None
 def test_a_scalar_its_tag_cannot_read_stays_text(text: str, root: dict[str, object]) -> None:
     loaded = load(text)
     assert loaded.ok and loaded.docs[0].root == root
+
+
+def test_lines_after_characters_libyaml_takes_for_line_breaks_are_numbered_as_editors_number_them() -> None:
+    # U+0085, U+2028 and U+2029 end a line for libyaml, not for git, GitHub or the fixes.
+    for odd in ("\u0085", "\u2028", "\u2029"):
+        text = f"a: 'x{odd}y'\nb: 1\nc: [1,\n"
+        loaded = load_yaml("f.yaml", text.encode())
+        assert [p.line for p in loaded.problems] == [4], odd  # the end of the file, after three lines
+        good = load_yaml("f.yaml", f"a: 'x{odd}y'\nb: 1\nc: 2\n".encode())
+        root = good.docs[0].root
+        assert (root.key_pos["b"].line, root.key_pos["c"].line) == (2, 3)
+        assert good.lines == [f"a: 'x{odd}y'", "b: 1", "c: 2"]
