@@ -123,16 +123,17 @@ class RepoModel:
     """Results rules share within one model (computed once, read by several rules)."""
 
     @property
-    def rendered_files(self) -> set[str]:
-        files: set[str] = set()
-        for cluster in self.clusters:
-            files |= cluster.rendered_files
-        return files
+    def rendered_files(self) -> frozenset[str]:
+        """Every file some cluster renders (found once: many rules ask)."""
+        if "rendered_files" not in self.memo:
+            self.memo["rendered_files"] = frozenset().union(*(c.rendered_files for c in self.clusters))
+        return self.memo["rendered_files"]
 
     def unrendered_objects(self) -> list[KubeObject]:
-        """Objects written in the repository that no cluster renders."""
-        rendered = self.rendered_files
-        return [o for o in self.objects if o.path not in rendered]
+        """Objects written in the repository that no cluster renders (found once, a new list each call)."""
+        if "unrendered_objects" not in self.memo:
+            self.memo["unrendered_objects"] = [o for o in self.objects if o.path not in self.rendered_files]
+        return list(self.memo["unrendered_objects"])
 
     def all_objects(self) -> Iterable[KubeObject]:
         """Every rendered object of every cluster, then the unrendered ones."""

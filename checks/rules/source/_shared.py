@@ -59,7 +59,10 @@ def checked_objects(model: RepoModel) -> Iterator[KubeObject]:
     """
     for cluster in model.clusters:
         yield from (o for o in cluster.objects if not o.implicit)
-    folders = {posixpath.dirname(path) for path in model.files if posixpath.basename(path) in KUSTOMIZATION_FILES}
+    folders = model.memo.get("kustomization_folders")  # the same for the seven rules that ask
+    if folders is None:
+        folders = model.memo["kustomization_folders"] = {
+            posixpath.dirname(path) for path in model.files if posixpath.basename(path) in KUSTOMIZATION_FILES}
     for obj in model.unrendered_judged():
         if posixpath.dirname(obj.path) not in folders:
             yield obj
