@@ -13,6 +13,11 @@ repository root:
 
     .venv/bin/python bench/load.py [--redis] [--deliveries 2000] [--concurrency 50] [--pulls 300] [--server-timing]
 
+With ``--floor`` the same burst goes to ``bench/ack_floor.py``: gunicorn
+configured as ``serve`` configures it, answering 202 at once, so the latency
+of the generator and gunicorn alone is printed (no accounting: there is no
+flux-review behind it).
+
 With ``--server-timing`` the web process runs under ``bench/timed_serve.py``
 and the seconds it spent per webhook inside the application (and within
 that in the ledger's and in huey's writes) are printed beside the
@@ -58,6 +63,20 @@ class TimedBotProcess(BotProcess):
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_until(self._healthy, 30.0, 0.1, f"the bot on port {self.port}")
         return self
+
+
+def ack_floor(folder: Path, threads: int) -> BotProcess:
+    """gunicorn serving ``bench/ack_floor.py`` with serve's worker settings, ready for deliveries."""
+    port = free_port()
+    process = BotProcess([], {**os.environ, "PYTHONPATH": str(ROOT)}, folder / "floor.log", port)
+    with open(process.log_path, "ab") as log:
+        process.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "--pythonpath", str(TIMED_SERVE.parent),
+             "--worker-class", "gthread", "--workers", "1", "--threads", str(threads), "--keep-alive", "5",
+             "--bind", f"127.0.0.1:{port}", "ack_floor:app"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    wait_until(process._healthy, 30.0, 0.1, f"gunicorn on port {port}")
+    return process
 
 
 def tree_cpu(root: int) -> float:
@@ -106,6 +125,13 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=900.0, help="seconds to wait for the reviews")
     parser.add_argument("--server-timing", action="store_true",
                         help="time each webhook inside the server too (bench/timed_serve.py)")
+    parser.add_argument("--review-delay", type=float, default=0.5,
+                        help="FLUX_REVIEW_REVIEW_DELAY: seconds before a job is woken (past the burst: no review "
+                             "competes with the webhook)")
+    parser.add_argument("--floor", action="store_true",
+                        help="send the burst to gunicorn answering 202 at once (bench/ack_floor.py) instead")
+    parser.add_argument("--switch-interval", type=float,
+                        help="with --server-timing: the web process's sys.setswitchinterval, for an experiment")
     parser.add_argument("--web-threads", type=int, help="with --server-timing: gunicorn's threads, for an experiment")
     args = parser.parse_args()
     burst = Burst(deliveries=args.deliveries, concurrency=args.concurrency, pulls=args.pulls)
@@ -116,10 +142,16 @@ def main() -> int:
         processes: list[BotProcess] = []
         try:
             env = bot_environment(APP_ID, key_pair()[0], SECRET, sim.url, folder / "data",
-                                  redis_url=store.url if store else None)
+                                  redis_url=store.url if store else None, review_delay=str(args.review_delay))
             timing = folder / "timing.log"
-            if args.server_timing:
+            if args.floor:
+                from bot.server import WEB_THREADS
+
+                processes.append(ack_floor(folder, args.web_threads or WEB_THREADS))
+            elif args.server_timing:
                 env["FLUX_REVIEW_BENCH_TIMING"] = str(timing)
+                if args.switch_interval:
+                    env["FLUX_REVIEW_BENCH_SWITCH_INTERVAL"] = str(args.switch_interval)
                 if args.web_threads:
                     env["FLUX_REVIEW_BENCH_WEB_THREADS"] = str(args.web_threads)
                 port = free_port()
@@ -136,6 +168,7 @@ def main() -> int:
             result = run_burst(processes[0].url, SECRET, sim, burst)
             cpu_after, server_after = os.times(), tree_cpu(web)
             mode = f"scale-out, {args.workers} worker processes on Redis" if store else "embedded"
+            mode = "floor (gunicorn answering 202 at once)" if args.floor else mode
             print(f"{mode}: {len(result.latencies)} deliveries answered in {result.seconds:.2f} s at concurrency "
                   f"{burst.concurrency} ({len(result.latencies) / result.seconds:.0f}/s)")
             print(f"acknowledgement latency: p50 {result.percentile(0.5) * 1000:.1f} ms, "
@@ -145,6 +178,9 @@ def main() -> int:
                   f"web server process and its children {server_after - server_before:.2f} s")
             if args.server_timing:
                 print_server_times(server_times(timing, burst_started), result.seconds)
+            if args.floor:
+                print("answers: " + ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items())))
+                return 0 if not result.refused else 1
             print("answers: " + ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items())))
             started = time.perf_counter()
             ledger = open_ledger(folder / "data", store.url if store else None)

@@ -9,8 +9,9 @@ ledger's write (``SqliteStore._insert`` or ``RedisStore._insert``) and in huey's
 
     <path> <start unix seconds> <app seconds> <ledger seconds> <wake-up seconds>
 
-``FLUX_REVIEW_BENCH_WEB_THREADS`` sets gunicorn's threads (``bot.server.WEB_THREADS``) for an
-experiment. Used by ``bench/load.py --server-timing``; not part of the App.
+``FLUX_REVIEW_BENCH_WEB_THREADS`` sets gunicorn's threads (``bot.server.WEB_THREADS``) and
+``FLUX_REVIEW_BENCH_SWITCH_INTERVAL`` Python's thread switch interval, for experiments.
+Used by ``bench/load.py --server-timing``; not part of the App.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def install(path: str) -> None:
         return app
 
     server.Server.load = timed_load
+    if os.environ.get("FLUX_REVIEW_BENCH_SWITCH_INTERVAL"):
+        sys.setswitchinterval(float(os.environ["FLUX_REVIEW_BENCH_SWITCH_INTERVAL"]))
     if os.environ.get("FLUX_REVIEW_BENCH_WEB_THREADS"):
         server.WEB_THREADS = int(os.environ["FLUX_REVIEW_BENCH_WEB_THREADS"])
 
