@@ -293,16 +293,6 @@ def _pos(path: str, node: Node, offset: int = 0) -> Pos:
     return _new_pos(Pos, (path, start, end))
 
 
-def _scalar_pos(path: str, node: Node, offset: int) -> Pos:
-    start = node.start_mark.line + 1 + offset
-    end_mark = node.end_mark
-    end = end_mark.line + 1 + offset
-    # A block scalar ends at column 0 of the line after its last line.
-    if end > start and end_mark.column == 0:
-        end -= 1
-    return _new_pos(Pos, (path, start, end))
-
-
 def _collection_pos(path: str, node: Node, offset: int, last_written: bool, last_pos: Pos | None) -> Pos:
     start = node.start_mark.line + 1 + offset
     # An alias as last value points at a node written earlier: the next token bounds the collection.
@@ -316,6 +306,18 @@ def _collection_pos(path: str, node: Node, offset: int, last_written: bool, last
 
 
 _new_pos = tuple.__new__
+_new_map, _new_list = dict.__new__, list.__new__  # YMap, YSeq without a Python-level __init__
+
+
+def _at(lines: dict[int, Pos], path: str, offset: int, node: Node) -> Pos:
+    """Where a scalar was written; a one-line position is made once per line (``lines``) and shared."""
+    line, end_mark = node.start_mark.line, node.end_mark  # a block scalar ends at column 0 after it
+    if end_mark.line == line or (end_mark.line == line + 1 and not end_mark.column):
+        pos = lines.get(line)
+        if pos is None:
+            pos = lines[line] = _new_pos(Pos, (path, line + 1 + offset, line + 1 + offset))
+        return pos
+    return _pos(path, node, offset)
 
 
 class _Converter:
@@ -326,13 +328,13 @@ class _Converter:
         self.offset = line_offset
         self.limits = limits
         self.problems = problems
-        self.values = 0
         self.seen: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.duplicates: list[tuple[YMap, Any, int, int]] = []
         self.tracking = True
         self.documents = 0
         self.constructor = yaml.constructor.SafeConstructor()
+        self.lines: dict[int, Pos] = {}  # one-line positions by 0-based line, shared by the values written there
 
     def pos(self, node: Node) -> Pos:
         return _pos(self.path, node, self.offset)
@@ -401,24 +403,24 @@ class _Converter:
             known = self.seen.get(id(node))
             if known is not None:
                 return known, known.pos
-        path, offset = self.path, self.offset
+        path, offset, lines = self.path, self.offset, self.lines
         if node.__class__ is ScalarNode:
-            value = node.value if node.tag == _STR else self._scalar(node)
-            return value, _pos(path, node, offset)
+            return (node.value if node.tag == _STR else self._scalar(node)), _at(lines, path, offset, node)
         if depth > self.limits.max_depth:
             raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
                           node.start_mark.line + 1 + offset)
         start = node.start_mark.line + 1 + offset
         placeholder = _new_pos(Pos, (path, start, start))
         if node.__class__ is SequenceNode:
-            seq = YSeq(placeholder)
+            seq = _new_list(YSeq)
+            seq.pos, seq.item_pos = placeholder, []
             self.seen[id(node)] = seq
             items = seq.item_pos
             last_written, bound = True, node.start_mark.index
             for item in node.value:
                 if item.__class__ is ScalarNode:
                     seq.append(item.value if item.tag == _STR else self._scalar(item))
-                    item_pos = _scalar_pos(path, item, offset)
+                    item_pos = _at(lines, path, offset, item)
                 else:
                     value, item_pos = self._convert_at(item, depth + 1)
                     seq.append(value)
@@ -427,41 +429,40 @@ class _Converter:
                 bound = max(bound, item.start_mark.index)
             seq.pos = _collection_pos(path, node, offset, last_written, items[-1] if items else None)
             return seq, seq.pos
-        mapping = YMap(placeholder)
+        mapping = _new_map(YMap)
+        mapping.pos, mapping.key_pos, mapping.value_pos = placeholder, {}, {}
         self.seen[id(node)] = mapping
         key_positions, value_positions = mapping.key_pos, mapping.value_pos
         merges: list[YMap] = []
-        last_written, last_pos = True, None
+        last_pos = None
         for key_node, value_node in node.value:
             if key_node.__class__ is ScalarNode and key_node.tag == _STR:
                 key = key_node.value
             elif key_node.tag == _MERGE:
                 merged, last_pos = self._convert_at(value_node, depth + 1)
-                last_written = value_node.start_mark.index > key_node.start_mark.index
-                merges.extend(m for m in (merged if isinstance(merged, list) else [merged])
-                              if isinstance(m, YMap))
+                merges.extend(m for m in (merged if isinstance(merged, list) else [merged]) if isinstance(m, YMap))
                 continue
             else:
                 key = self._convert(key_node, depth + 1)
                 if not _hashable(key):
                     key = str(key)
-            key_pos = _scalar_pos(path, key_node, offset) if key_node.__class__ is ScalarNode else _pos(
+            key_pos = _at(lines, path, offset, key_node) if key_node.__class__ is ScalarNode else _pos(
                 path, key_node, offset)
             if key in mapping:
                 self.duplicates.append((mapping, key, key_pos.line, key_positions[key].line))
             if value_node.__class__ is ScalarNode:
-                value = value_node.value if value_node.tag == _STR else self._scalar(value_node)
-                value_pos = _scalar_pos(path, value_node, offset)
+                mapping[key] = value_node.value if value_node.tag == _STR else self._scalar(value_node)
+                last_pos = _at(lines, path, offset, value_node)
             else:
-                value, value_pos = self._convert_at(value_node, depth + 1)
-            mapping[key] = value
+                mapping[key], last_pos = self._convert_at(value_node, depth + 1)
             key_positions[key] = key_pos
-            value_positions[key] = value_pos
-            last_written, last_pos = value_node.start_mark.index > key_node.start_mark.index, value_pos
+            value_positions[key] = last_pos
         for merged in merges:
             for key, value in merged.items():
                 if key not in mapping:
                     mapping.set(key, value, merged.key_pos[key], merged.value_pos[key])
+        # Of the last entry (the last merge or key): whether its value was written after its key, not an alias.
+        last_written = bool(node.value) and node.value[-1][1].start_mark.index > node.value[-1][0].start_mark.index
         mapping.pos = _collection_pos(path, node, offset, last_written, last_pos)
         return mapping, mapping.pos
 
