@@ -23,7 +23,7 @@ from typing import Any
 
 from checks.findings import Finding, Severity
 from checks.model import CLUSTER_SCOPED, KUSTOMIZE_CONFIG_GROUP, api_group
-from checks.patches import PatchError, Selector, clone, is_builtin, json6902, strategic_merge
+from checks.patches import PatchError, Selector, clone, is_builtin, json6902, own_copy, private_copy, strategic_merge
 from checks.source import RepoSnapshot, normalize
 from checks.yaml_docs import Pos, YamlFile, YMap, YSeq, load_yaml
 
@@ -44,7 +44,7 @@ class Rendered:
 
     def writable(self) -> YMap:
         if not self.owned:
-            self.body = clone(self.body)
+            self.body = private_copy(self.body)
             self.owned = True
         return self.body
 
@@ -407,7 +407,11 @@ def apply_patch(objects: list[Rendered], patch: Patch) -> None:
     targets = [obj for obj in objects if _patch_targets(patch, obj)]
     body = _strip_identity(content)
     for obj in targets:
-        strategic_merge(obj.writable(), body, is_builtin(obj.body))
+        if obj.owned:
+            strategic_merge(obj.body, body, is_builtin(obj.body))
+        else:  # copied on write: the maps and lists the patch changes, not the whole object
+            obj.body = own_copy(obj.body)
+            strategic_merge(obj.body, body, is_builtin(obj.body), shared=True)
 
 
 def _patch_targets(patch: Patch, obj: Rendered) -> bool:

@@ -141,13 +141,41 @@ def _split_requirements(selector: str) -> list[str]:
     return parts
 
 
-def strategic_merge(target: YMap, patch: YMap, builtin: bool) -> None:
+def own_copy(value: YMap | YSeq) -> Any:
+    """A container's top level copied with its positions exactly as they are; its values stay shared."""
+    if isinstance(value, YMap):
+        copy = YMap(value.pos)
+        copy.update(value)
+        copy.key_pos, copy.value_pos = dict(value.key_pos), dict(value.value_pos)
+        return copy
+    seq = YSeq(value.pos)
+    seq.extend(value)
+    seq.item_pos.extend(value.item_pos)
+    return seq
+
+
+def private_copy(value: Any) -> Any:
+    """A deep copy of a body whose maps keep their position records as they are (a patch copied on write
+    leaves records of the keys it removed, as it would in a copy of its own; ``clone`` drops them)."""
+    if not isinstance(value, YMap | YSeq):
+        return value
+    copy = own_copy(value)
+    for index, item in (copy.items() if isinstance(copy, YMap) else enumerate(copy)):
+        if isinstance(item, YMap | YSeq):
+            copy[index] = private_copy(item)
+    return copy
+
+
+def strategic_merge(target: YMap, patch: YMap, builtin: bool, shared: bool = False) -> None:
     """Merge ``patch`` into ``target`` in place.
 
     Maps merge recursively, ``null`` deletes, ``$patch: delete|replace``
     directives are honoured, and lists are replaced except the keyed lists
     of built-in Kubernetes kinds (containers by name and the like).
     Custom resources (Flux's kinds among them) get JSON merge semantics.
+    With ``shared``, the maps and lists below ``target`` may belong to other
+    objects too: each one the patch changes is replaced by its ``own_copy`` first
+    (copy on write), so a patch copies what it changes, not the whole object.
     """
     if patch.get("$patch") == "replace":
         target.clear()
@@ -161,10 +189,14 @@ def strategic_merge(target: YMap, patch: YMap, builtin: bool) -> None:
         if isinstance(value, YMap) and value.get("$patch") == "delete":
             target.pop(key, None)
         elif isinstance(value, YMap) and isinstance(current, YMap) and value.get("$patch") != "replace":
-            strategic_merge(current, value, builtin)
+            if shared:
+                current = target[key] = own_copy(current)
+            strategic_merge(current, value, builtin, shared)
             target.value_pos.setdefault(key, patch.value_pos[key])
         elif builtin and isinstance(value, YSeq) and isinstance(current, YSeq) and key in _MERGE_KEYS:
-            _merge_keyed_list(current, value, _MERGE_KEYS[key], builtin)
+            if shared:
+                current = target[key] = own_copy(current)
+            _merge_keyed_list(current, value, _MERGE_KEYS[key], builtin, shared)
         elif isinstance(value, YMap):
             # A new map (or `$patch: replace`): merged into an empty one, so directives
             # and nulls inside it are applied, not copied into the object.
@@ -175,7 +207,7 @@ def strategic_merge(target: YMap, patch: YMap, builtin: bool) -> None:
             target.set(key, clone(value), patch.key_pos[key], patch.value_pos[key])
 
 
-def _merge_keyed_list(current: YSeq, patch: YSeq, merge_key: str, builtin: bool) -> None:
+def _merge_keyed_list(current: YSeq, patch: YSeq, merge_key: str, builtin: bool, shared: bool = False) -> None:
     for item, pos in zip(patch, patch.item_pos, strict=True):
         if not isinstance(item, YMap) or merge_key not in item:
             current.add(clone(item), pos)
@@ -186,7 +218,9 @@ def _merge_keyed_list(current: YSeq, patch: YSeq, merge_key: str, builtin: bool)
                     del current[index]
                     del current.item_pos[index]
                 else:
-                    strategic_merge(existing, item, builtin)
+                    if shared:
+                        existing = current[index] = own_copy(existing)
+                    strategic_merge(existing, item, builtin, shared)
                 break
         else:
             if item.get("$patch") != "delete":
