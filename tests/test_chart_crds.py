@@ -9,7 +9,16 @@ from importlib import resources
 import pytest
 from rule_support import analyze_files, flux_object, kustomization, yaml
 
-from checks.chart_crds import Bootstrap, ReleaseCRDs, parse_table, release_crds, table
+from checks.chart_crds import (
+    _HELMFILE,
+    _SCRIPT,
+    Bootstrap,
+    ReleaseCRDs,
+    _may_bootstrap,
+    parse_table,
+    release_crds,
+    table,
+)
 from checks.model import FLUX_KINDS
 from checks.repo import Cluster
 from checks.source import RepoSnapshot
@@ -191,3 +200,16 @@ def test_scripts_naming_a_group_or_an_upstream_project_apply_its_crds() -> None:
     assert {"monitoring.coreos.com", "external-secrets.io", "generators.external-secrets.io"} <= groups
     assert "ceph.rook.io" not in groups  # rook/rook-ceph is not the project rook/rook
     assert not {"longhorn.io", "keda.sh"} & groups  # not a script
+
+
+@pytest.mark.parametrize("path", [
+    "helmfile.yaml", "bootstrap/helmfile.d/00-crds.yaml", "Justfile", ".justfile", "Makefile", "GNUmakefile",
+    "Taskfile.yaml", ".taskfiles/flux/Taskfile.yaml", "scripts/bootstrap.sh", "x.bash", "x.zsh", "mod.just", "rules.mk",
+])
+def test_every_path_a_bootstrap_pattern_matches_passes_the_quick_test(path: str) -> None:
+    assert _HELMFILE.search(path) or _SCRIPT.search(path)
+    assert _may_bootstrap(path)
+
+
+def test_a_manifest_path_fails_the_quick_test() -> None:
+    assert not _may_bootstrap("kubernetes/apps/default/podinfo/app/helmrelease.yaml")

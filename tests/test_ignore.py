@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.ignore import IgnoreRules, SourceIgnores, parse_patterns
+from checks.ignore import IgnoreRules, SourceIgnores, _pattern_matches, parse_patterns
 from checks.source import RepoSnapshot
 
 
@@ -111,3 +111,23 @@ def test_a_glob_that_backtracks_in_pythons_re_is_matched_in_linear_time() -> Non
     hostile = IgnoreRules.for_repository({}, "*a*a*a*a*a*a*a*a*a*a*a*a*b\n")
     assert not hostile.ignored("x/" + "a" * 60)
     assert hostile.ignored("x/" + "a" * 60 + "b")
+
+
+@pytest.mark.parametrize(("pattern", "path", "folder"), [
+    ("**/.sops.yaml", ".sops.yaml", False),  # `**/` may match nothing: its slash is no literal piece
+    ("**/.sops.yaml", "a/b/.sops.yaml", False),
+    ("apps/**", "apps/x/y.yaml", False),  # a trailing `/**` keeps its slash
+    ("a?c*.yaml", "abc-1.yaml", False),
+    ("/kubernetes/", "kubernetes", True),
+    ("*.tar.gz", "backup.tar.gz", False),
+])
+def test_the_literal_pieces_of_a_glob_never_refuse_a_path_it_matches(pattern: str, path: str, folder: bool) -> None:
+    (parsed,) = parse_patterns(pattern)
+    assert parsed.needles  # the test is about the pieces: each of these globs has some
+    assert _pattern_matches(parsed, path, folder)
+    assert bool(parsed.regex.match(path))
+
+
+def test_a_glob_with_a_replacement_character_is_left_to_re2() -> None:
+    (parsed,) = parse_patterns("caf\ufffd.yaml")
+    assert parsed.needles == ()  # RE2 matches U+FFFD against a name that is not UTF-8

@@ -14,6 +14,8 @@ from checks.patches import (
     is_builtin,
     json6902,
     label_selector_matches,
+    own_copy,
+    private_copy,
     strategic_merge,
 )
 from checks.yaml_docs import Pos, YMap, load_yaml
@@ -323,3 +325,46 @@ def test_target_names_are_anchored_go_regular_expressions_matched_in_linear_time
     assert not _regex_match("helm", "helm-controller")  # anchored, as kustomize reads it
     assert _regex_match("(a)\\1", "(a)\\1") and not _regex_match("(a)\\1", "aa")  # Go refuses it: only itself
     assert not _regex_match("(a+)+b", "a" * 5000)  # answers at once
+
+
+def _records(value: Any) -> Any:
+    """Values with every position record (removed keys' too), to compare two bodies exactly."""
+    if isinstance(value, YMap):
+        return ([(k, _records(v)) for k, v in value.items()], list(value.key_pos.items()),
+                list(value.value_pos.items()), value.pos)
+    if isinstance(value, list):
+        return [_records(v) for v in value], getattr(value, "item_pos", None)
+    return value
+
+
+def test_a_merge_copied_on_write_equals_a_merge_into_a_private_copy_and_leaves_the_file_alone() -> None:
+    written = doc(DEPLOYMENT)
+    before = _records(written)
+    patch = doc("""\
+        spec:
+          replicas: null
+          template:
+            spec:
+              containers:
+                - name: app
+                  image: podinfo:2
+                  env:
+                    - name: A
+                      value: "2"
+        """, "patch.yaml")
+    private = private_copy(written)
+    strategic_merge(private, patch, builtin=True)
+    shared = own_copy(written)
+    strategic_merge(shared, patch, builtin=True, shared=True)
+    assert _records(shared) == _records(private)
+    assert _records(written) == before
+    assert shared["metadata"] is written["metadata"]  # untouched by the patch: not copied
+    assert shared["spec"] is not written["spec"]
+
+
+def test_a_private_copy_keeps_the_records_of_removed_keys_and_clone_drops_them() -> None:
+    body = doc(DEPLOYMENT)
+    strategic_merge(body, doc("metadata:\n  labels: null\n", "patch.yaml"), builtin=True)
+    assert "labels" not in body["metadata"] and "labels" in body["metadata"].key_pos
+    assert "labels" in private_copy(body)["metadata"].key_pos
+    assert "labels" not in clone(body)["metadata"].key_pos
