@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 VARIABLE_NAME = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
 DEFAULT_OPERATORS = frozenset(("-", "+", "=", "?", ":-", ":+", ":=", ":?"))
@@ -85,11 +86,13 @@ def has_placeholder(text: str) -> bool:
     return "${" in text
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Parsed:
     """Every variable reference of ``text`` and the first parse error, as Flux would meet them.
 
     Flux stops at the first error of an object, so at most one problem is
-    returned; references seen before it are kept.
+    returned; references seen before it are kept. Parsed once per text (the answer is
+    immutable): both substitution rules read the same strings, and repositories repeat them.
     """
     if "${" not in text:
         return Parsed((), ())

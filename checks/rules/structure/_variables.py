@@ -263,7 +263,7 @@ def literal_keys(obj: KubeObject) -> dict[str, Pos] | None:
         for key in value:
             if has_placeholder(str(key)):
                 return None
-            keys[str(key)] = obj.key_pos(name, key)
+            keys[str(key)] = value.key_pos[key] if isinstance(value, YMap) else obj.key_pos(name, key)
     return keys
 
 
