@@ -22,7 +22,10 @@ With ``--server-timing`` the web process runs under ``bench/timed_serve.py``
 and the seconds it spent per webhook inside the application (and within
 that in the ledger's and in huey's writes) are printed beside the
 latency the load generator saw, which also holds the generator's own cost
-and the wait for a server thread.
+and the wait for a server thread. ``--review-delay`` (0.5 s by default) set past
+the burst keeps the reviews from competing with the webhook; ``--web-threads``
+and ``--switch-interval`` (with ``--server-timing``) change gunicorn's threads
+and Python's switch interval in the web process, for experiments.
 
 Exits 1 when a delivery is unaccounted for. Prints numbers; asserts no time.
 """

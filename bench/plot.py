@@ -5,14 +5,14 @@ Measures with ``bench/scale.py``'s own functions (synthetic repositories of
 or reads a saved ``bench/scale.py`` output with ``--from``, and writes a PNG
 with a dashed line of slope one through the smallest size (linear cost) for
 comparison. matplotlib is not a project dependency: run this with an
-interpreter that has it and the project on its path, from the repository root:
+interpreter that has it (the script needs nothing of the project's), from the repository root:
 
     python3 -m venv /tmp/bench-tools && /tmp/bench-tools/bin/pip install matplotlib
     .venv/bin/python bench/scale.py --self-rendering "" > /tmp/scale.txt
-    PYTHONPATH=. /tmp/bench-tools/bin/python bench/plot.py --from /tmp/scale.txt [--out docs/benchmarks-scaling.png]
+    /tmp/bench-tools/bin/python bench/plot.py --from /tmp/scale.txt [--out docs/benchmarks-scaling.png]
 
-Without ``--from`` it runs the measurement itself (``flux-review`` is taken
-from the project's ``.venv``).
+Without ``--from`` it runs the measurement itself, with the ``flux-review``
+of the project's ``.venv``.
 """
 
 from __future__ import annotations
