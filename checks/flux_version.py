@@ -25,8 +25,13 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from checks.flux_apis import BEFORE_GA, introduced_in, release_text, removal
 from checks.yaml_docs import YamlFile
+
+if TYPE_CHECKING:
+    from checks.model import KubeObject
 
 _HEADER = re.compile(r"^#\s*Flux Version:\s*(?P<version>\S+)", re.IGNORECASE)
 _RELEASE = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?:\d+|x|\*))?$")
@@ -38,16 +43,33 @@ _KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomizatio
 
 @dataclass(frozen=True)
 class FluxVersion:
-    """A Flux release the repository names, and where it says so."""
+    """A Flux release the repository names, and where it says so.
+
+    ``before`` is set when nothing names a release but the objects a cluster
+    applies show one: an object in an apiVersion that Flux ``before`` removed
+    is applied, so the cluster runs an older release (``release`` is then the
+    one just before, ``written`` that apiVersion, ``path``/``line`` the object).
+    """
 
     release: tuple[int, int]
     written: str
     path: str
     line: int
+    before: tuple[int, int] | None = None
 
     @property
     def text(self) -> str:
-        return f"{self.release[0]}.{self.release[1]}"
+        if self.before is not None:
+            return f"older than {release_text(self.before)}"
+        return release_text(self.release)
+
+    @property
+    def basis(self) -> str:
+        """Where the version comes from, in a user's words."""
+        if self.before is not None:
+            return (f"implied by the API versions it applies: {self.where} is written in `{self.written}`, "
+                    f"which Flux {release_text(self.before)} removed")
+        return f"from {self.where}"
 
     @property
     def where(self) -> str:
@@ -147,3 +169,33 @@ def for_cluster(found: Iterable[FluxVersion], own: Iterable[str], folders: Itera
     if len({v.release for v in shared}) == 1:
         return choose(shared)
     return None
+
+
+def implied(objects: Iterable[KubeObject]) -> FluxVersion | None:
+    """What the objects a cluster applies show of its Flux, when the repository names no release.
+
+    Flux applies what the default branch holds; an object in an apiVersion a
+    release removed would be rejected by that release, so a cluster that applies
+    one runs an older Flux (a repository still writing ``helm.toolkit.fluxcd.io/v2beta1``
+    throughout runs a release before 2.7). The oldest such version bounds the release.
+    When another object needs a release at or past that bound (a v1 OCIRepository
+    beside a v1beta1 Kustomization), the objects contradict each other and show nothing.
+    """
+    oldest: tuple[tuple[int, int], str, int, str] | None = None
+    newest_needed: tuple[int, int] | None = None
+    for obj in objects:
+        if obj.implicit or not obj.is_flux:
+            continue
+        removed = removal(obj.api_version, obj.kind)
+        if removed is not None and removed != BEFORE_GA:
+            pos = obj.key_pos("apiVersion")
+            candidate = (removed, pos.path, pos.line, obj.api_version)
+            if oldest is None or candidate[:3] < oldest[:3]:
+                oldest = candidate
+        needed = introduced_in(obj.api_version, obj.kind)
+        if needed is not None and (newest_needed is None or needed > newest_needed):
+            newest_needed = needed
+    if oldest is None or (newest_needed is not None and newest_needed >= oldest[0]):
+        return None
+    before, path, line, api_version = oldest
+    return FluxVersion((before[0], before[1] - 1), api_version, path, line, before=before)

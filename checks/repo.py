@@ -222,12 +222,12 @@ class _ModelBuilder:
         self.oci_root = artifact_root(self.pushed)
         clusters = [self._render_cluster(name, root, roots, folder)
                     for name, root, folder, roots in self._cluster_roots(objects)]
-        for cluster in clusters:
-            cluster.origin = self.origins.get(cluster.folder, "")
         versions = flux_version.evidence(self.files)
-        for cluster in clusters:
-            others = [c.folder for c in clusters if c is not cluster]
-            cluster.flux_version = flux_version.for_cluster(versions, cluster.rendered_files, [cluster.folder], others)
+        for cluster in clusters:  # its Flux: what the repository names for it, else what its objects imply
+            cluster.origin = self.origins.get(cluster.folder, "")
+            named = flux_version.for_cluster(versions, cluster.rendered_files, [cluster.folder],
+                                             [c.folder for c in clusters if c is not cluster])
+            cluster.flux_version = named or flux_version.implied(cluster.objects)
         for path, loaded in self.files.items():
             if not self._in_chart(path):  # Helm templates are not YAML until Helm renders them
                 self.problems.extend(loaded.problems)

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from checks.flux_version import FluxVersion, choose, evidence, for_cluster, parse_release
+from checks.flux_version import FluxVersion, choose, evidence, for_cluster, implied, parse_release
 from checks.yaml_docs import load_yaml
 
 
@@ -130,3 +130,51 @@ def test_a_cluster_takes_its_own_lowest_version_else_one_the_repository_agrees_o
     assert for_cluster([us], [], ["clusters/eu"], others=["clusters/us"]) is None  # the other cluster's
     assert for_cluster([], [], ["clusters/eu"]) is None
     assert choose([eu, us]) == us and choose([]) is None
+
+
+def _objects(files: dict[str, str]):
+    from checks.repo import build_model
+    from checks.source import RepoSnapshot
+
+    snapshot = RepoSnapshot.from_mapping({p: textwrap.dedent(t) for p, t in files.items()})
+    return build_model(snapshot).objects
+
+
+def _flux(api_version: str, kind: str, name: str) -> str:
+    return f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: apps\n"
+
+
+def test_the_oldest_removed_version_applied_bounds_the_release() -> None:
+    objects = _objects({
+        "a.yaml": _flux("helm.toolkit.fluxcd.io/v2beta2", "HelmRelease", "new"),
+        "b.yaml": "---\n" + _flux("source.toolkit.fluxcd.io/v1beta1", "HelmRepository", "old"),
+        "c.yaml": _flux("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "current"),
+    })
+    version = implied(objects)
+    assert version is not None
+    assert (version.release, version.before, version.written) == ((2, 6), (2, 7), "source.toolkit.fluxcd.io/v1beta1")
+    assert (version.path, version.line, version.text) == ("b.yaml", 2, "older than 2.7")
+    assert version.basis.startswith("implied by the API versions it applies: b.yaml:2")
+
+
+def test_nothing_old_and_alpha_versions_imply_nothing() -> None:
+    assert implied(_objects({"a.yaml": _flux("helm.toolkit.fluxcd.io/v2", "HelmRelease", "x")})) is None
+    # An alpha version was gone before 2.0: it shows a broken object, not an older Flux.
+    assert implied(_objects({"a.yaml": _flux("helm.toolkit.fluxcd.io/v2alpha1", "HelmRelease", "x")})) is None
+    # A look-alike kind of another group is not Flux's.
+    assert implied(_objects({"a.yaml": _flux("example.com/v1beta1", "HelmRelease", "x")})) is None
+
+
+def test_objects_that_contradict_each_other_imply_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checks import flux_apis
+
+    # A GA version first served by the release that removed another object's version: no release
+    # serves both, so the objects show nothing (the default applies).
+    monkeypatch.setitem(flux_apis.INTRODUCED_IN, ("source.toolkit.fluxcd.io/v1", "OCIRepository"), (2, 7))
+    files = {
+        "a.yaml": _flux("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", "old"),
+        "b.yaml": _flux("source.toolkit.fluxcd.io/v1", "OCIRepository", "new"),
+    }
+    assert implied(_objects(files)) is None
+    monkeypatch.setitem(flux_apis.INTRODUCED_IN, ("source.toolkit.fluxcd.io/v1", "OCIRepository"), (2, 6))
+    assert implied(_objects(files)) is not None

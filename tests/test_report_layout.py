@@ -62,3 +62,14 @@ def test_text_and_json_render_the_same_facts() -> None:
 def test_a_repository_without_clusters_says_how_it_is_checked() -> None:
     text = layout.render_text(build_model(snapshot({"apps/cm.yaml": config_map("settings")}), Config()))
     assert "No clusters found" in text and "checked as written" in text
+
+
+def test_a_version_the_clusters_objects_imply_says_which_object_shows_it() -> None:
+    files = _fleet()
+    files["clusters/staging/apps.yaml"] = kustomization().replace("kustomize.toolkit.fluxcd.io/v1",
+                                                                  "kustomize.toolkit.fluxcd.io/v1beta2")
+    model = build_model(snapshot(files), Config())
+    staging = layout.describe(model)["clusters"][1]
+    assert (staging["flux_version"], staging["flux_version_from"]) == ("older than 2.8", "clusters/staging/apps.yaml:1")
+    assert ("  Flux version: older than 2.8 (implied by the API versions it applies: clusters/staging/apps.yaml:1 "
+            "is written in `kustomize.toolkit.fluxcd.io/v1beta2`, which Flux 2.8 removed)") in layout.render_text(model)

@@ -54,6 +54,8 @@ def _cluster(model: RepoModel, cluster: Cluster) -> dict[str, Any]:
                   + (f":{ks.line})" if not ks.implicit else ")") for ks in roots],
         "flux_version": configured or (version.text if version else DEFAULT_FLUX_VERSION),
         "flux_version_from": ("configuration" if configured else version.where if version else None),
+        "flux_version_basis": ("from the configuration" if configured else version.basis if version
+                               else "the default: the repository names no version"),
         "kustomizations": sum(1 for node in cluster.renders.values() if not node.kustomization.implicit),
         "external_kustomizations": sum(1 for node in cluster.renders.values() if node.external),
         "objects": sum(1 for obj in cluster.objects if not obj.implicit),
@@ -102,9 +104,7 @@ def render_text(model: RepoModel) -> str:
         if cluster["found_as"]:
             lines.append(f"  found as:     {cluster['found_as']}")
         lines.append(f"  roots:        {'; '.join(cluster['roots']) or 'none'}")
-        source = cluster["flux_version_from"]
-        said = f"from {source}" if source else "the default: the repository names no version"
-        lines.append(f"  Flux version: {cluster['flux_version']} ({said})")
+        lines.append(f"  Flux version: {cluster['flux_version']} ({cluster['flux_version_basis']})")
         lines.append(f"  rendered:     {counted(cluster['kustomizations'], 'Kustomization')}, "
                      f"{counted(cluster['objects'], 'object')}"
                      + (f", {cluster['external_kustomizations']} reading sources outside this repository"

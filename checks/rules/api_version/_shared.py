@@ -1,4 +1,4 @@
-"""What the api-version rules share: Flux's version tables and the objects they read.
+"""What the api-version rules share: the objects they read and the Flux each is judged against.
 
 Every rule of the group reads the same objects (each Flux object as written,
 once per document) against the same tables of current and removed versions;
@@ -14,60 +14,10 @@ from dataclasses import dataclass
 
 from checks.config import Config
 from checks.edits import line_text
-from checks.flux_version import FluxVersion
+from checks.flux_apis import CURRENT_API_VERSIONS, removed_in
+from checks.flux_version import FluxVersion, implied
 from checks.model import KubeObject
 from checks.repo import Cluster, RepoModel
-
-# The version each Flux kind should be written in (Flux 2.9).
-CURRENT_API_VERSIONS: dict[str, str] = {
-    "GitRepository": "source.toolkit.fluxcd.io/v1",
-    "HelmRepository": "source.toolkit.fluxcd.io/v1",
-    "HelmChart": "source.toolkit.fluxcd.io/v1",
-    "Bucket": "source.toolkit.fluxcd.io/v1",
-    "OCIRepository": "source.toolkit.fluxcd.io/v1",
-    "Kustomization": "kustomize.toolkit.fluxcd.io/v1",
-    "HelmRelease": "helm.toolkit.fluxcd.io/v2",
-    "Alert": "notification.toolkit.fluxcd.io/v1beta3",
-    "Provider": "notification.toolkit.fluxcd.io/v1beta3",
-    "Receiver": "notification.toolkit.fluxcd.io/v1",
-    "ImageRepository": "image.toolkit.fluxcd.io/v1",
-    "ImagePolicy": "image.toolkit.fluxcd.io/v1",
-    "ImageUpdateAutomation": "image.toolkit.fluxcd.io/v1",
-}
-
-# Alpha versions went away before Flux 2.0: gone whatever release a cluster runs.
-BEFORE_GA = (2, 0)
-
-# The Flux release whose CRDs dropped each version (upstream: flux2 issues
-# #5474, #5711 and #5942, the 2.7 release blog). The alpha versions went away
-# before Flux 2.0 GA; "2.0" stands for "already gone in every 2.x".
-REMOVED_IN: dict[str, tuple[int, int]] = {
-    "source.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
-    "source.toolkit.fluxcd.io/v1beta1": (2, 7),
-    "source.toolkit.fluxcd.io/v1beta2": (2, 8),
-    "kustomize.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
-    "kustomize.toolkit.fluxcd.io/v1beta1": (2, 7),
-    "kustomize.toolkit.fluxcd.io/v1beta2": (2, 8),
-    "helm.toolkit.fluxcd.io/v2alpha1": BEFORE_GA,
-    "helm.toolkit.fluxcd.io/v2beta1": (2, 7),
-    "helm.toolkit.fluxcd.io/v2beta2": (2, 8),
-    "notification.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
-    "notification.toolkit.fluxcd.io/v1beta1": (2, 7),
-    "notification.toolkit.fluxcd.io/v1beta2": (2, 9),
-    "image.toolkit.fluxcd.io/v1alpha1": BEFORE_GA,
-    "image.toolkit.fluxcd.io/v1alpha2": BEFORE_GA,
-    "image.toolkit.fluxcd.io/v1beta1": (2, 7),
-    "image.toolkit.fluxcd.io/v1beta2": (2, 9),
-}
-
-
-
-def removed_in(api_version: str, kind: str, target: tuple[int, int]) -> tuple[int, int] | None:
-    """The release that removed ``api_version`` for ``kind``, if it is at or before ``target``."""
-    if kind not in CURRENT_API_VERSIONS:
-        return None
-    removed = REMOVED_IN.get(api_version)
-    return removed if removed is not None and (removed <= target or removed == BEFORE_GA) else None
 
 
 def must_migrate(obj: KubeObject, target: tuple[int, int]) -> bool:
@@ -85,13 +35,18 @@ def must_migrate(obj: KubeObject, target: tuple[int, int]) -> bool:
 class Running:
     """The Flux a document is judged against: the newest release among the clusters that apply it.
 
-    ``version`` is where the repository names that release (None when it comes
-    from the configuration or the default); ``pinned`` is False for the default.
+    ``version`` is where the repository names that release, or what the
+    cluster's objects imply (None when it comes from the configuration or the
+    default); ``pinned`` is False for the default.
     """
 
     release: tuple[int, int]
     version: FluxVersion | None = None
     pinned: bool = False
+
+    @property
+    def implied(self) -> bool:
+        return self.version is not None and self.version.before is not None
 
     @property
     def text(self) -> str:
@@ -104,22 +59,28 @@ class Running:
         return "the configured version" if self.pinned else "the default version"
 
 
-def written_flux_objects(model: RepoModel) -> list[tuple[KubeObject, str, Running]]:
+def written_flux_objects(model: RepoModel, previous: RepoModel | None = None,
+                         ) -> list[tuple[KubeObject, str, Running]]:
     """Every Flux object as written, once per document, with the id users know it by and its Flux.
 
     The id comes from the first cluster that renders the document (where the
     namespace is resolved); an unrendered document keeps the namespace it writes.
     The Flux release is the configured one when the configuration names it, else
     the newest the rendering clusters run (a cluster whose repository names no
-    version runs the default). Found once per model: the three api-version rules read it.
+    version runs what its objects imply, else the default). In a review, only the
+    base can imply a release: a change that adds an old apiVersion to clusters
+    whose base shows nothing old is judged against the default, not against itself.
+    Found once per model: the three api-version rules read it.
     """
-    found = model.memo.get("written_flux_objects")
+    key = ("written_flux_objects", previous is not None)
+    found = model.memo.get(key)
     if found is None:
-        found = model.memo["written_flux_objects"] = list(_written_flux_objects(model))
+        found = model.memo[key] = list(_written_flux_objects(model, previous))
     return found
 
 
-def _written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str, Running]]:
+def _written_flux_objects(model: RepoModel, previous: RepoModel | None,
+                          ) -> Iterator[tuple[KubeObject, str, Running]]:
     ids: dict[tuple[str, int], str] = {}
     clusters: dict[tuple[str, int], list[Cluster]] = {}
     for cluster in model.clusters:
@@ -130,19 +91,39 @@ def _written_flux_objects(model: RepoModel) -> Iterator[tuple[KubeObject, str, R
                 found = clusters.setdefault((obj.path, obj.doc_index), [])
                 if cluster not in found:
                     found.append(cluster)
+    versions = {c.name: _version(c, previous) for c in model.clusters}
+    unclustered = None if model.clusters else _unclustered(model, previous)
     for obj in model.objects:
         if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
             key = (obj.path, obj.doc_index)
             if model.clusters and key not in clusters:
                 continue  # no cluster applies it: see RepoModel.unrendered_judged
-            yield obj, ids.get(key, obj.id), _running(model.config, clusters.get(key, []))
+            candidates = [versions[c.name] for c in clusters.get(key, [])] or [unclustered]
+            yield obj, ids.get(key, obj.id), _running(model.config, candidates)
 
 
-def _running(config: Config, clusters: list[Cluster]) -> Running:
+def _version(cluster: Cluster, previous: RepoModel | None) -> FluxVersion | None:
+    version = cluster.flux_version
+    if version is None or version.before is None or previous is None:
+        return version
+    before = next((c.flux_version for c in previous.clusters if c.name == cluster.name), None)
+    if any(c.name == cluster.name for c in previous.clusters) and (before is None or before.before is None):
+        return None  # the base implies nothing: the change's own objects do not lower the release
+    return version
+
+
+def _unclustered(model: RepoModel, previous: RepoModel | None) -> FluxVersion | None:
+    """A repository another one applies has no cluster: its objects as a whole imply its Flux."""
+    version = implied(model.objects)
+    if version is not None and previous is not None and implied(previous.objects) is None:
+        return None
+    return version
+
+
+def _running(config: Config, versions: list[FluxVersion | None]) -> Running:
     if config.flux_version is not None:
         return Running(config.flux_release, pinned=True)
-    candidates = [Running(c.flux_version.release, c.flux_version, True) if c.flux_version
-                  else Running(config.flux_release) for c in clusters]
+    candidates = [Running(v.release, v, True) if v else Running(config.flux_release) for v in versions]
     return max(candidates, key=lambda r: r.release) if candidates else Running(config.flux_release)
 
 

@@ -45,7 +45,7 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    for obj, object_id, running in written_flux_objects(ctx.model):
+    for obj, object_id, running in written_flux_objects(ctx.model, ctx.previous):
         if not must_migrate(obj, running.release):
             continue
         if obj.kind == "HelmRelease" and present(obj, ("spec", "install", "skipCRDs")):

@@ -13,15 +13,10 @@ from collections.abc import Iterable
 
 from checks.edits import line_text
 from checks.findings import Finding, Fix, Severity
+from checks.flux_apis import BEFORE_GA, CURRENT_API_VERSIONS, REMOVED_IN, removed_in
 from checks.model import KubeObject
 from checks.repo import RepoModel
-from checks.rules.api_version._shared import (
-    BEFORE_GA,
-    CURRENT_API_VERSIONS,
-    REMOVED_IN,
-    removed_in,
-    written_flux_objects,
-)
+from checks.rules.api_version._shared import written_flux_objects
 from checks.rules.base import Rule, RuleContext
 
 RULE = Rule(
@@ -40,9 +35,12 @@ RULE = Rule(
         The Flux a cluster runs is read from the repository (the
         gotk-components.yaml header, a FluxInstance or flux-instance values
         `distribution.version`, a flux-manifests tag, an `install?ref=` base);
-        `flux_version` in .github/flux-review.yml overrides it, and 2.9 is the
-        default. A version removed at or before that release is an error; one a
-        later release removes is a warning, because it blocks that upgrade.
+        `flux_version` in .github/flux-review.yml overrides it. Where nothing
+        names it, the oldest removed version a cluster applies shows that it runs
+        an earlier release (in a review, only the base can show it: a change that
+        adds an old version is judged against 2.9); else 2.9 is the default. A
+        version removed at or before that release is an error; one a later
+        release removes is a warning, because it blocks that upgrade.
         The fix rewrites the apiVersion line; run `flux migrate` on the cluster before upgrading Flux
         so stored objects move too, and check api-version/removed-field for
         fields the new version dropped.
@@ -64,13 +62,25 @@ NEWEST_KNOWN = max(REMOVED_IN.values())
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    for obj, object_id, running in written_flux_objects(ctx.model):
+    for obj, object_id, running in written_flux_objects(ctx.model, ctx.previous):
         removed = removed_in(obj.api_version, obj.kind, NEWEST_KNOWN)
         if removed is None:
             continue
         current = CURRENT_API_VERSIONS[obj.kind]
         pos = obj.key_pos("apiVersion")
         fix = _api_version_fix(ctx.model, obj, current)
+        if removed_in(obj.api_version, obj.kind, running.release) is None and running.implied:
+            assert running.version is not None
+            yield Finding(
+                "api-version/removed", Severity.WARNING, pos.path, pos.line,
+                f"{object_id} uses `{obj.api_version}`, which Flux {_version_text(removed)} removes: upgrading "
+                f"Flux breaks this object. Write `{current}` before the upgrade (and run `flux migrate` for objects "
+                f"already in the cluster). A warning, not an error: no file names the Flux this cluster runs, and the "
+                f"API versions it applies (`{running.version.written}` at {running.version.where}) show a release "
+                f"before {_version_text(running.version.before or removed)}, which still serves it.",
+                object=object_id, key="apiVersion", fix=fix,
+            )
+            continue
         if removed_in(obj.api_version, obj.kind, running.release) is None:
             yield Finding(
                 "api-version/removed", Severity.WARNING, pos.path, pos.line,
@@ -82,7 +92,8 @@ def check(ctx: RuleContext) -> Iterable[Finding]:
             continue
         when = "before Flux 2.0" if removed == BEFORE_GA else f"in Flux {_version_text(removed)}"
         if running.version is not None or running.pinned or removed == BEFORE_GA:
-            runs = f" (this cluster runs Flux {running.text}: {running.source})" if running.version else ""
+            runs = f" (this cluster runs Flux {running.text}: {running.source})" \
+                if running.version and not running.implied else ""
             rejects = f"the API server rejects it{runs}"
         else:
             rejects = (f"a cluster on Flux {_version_text(removed)} or later rejects it (the repository does not "

@@ -15,10 +15,10 @@ import yaml
 
 from checks.edits import indentation
 from checks.findings import Finding, Fix, Severity
+from checks.flux_apis import CURRENT_API_VERSIONS
 from checks.model import KubeObject, field_path
 from checks.repo import RepoModel
 from checks.rules.api_version._shared import (
-    CURRENT_API_VERSIONS,
     must_migrate,
     one_line_value,
     present,
@@ -66,7 +66,7 @@ RULE = Rule(
 
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterable[Finding]:
-    for obj, object_id, running in written_flux_objects(ctx.model):
+    for obj, object_id, running in written_flux_objects(ctx.model, ctx.previous):
         if not must_migrate(obj, running.release):
             continue
         for path, advice in _removed_fields(obj):

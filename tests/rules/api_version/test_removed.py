@@ -27,11 +27,62 @@ spec:
 
 
 def test_removed_api_version_is_reported_on_the_api_version_line() -> None:
-    [finding] = findings(repo(podinfo=HELM_RELEASE_V2BETA1), "api-version/removed")
+    [finding] = findings(repo(podinfo=HELM_RELEASE_V2BETA1), "api-version/removed", base=repo())
     assert (finding.path, finding.line) == ("apps/podinfo.yaml", 1)
     assert finding.object == "HelmRelease/apps/podinfo"
+    assert finding.severity is Severity.ERROR
     assert "`helm.toolkit.fluxcd.io/v2beta1`, removed in Flux 2.7" in finding.message
     assert "`helm.toolkit.fluxcd.io/v2`" in finding.message
+
+
+def test_a_cluster_whose_objects_show_an_older_flux_gets_upgrade_blockers_not_errors() -> None:
+    files = repo(podinfo=HELM_RELEASE_V2BETA1, alert="""\
+        apiVersion: notification.toolkit.fluxcd.io/v1beta2
+        kind: Provider
+        metadata:
+          name: slack
+          namespace: apps
+        spec:
+          type: slack
+    """)
+    found = {f.object: f for f in findings(files, "api-version/removed")}
+    assert {f.severity for f in found.values()} == {Severity.WARNING}
+    release, provider = found["HelmRelease/apps/podinfo"], found["Provider/apps/slack"]
+    assert "`helm.toolkit.fluxcd.io/v2beta1`, which Flux 2.7 removes: upgrading Flux breaks this object" in \
+        release.message
+    # The oldest version applied bounds the release, and the message says where it is written.
+    assert ("no file names the Flux this cluster runs, and the API versions it applies "
+            "(`helm.toolkit.fluxcd.io/v2beta1` at apps/podinfo.yaml:1) show a release before 2.7") in provider.message
+    assert release.fix is not None
+
+
+def test_a_change_cannot_imply_an_older_flux_by_adding_an_old_object() -> None:
+    files = repo(podinfo=HELM_RELEASE_V2BETA1)
+    [added] = findings(files, "api-version/removed", base=repo())
+    assert added.severity is Severity.ERROR
+    assert "does not say which Flux it runs" in added.message
+    # A base that already applies old versions shows the older Flux: the change is judged by it.
+    base = repo(podinfo=HELM_RELEASE_V2BETA1.replace("name: podinfo\n  namespace", "name: older\n  namespace"))
+    [kept] = findings(files, "api-version/removed", base=base)
+    assert kept.severity is Severity.WARNING
+
+
+def test_a_ga_version_that_older_release_already_serves_keeps_the_bound() -> None:
+    # A v1 OCIRepository needs Flux 2.6, which still serves helm v2beta1: the cluster runs 2.6.
+    files = repo(podinfo=HELM_RELEASE_V2BETA1, oci="""\
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: OCIRepository
+        metadata:
+          name: manifests
+          namespace: apps
+        spec:
+          interval: 10m
+          url: oci://ghcr.io/example/manifests
+          ref:
+            tag: 1.0.0
+    """)
+    [consistent] = findings(files, "api-version/removed")
+    assert consistent.severity is Severity.WARNING
 
 
 def test_removed_api_version_fix_keeps_quotes_and_comment_and_clears_the_finding() -> None:
@@ -87,7 +138,7 @@ def test_removed_api_version_respects_the_configured_flux_version() -> None:
         spec:
           type: slack
     """)
-    [default] = findings(files, "api-version/removed")  # the default 2.9 removed v1beta2
+    [default] = findings(files, "api-version/removed", base=repo())  # the default 2.9 removed v1beta2
     assert default.severity is Severity.ERROR
     assert "a cluster on Flux 2.9 or later rejects it (the repository does not say which Flux it runs" in \
         default.message
