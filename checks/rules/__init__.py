@@ -61,6 +61,7 @@ RULE_MODULES: tuple[str, ...] = (
     "structure.release_identity_change",
     "structure.unused_suppression",
     "api_version.removed",
+    "api_version.not_yet_served",
     "api_version.removed_field",
     "api_version.deprecated_field",
     "tenancy.cross_namespace_ref",
