@@ -85,6 +85,7 @@ class Config:
     cluster_roots: tuple[str, ...] = ("clusters/*",)
     repository_url: str | None = None
     repository_sources: tuple[str, ...] = ()
+    artifact_root: str | None = None  # the folder CI builds this repository's OCI artifact from; None: read CI
     flux_version: str | None = None  # None: what the repository says, else DEFAULT_FLUX_VERSION
     minimum_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MINIMUM_INTERVALS))
     recommended_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RECOMMENDED_INTERVALS))
@@ -164,9 +165,11 @@ def load_config_text(text: str, source: str, known_rules: Collection[str]) -> Co
         values["cluster_roots"] = reader.strings(clusters, "roots")
     if "repository" in root:
         repo = reader.mapping(root, "repository")
-        reader.known(repo, {"url", "sources"}, "repository.")
+        reader.known(repo, {"url", "sources", "artifact_root"}, "repository.")
         if "url" in repo:
             values["repository_url"] = reader.text(repo, "url")
+        if "artifact_root" in repo:
+            values["artifact_root"] = reader.text(repo, "artifact_root")
         if "sources" in repo:
             values["repository_sources"] = reader.strings(repo, "sources")
     if "flux_version" in root:

@@ -185,8 +185,15 @@ def pushed_artifacts(snapshot: RepoSnapshot, max_bytes: int = 256 * 1024) -> lis
     return found
 
 
-def artifact_root(pushed: Sequence[PushedArtifact]) -> str | None:
-    """The folder this repository's OCI artifacts are built from, when every push agrees; else None."""
+def artifact_root(pushed: Sequence[PushedArtifact], configured: str | None = None) -> str | None:
+    """The folder this repository's OCI artifacts are built from, when every push agrees; else None.
+
+    ``configured`` (``repository.artifact_root``) wins: CI may build the artifact where no
+    file of the repository shows it (another repository's pipeline, a script this reads not).
+    ``""`` is the repository's root.
+    """
+    if configured is not None:
+        return artifact_path(configured)
     folders = {p.folder for p in pushed}
     return folders.pop() if len(folders) == 1 else None
 

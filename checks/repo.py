@@ -219,7 +219,7 @@ class _ModelBuilder:
         # The folder CI builds this repository's OCI artifact from: OCI sources of this repository
         # resolve their paths inside it (None: CI pushes no artifact, or several different ones).
         self.pushed = pushed_artifacts(self.snapshot)
-        self.oci_root = artifact_root(self.pushed)
+        self.oci_root = artifact_root(self.pushed, self.config.artifact_root)
         clusters = [self._render_cluster(name, root, roots, folder)
                     for name, root, folder, roots in self._cluster_roots(objects)]
         versions = flux_version.evidence(self.files)

@@ -42,6 +42,7 @@ def test_defaults() -> None:
     assert defaults.include == () and defaults.exclude == ()
     assert defaults.cluster_roots == ("clusters/*",)
     assert defaults.repository_url is None and defaults.repository_sources == ()
+    assert defaults.artifact_root is None
     assert defaults.flux_version is None and defaults.flux_release == (2, 9)
     assert defaults.minimum_intervals == DEFAULT_MINIMUM_INTERVALS
     assert defaults.recommended_intervals["HelmRelease"] == "15m"
@@ -95,6 +96,7 @@ def test_paths_clusters_repository_and_version() -> None:
         repository:
           url: https://github.com/example/fleet
           sources: ["flux-system/fleet"]
+          artifact_root: ./kubernetes
         flux_version: 2.7
         limits:
           max_file_bytes: 2048
@@ -104,6 +106,7 @@ def test_paths_clusters_repository_and_version() -> None:
     assert loaded.cluster_roots == ("fleet/*",)
     assert loaded.repository_url == "https://github.com/example/fleet"
     assert loaded.repository_sources == ("flux-system/fleet",)
+    assert loaded.artifact_root == "./kubernetes"
     assert loaded.flux_version == "2.7"
     assert loaded.max_file_bytes == 2048
 

@@ -272,3 +272,24 @@ def test_feature_gates_switched_on_anywhere_in_the_repository() -> None:
     }
     loaded = {path: load_yaml(path, text.encode()) for path, text in files.items()}
     assert enabled_feature_gates(loaded) == {"CancelHealthCheckOnNewRevision", "DisableStatusPollerCache"}
+
+
+def test_the_configured_artifact_root_replaces_what_ci_shows() -> None:
+    instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "  namespace: flux-system\nspec:\n  sync:\n    kind: OCIRepository\n    url: oci://ghcr.io/me/ops\n"
+                "    path: clusters/nova\n")
+    tenants = _ks("tenants", "./tenants").replace("kind: GitRepository", "kind: OCIRepository")
+    files = {
+        "kubernetes/clusters/nova/flux-system/instance.yaml": instance,
+        "kubernetes/clusters/nova/tenants.yaml": tenants,
+        "kubernetes/tenants/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tenant-settings\n",
+    }
+    # Another repository's pipeline builds the artifact: nothing here shows the subfolder.
+    unseen = build_model(RepoSnapshot.from_mapping(files), Config())
+    assert [p for p in unseen.problems if p.rule == "structure/path-missing"] != []
+    model = build_model(RepoSnapshot.from_mapping(files), Config(artifact_root="./kubernetes/"))
+    assert model.facts.oci_root == "kubernetes"
+    [nova] = model.clusters
+    assert nova.renders["Kustomization/flux-system/tenants"].folder == "kubernetes/tenants"
+    assert [p for p in model.problems if p.rule == "structure/path-missing"] == []
+    assert artifact_root([PushedArtifact("deploy", "ci.yaml", 3)], configured=".") == ""

@@ -73,3 +73,12 @@ def test_a_version_the_clusters_objects_imply_says_which_object_shows_it() -> No
     assert (staging["flux_version"], staging["flux_version_from"]) == ("older than 2.8", "clusters/staging/apps.yaml:1")
     assert ("  Flux version: older than 2.8 (implied by the API versions it applies: clusters/staging/apps.yaml:1 "
             "is written in `kustomize.toolkit.fluxcd.io/v1beta2`, which Flux 2.8 removed)") in layout.render_text(model)
+
+
+def test_a_configured_artifact_root_says_it_comes_from_the_configuration() -> None:
+    files = _fleet()
+    files[".github/workflows/push.yaml"] = "run: flux push artifact oci://x/ops:v1 --path=./deploy\n"
+    text = layout.render_text(build_model(snapshot(files), Config(artifact_root=".")))
+    assert "OCI artifact built from: ./ (from the configuration)" in text
+    text = layout.render_text(build_model(snapshot(files), Config()))
+    assert "OCI artifact built from: ./deploy (pushed at .github/workflows/push.yaml:1)" in text

@@ -30,7 +30,8 @@ def describe(model: RepoModel) -> dict[str, Any]:
         "repository": {
             "sources": sorted("/".join(source) for source in model.repository_sources),
             "oci_artifact_root": facts.oci_root,
-            "oci_artifact_pushed_at": [f"{p.path}:{p.line}" for p in facts.pushed],
+            "oci_artifact_pushed_at": ([] if model.config.artifact_root is not None
+                                       else [f"{p.path}:{p.line}" for p in facts.pushed]),
             "checkout_prefix": facts.prefix or None,
             "ignored_folders": _ignored_folders(model),
             "archive_folders": _archive_folders(model),
@@ -88,7 +89,8 @@ def render_text(model: RepoModel) -> str:
     lines = [f"This repository is read from: {', '.join(repo['sources'])}"]
     if repo["oci_artifact_root"] is not None:
         where = ", ".join(repo["oci_artifact_pushed_at"])
-        lines.append(f"OCI artifact built from: ./{repo['oci_artifact_root']} (pushed at {where})")
+        said = f"pushed at {where}" if where else "from the configuration"
+        lines.append(f"OCI artifact built from: ./{repo['oci_artifact_root']} ({said})")
     if repo["checkout_prefix"]:
         lines.append(f"Paths carry the prefix: {repo['checkout_prefix']}/ (a snapshot of a subfolder)")
     if repo["ignored_folders"]:
