@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import posixpath
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,7 +58,10 @@ RULE = Rule(
     substitution, secret-manager references (`op://`, `vault:`, `ref+...`,
     `akv://`, AWS/GCP secret manager names, `<path:...>`), templates, empty
     values, public material (certificates, public keys, SSH `known_hosts`
-    lines, age recipients). Placeholders such as `changeme`
+    lines, age recipients), and keys that say where a service is rather than
+    how to get in (a last word such as `HOST`, `PORT`, `ADDRESS`, `DATABASE`,
+    `DBNAME`, `ENDPOINT`, `REGION`), unless the value carries a login
+    (`postgres://user:pass@...`). Placeholders such as `changeme`
     are reported: Flux applies them as they are, so the workload runs with
     that value.
 
@@ -147,9 +151,24 @@ def _plaintext_keys(obj: KubeObject) -> list[str]:
         if not isinstance(values, dict):
             continue
         for key, value in values.items():
-            if _is_plain_secret(value, encoded):
+            if _is_plain_secret(value, encoded) and not _configuration(str(key), value):
                 keys.append(_field_key(field_name, str(key)))
     return keys
+
+
+# The last word of a key that names where a service is, not how to get in: a Secret often keeps
+# them beside credentials it substitutes (``INIT_POSTGRES_HOST`` next to ``INIT_POSTGRES_PASS: ${...}``).
+_CONFIGURATION_WORDS = frozenset((
+    "host", "hostname", "address", "addr", "port", "database", "db", "dbname", "region", "endpoint", "bucket",
+    "namespace", "schema", "sslmode", "timezone", "tz"))
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_URL_CREDENTIALS = re.compile(r"://[^/\s@]+@")
+
+
+def _configuration(key: str, value: Any) -> bool:
+    """A key whose last word names a location (host, port, database...) and whose value carries no login."""
+    words = _WORDS.findall(key)
+    return bool(words) and words[-1].lower() in _CONFIGURATION_WORDS and not _URL_CREDENTIALS.search(str(value))
 
 
 def _field_key(field_name: str, key: str) -> str:
@@ -170,7 +189,8 @@ def _written_keys(obj: KubeObject) -> list[str]:
         values = obj.get(field_name)
         if isinstance(values, dict):
             keys += [_field_key(field_name, str(k)) for k, v in values.items()
-                     if not (isinstance(v, str) and is_reference(v)) and not is_encrypted_value(v)]
+                     if not (isinstance(v, str) and is_reference(v)) and not is_encrypted_value(v)
+                     and v is not None and str(v).strip()]  # an empty value hides nothing
     return keys
 
 

@@ -77,14 +77,40 @@ def test_a_copied_sops_block_does_not_hide_plain_values() -> None:
     assert "`stringData.password`" in finding.message and finding.severity.name == "ERROR"
 
 
-def test_unencrypted_file_named_for_sops_is_reported_even_when_empty() -> None:
+def test_unencrypted_file_named_for_sops_is_reported_unless_its_values_are_empty() -> None:
     files = {
         "clusters/prod/apps.yaml": APPS,
-        "apps/secret.sops.yaml": secret("stringData:\n  repository.config: |\n"),
+        "apps/secret.sops.yaml": secret("stringData:\n  repository.config: |\n    {\"password\": \"x1\"}\n"),
     }
     found = run(files, "secrets/plaintext-secret")
     assert len(found) == 1
     assert "not encrypted" in found[0].message and "`stringData[repository.config]`" in found[0].message
+    # An empty value hides nothing: there is nothing to encrypt yet.
+    files["apps/secret.sops.yaml"] = secret("stringData:\n  repository.config: |\n  other: ''\n")
+    assert run(files, "secrets/plaintext-secret") == []
+
+
+def test_where_a_service_is_is_not_a_secret_but_a_login_in_it_is() -> None:
+    files = {
+        "clusters/prod/apps.yaml": APPS,
+        "apps/secret.yaml": secret(
+            "stringData:\n"
+            "  INIT_POSTGRES_HOST: postgres16-rw.database.svc.cluster.local\n"
+            "  INIT_POSTGRES_DBNAME: authelia\n"
+            "  dbPort: '5432'\n"
+            "  INIT_POSTGRES_PASS: ${SECRET_POSTGRES_PASSWORD}\n"),
+    }
+    assert run(files, "secrets/plaintext-secret") == []
+    # A password beside them is reported, alone; a location carrying a login is reported too.
+    files["apps/secret.yaml"] = secret(
+        "stringData:\n"
+        "  INIT_POSTGRES_HOST: postgres16-rw.database.svc.cluster.local\n"
+        "  INIT_POSTGRES_PASS: hunter2-really\n"
+        "  DATABASE_ADDRESS: postgres://app:hunter2@db:5432/app\n")
+    [finding] = run(files, "secrets/plaintext-secret")
+    assert "`stringData.INIT_POSTGRES_PASS`" in finding.message
+    assert "`stringData.DATABASE_ADDRESS`" in finding.message
+    assert "INIT_POSTGRES_HOST" not in finding.message
 
 
 def test_secret_generator_literals_and_env_files_are_plaintext() -> None:
