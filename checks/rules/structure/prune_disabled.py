@@ -2,7 +2,8 @@
 
 Pruning cascades for two kinds: deleting a CustomResourceDefinition deletes
 every custom resource of that kind, deleting a Namespace everything in it. A
-Kustomization that renders CRDs, or nothing but Namespaces (and the quotas and
+Kustomization that renders CRDs (as files, or through a HelmRelease of a chart that
+templates them), or nothing but Namespaces (and the quotas and
 limit ranges that go with them), keeps them on purpose; one that renders an
 application together with its Namespace does not, and is reported (the
 Namespace alone can be kept with Flux's per-object prune annotation). A
@@ -17,9 +18,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from checks.chart_crds import release_crds
+from checks.chart_crds import table as chart_table
 from checks.edits import line_text
 from checks.findings import Finding, Fix, Severity
-from checks.repo import RepoModel
+from checks.repo import Cluster, RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.rules.structure._shared import commented, effective_kustomization
 from checks.yaml_docs import Pos
@@ -34,7 +37,9 @@ RULE = Rule(
         unmanaged and invisible in the repository. The exceptions are
         Kustomizations whose pruning would cascade: one that renders
         CustomResourceDefinitions (deleting a CRD deletes every custom resource
-        of that kind) or only Namespaces (deleting a Namespace deletes
+        of that kind), or a HelmRelease of a chart whose templates install CRDs
+        (pruning it uninstalls the release, and Helm deletes those CRDs with it;
+        the charts are those of dependency/missing-crd-order's table), or only Namespaces (deleting a Namespace deletes
         everything in it; ResourceQuotas and LimitRanges may sit beside them).
         Keeping those is deliberate, and they are not reported. A Kustomization
         that renders an application together with its Namespace is reported:
@@ -59,11 +64,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     model = ctx.model
     seen: set[tuple[str, int]] = set()
     for cluster in model.clusters:
+        releasing_crds = _releases_with_template_crds(cluster)
         for ks_id, node in cluster.renders.items():
             ks = effective_kustomization(cluster, ks_id)
             if ks is None or ks.implicit or not ks.is_flux or ks.get("spec", "prune") is not False:
                 continue
-            if node.build is None or _pruning_cascades(node.build):
+            if node.build is None or _pruning_cascades(node.build) or ks_id in releasing_crds:
                 continue  # content unknown (external, missing path), or kept on purpose
             pos = ks.pos("spec", "prune")
             if (pos.path, pos.line) in seen or commented(model, pos):
@@ -101,6 +107,22 @@ def _pruning_cascades(build: Any) -> bool:
     if "CustomResourceDefinition" in kinds or build.remote:
         return True
     return "Namespace" in kinds and kinds <= _NAMESPACE_SETUP
+
+
+def _releases_with_template_crds(cluster: Cluster) -> set[str]:
+    """Kustomizations rendering a HelmRelease whose chart installs CRDs as templates.
+
+    Pruning such a HelmRelease uninstalls the release, and Helm deletes the CRDs
+    its templates created with it (only CRDs from a chart's ``crds/`` folder
+    outlive an uninstall): the same cascade as a CRD file, one step removed.
+    """
+    found: set[str] = set()
+    for obj in cluster.objects:
+        if obj.kind == "HelmRelease" and obj.rendered_by and obj.rendered_by not in found:
+            installed = release_crds(obj, cluster)
+            if installed is not None and chart_table()[installed.chart].location != "crds-directory":
+                found.add(obj.rendered_by)
+    return found
 
 
 def _keep_namespace_hint(build: Any) -> str:

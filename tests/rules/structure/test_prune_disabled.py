@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rule_support import apply_fix, config_map, kustomization, round_trip
+from rule_support import apply_fix, config_map, helm_release, kustomization, round_trip
 from rule_support import findings as run
 
 
@@ -134,3 +134,21 @@ def test_a_remote_bundle_beside_local_objects_is_given_the_benefit_of_the_doubt(
         "gateway-api/rbac.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: gw\n  namespace: default\n",
     }
     assert run(files, "structure/prune-disabled") == []
+
+
+def test_a_helm_release_whose_chart_templates_crds_stays_quiet_but_crds_folder_charts_do_not() -> None:
+    # Pruning the HelmRelease uninstalls it; Helm deletes the CRDs its templates made (cert-manager),
+    # but keeps those of a chart's crds/ folder (Envoy Gateway's gateway-helm), so only the first cascades.
+    files = {
+        "clusters/prod/cert-manager.yaml": _pruneless("cert-manager", "./cert-manager"),
+        "cert-manager/release.yaml": helm_release("cert-manager", "cert-manager",
+                                                  "values:\n  crds:\n    enabled: true\n"),
+        "clusters/prod/monitoring.yaml": _pruneless("monitoring", "./monitoring"),
+        "monitoring/release.yaml": helm_release("gateway-helm", "monitoring"),
+    }
+    [finding] = run(files, "structure/prune-disabled")
+    assert finding.object == "Kustomization/flux-system/monitoring"
+    # cert-manager with its CRDs switched off is an application like any other.
+    files["cert-manager/release.yaml"] = helm_release("cert-manager", "cert-manager")
+    assert {f.object for f in run(files, "structure/prune-disabled")} == {
+        "Kustomization/flux-system/monitoring", "Kustomization/flux-system/cert-manager"}
