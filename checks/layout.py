@@ -209,6 +209,7 @@ class Sync:
     # The instance's ``kustomize.patches``: flux-operator applies them to what it generates,
     # the sync Kustomization included.
     patches: Any = None
+    url: str = ""
 
 
 def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
@@ -236,7 +237,8 @@ def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
             if isinstance(sync, dict) and isinstance(sync.get("path"), str) and "${" not in sync["path"]:
                 line = sync.value_pos["path"].line if hasattr(sync, "value_pos") else 1
                 patches = kustomize.get("patches") if isinstance(kustomize, dict) else None
-                found.append(Sync(str(sync.get("kind") or "GitRepository"), sync["path"], file, line, patches))
+                found.append(Sync(str(sync.get("kind") or "GitRepository"), sync["path"], file, line, patches,
+                                  str(sync.get("url") or "")))
     return found
 
 

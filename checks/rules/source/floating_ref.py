@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.findings import Finding, Severity, merge_repeats
+from checks.layout import flux_instance_syncs
 from checks.model import KubeObject
+from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.rules.source._shared import GIT_REF_FIELDS, OCI_REF_FIELDS, checked_objects, ref_fields, templated
 
@@ -29,6 +31,9 @@ RULE = Rule(
         without a change in Git, and reverting a commit does not roll back.
 
         Not reported: semver ranges (a deliberate choice), tags with a digest,
+        artifacts published by the account this repository's own artifact is
+        published by (a cluster syncing `oci://ghcr.io/acme/home-ops` follows
+        acme's own builds, not an upstream's),
         charts read from a GitRepository or Bucket (their version follows the
         source's revision), `${VAR}` versions. No automatic fix: the right pin is
         a choice.
@@ -54,12 +59,17 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _floating_refs(ctx: RuleContext) -> Iterator[Finding]:
+    own: set[str] | None = None
     for obj in checked_objects(ctx.model):
         if obj.implicit or not obj.is_flux:
             continue
         found = _floating(obj)
         if found is None:
             continue
+        if obj.kind == "OCIRepository":
+            own = own if own is not None else _own_registries(ctx.model)
+            if _registry(obj.get("spec", "url")) in own:
+                continue  # the owner's own builds, followed the way the cluster follows its own artifact
         path, key, what = found
         pos = obj.key_pos(*path)
         if obj.kind == "GitRepository":
@@ -103,3 +113,19 @@ def _floating(obj: KubeObject) -> tuple[tuple[str, ...], str, str] | None:
         if text == "*":
             return (*spec_path, "version"), "chart.version", "sets chart `version: \"*\"`, so it installs the newest"
     return None
+
+
+def _registry(url: object) -> str:
+    """``oci://ghcr.io/Owner/app`` -> ``ghcr.io/owner``: the registry and the account that publishes there."""
+    parts = str(url or "").removeprefix("oci://").lower().split("/")
+    return "/".join(parts[:2]) if len(parts) > 2 and parts[1] else ""
+
+
+def _own_registries(model: RepoModel) -> set[str]:
+    """Where this repository's own OCI artifact is published: the registry account of the source its
+    clusters sync from (a FluxInstance's ``sync.url``, or this repository's own OCIRepository)."""
+    urls = [sync.url for sync in flux_instance_syncs(model.files) if sync.kind == "OCIRepository"]
+    own = model.repository_sources
+    urls += [o.get("spec", "url") for o in model.objects
+             if o.kind == "OCIRepository" and (o.kind, o.namespace or "", o.name) in own]
+    return {account for account in map(_registry, urls) if account}

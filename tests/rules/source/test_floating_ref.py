@@ -84,3 +84,26 @@ def test_component_rendered_into_many_namespaces_is_one_finding() -> None:
     found = run(files, "source/floating-ref")
     assert len(found) == 1 and found[0].path == "shared/oci.yaml"
     assert "also renders OCIRepository/" in found[0].message
+
+
+def test_the_owners_own_artifacts_follow_latest_as_the_cluster_follows_itself() -> None:
+    # The cluster syncs its own artifact from ghcr.io/acme (a FluxInstance, here as chart values);
+    # other artifacts acme publishes from its own repositories are followed the same way.
+    instance = obj("HelmRelease", "flux-instance", (
+        "interval: 1h\nchart:\n  spec:\n    chart: flux-instance\n    sourceRef:\n      kind: HelmRepository\n"
+        "      name: controlplane\nvalues:\n  instance:\n    sync:\n      kind: OCIRepository\n"
+        "      url: oci://ghcr.io/Acme/home-ops\n      ref: latest\n      path: clusters/prod\n"))
+    own = obj("OCIRepository", "homepage-config", "interval: 1h\nurl: oci://ghcr.io/acme/homepage-config\n"
+              "ref:\n  tag: latest\n")
+    upstream = obj("OCIRepository", "podinfo", "interval: 1h\nurl: oci://ghcr.io/stefanprodan/manifests/podinfo\n"
+                   "ref:\n  tag: latest\n")
+    files = {
+        "clusters/prod/flux-instance.yaml": instance,
+        "clusters/prod/own.yaml": own,
+        "clusters/prod/upstream.yaml": upstream,
+    }
+    found = run(files, "source/floating-ref")
+    assert [f.object for f in found if f.object.startswith("OCIRepository/")] == ["OCIRepository/flux-system/podinfo"]
+    # Without the sync nothing says acme is the owner: both float.
+    del files["clusters/prod/flux-instance.yaml"]
+    assert len([f for f in run(files, "source/floating-ref") if f.object.startswith("OCIRepository/")]) == 2
