@@ -134,6 +134,7 @@ class LayoutFacts:
     oci_root: str | None = None
     pushed: tuple[PushedArtifact, ...] = ()
     prefix: str = ""
+    unapplied: frozenset[str] | tuple[str, ...] = ()  # no cluster here: files a kustomization.yaml never applies
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks import flux_version, postbuild
-from checks.bootstrap import (
-    BOOTSTRAP_NAMESPACE,
-    bootstrap_kustomization,
-    bootstrap_objects,
-    bootstrap_sources,
-    patched,
-)
+from checks.bootstrap import BOOTSTRAP_NAMESPACE, bootstrap_kustomization, bootstrap_objects, bootstrap_sources, patched
 from checks.config import Config
 from checks.findings import Finding
 from checks.flux_version import FluxVersion
@@ -50,6 +44,7 @@ from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
 from checks.resourceset import MayCreate, expand, stand_in
 from checks.source import RepoSnapshot, artifact_path, normalize
+from checks.unapplied import never_applied
 from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq
 
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -150,7 +145,7 @@ class RepoModel:
         no cluster of its own is applied by another one (a tenant or app
         repository): there every object is judged as written.
         """
-        return [] if self.clusters else self.unrendered_objects()
+        return [] if self.clusters else [o for o in self.unrendered_objects() if o.path not in self.facts.unapplied]
 
     def applied_objects(self) -> Iterable[KubeObject]:
         """What rules about Flux's behaviour judge: every rendered object, then ``unrendered_judged``."""
@@ -233,7 +228,8 @@ class _ModelBuilder:
                 self.problems.extend(loaded.problems)
         return RepoModel(self.snapshot, self.config, self.files, objects, clusters, self.problems,
                          self.sources, self.ignore,
-                         facts=LayoutFacts(self.oci_root, tuple(self.pushed), self.prefix))
+                         facts=LayoutFacts(self.oci_root, tuple(self.pushed), self.prefix,
+                                           () if clusters else never_applied(objects, self.kustomizer)))
 
     def _objects(self) -> list[KubeObject]:
         found = []

@@ -38,6 +38,7 @@ def describe(model: RepoModel) -> dict[str, Any]:
         },
         "clusters": [_cluster(model, cluster) for cluster in model.clusters],
         "unrendered_files": unrendered,
+        "unapplied_files": sorted(facts.unapplied),
     }
 
 
@@ -117,4 +118,7 @@ def render_text(model: RepoModel) -> str:
         shown = unrendered[:MAX_LISTED]
         more = f" and {len(unrendered) - MAX_LISTED} more" if len(unrendered) > MAX_LISTED else ""
         lines.append(f"Files no cluster renders ({len(unrendered)}): {', '.join(shown)}{more}")
+    if data["unapplied_files"]:
+        lines.append("Of those, never applied by their folder's kustomization.yaml (patches, or files it does "
+                     f"not list), so not judged as objects: {', '.join(data['unapplied_files'][:MAX_LISTED])}")
     return "\n".join(lines) + "\n"

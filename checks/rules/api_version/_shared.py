@@ -96,8 +96,8 @@ def _written_flux_objects(model: RepoModel, previous: RepoModel | None,
     for obj in model.objects:
         if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
             key = (obj.path, obj.doc_index)
-            if model.clusters and key not in clusters:
-                continue  # no cluster applies it: see RepoModel.unrendered_judged
+            if (model.clusters and key not in clusters) or obj.path in model.facts.unapplied:
+                continue  # no cluster applies it, or no build would: see RepoModel.unrendered_judged
             candidates = [versions[c.name] for c in clusters.get(key, [])] or [unclustered]
             yield obj, ids.get(key, obj.id), _running(model.config, candidates)
 
