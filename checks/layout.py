@@ -243,6 +243,16 @@ def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
     return found
 
 
+def own_urls(files: Mapping[str, YamlFile], configured: str | None = None) -> list[str]:
+    """URLs this repository is fetched from: every FluxInstance ``sync.url``, and ``repository.url``.
+
+    A source of the same URL under another name (a tenant's OCIRepository of the
+    fleet's own artifact, made by a ResourceSet) reads this repository too.
+    """
+    found = [sync.url for sync in flux_instance_syncs(files) if sync.url and "${" not in sync.url]
+    return found + ([configured] if configured else [])
+
+
 def synced_folders(files: Mapping[str, YamlFile], snapshot: RepoSnapshot,
                    in_artifact: Callable[[str, str], str]) -> dict[str, Sync]:
     """The folders FluxInstances sync, as folders of this repository (those that exist).

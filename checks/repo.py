@@ -34,6 +34,7 @@ from checks.layout import (
     cluster_folders,
     cluster_names,
     generated_artifacts,
+    own_urls,
     path_missing,
     pushed_artifacts,
     split_clusters,
@@ -207,6 +208,7 @@ class _ModelBuilder:
             self.named.setdefault((obj.kind, obj.name), []).append(obj)
         self.problems.extend(unreadable_folders(self.snapshot))
         self.sources = self._repository_sources(objects)
+        self.own_urls = {_normalise_url(url) for url in own_urls(self.files, self.config.repository_url)}
         self.prefix = checkout_prefix(objects, self.snapshot)
         self.ignore = self._ignore_rules(objects)
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
@@ -458,7 +460,9 @@ class _ModelBuilder:
                     rest = path[len(target):].strip("/") if target else path
                     return normalize(posixpath.join(origin, rest)), False
             return None, True
-        if self._is_repository(kind, namespace, name):
+        if self._is_repository(kind, namespace, name) or (cluster is not None and any(
+                _normalise_url(str(o.get("spec", "url") or "")) in self.own_urls for o in cluster.find(
+                    kind, namespace, name) if not o.implicit)):  # another source of this repository's URL
             return self._in_artifact(kind, path), False
         return None, True
 

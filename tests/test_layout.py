@@ -293,3 +293,28 @@ def test_the_configured_artifact_root_replaces_what_ci_shows() -> None:
     assert nova.renders["Kustomization/flux-system/tenants"].folder == "kubernetes/tenants"
     assert [p for p in model.problems if p.rule == "structure/path-missing"] == []
     assert artifact_root([PushedArtifact("deploy", "ci.yaml", 3)], configured=".") == ""
+
+
+def test_a_source_of_this_repositorys_url_under_another_name_reads_this_repository() -> None:
+    instance = ("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "  namespace: flux-system\nspec:\n  sync:\n    kind: OCIRepository\n"
+                "    url: oci://ghcr.io/me/ops\n    ref: latest\n    path: clusters/nova\n")
+    tenant_source = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n"
+                     "  name: infrastructure\n  namespace: team-a\nspec:\n  interval: 5m\n"
+                     "  url: oci://ghcr.io/Me/ops/\n  ref:\n    tag: v1\n")
+    tenant = _ks("team-a", "./infrastructure/team-a", namespace="team-a").replace(
+        "kind: GitRepository\n    name: flux-system", "kind: OCIRepository\n    name: infrastructure")
+    files = {
+        ".github/workflows/push.yaml": "run: flux push artifact oci://ghcr.io/me/ops:v1 --path=./kubernetes\n",
+        "kubernetes/clusters/nova/flux-system/instance.yaml": instance,
+        "kubernetes/clusters/nova/tenant.yaml": tenant_source + "---\n" + tenant,
+        "kubernetes/infrastructure/team-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    }
+    model = _model(files)
+    [nova] = model.clusters
+    node = nova.renders["Kustomization/team-a/team-a"]
+    assert not node.external and node.folder == "kubernetes/infrastructure/team-a"
+    assert nova.find("ConfigMap", "team-a", "a")
+    # Another URL is another repository: its content is not known here.
+    files["kubernetes/clusters/nova/tenant.yaml"] = tenant_source.replace("Me/ops", "Me/other") + "---\n" + tenant
+    assert _model(files).clusters[0].renders["Kustomization/team-a/team-a"].external
