@@ -20,6 +20,7 @@ deeper than ``MAX_DEPTH``, is an error, never followed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -64,6 +65,19 @@ def load(repository: Callable[[str], Repository], full_name: str, default_branch
     settings.pop("_extends", None)
     return load_config_text(yaml.safe_dump(settings, sort_keys=False),
                             f"{source} (extending {', '.join(bases)})")
+
+
+def with_own_url(config: Config, pull: Any) -> Config:
+    """The configuration with ``repository.url`` defaulted to the repository under review.
+
+    A source whose URL is this repository (a tenant's GitRepository made by a
+    ResourceSet, say) then reads the snapshot instead of being unknown. The URL
+    comes from the pull request already fetched: no request is spent on it.
+    """
+    if config.repository_url is not None:
+        return config
+    url = getattr(getattr(getattr(pull, "base", None), "repo", None), "html_url", None)
+    return dataclasses.replace(config, repository_url=url) if isinstance(url, str) and url else config
 
 
 def _organisation_file(repo: Repository, source: str, clock: Callable[[], float] = time.monotonic) -> str | None:

@@ -86,7 +86,8 @@ class ReviewJob:
         run = checkrun.start(repo, head_sha, self.job_id, self.existing_check_run, self.adopt)
         if self.existing_check_run is None:
             self.remember_check_run(run.id)
-        config = repo_config.load(self.client.repository, request.repository, request.default_branch)
+        config = repo_config.with_own_url(
+            repo_config.load(self.client.repository, request.repository, request.default_branch), pull)
         base_sha = snapshot.merge_base(repo, base_tip, head_sha)
         self.still_current()
         label = request.repository

@@ -542,7 +542,8 @@ class GitHubSim:
     def _repo_json(self, repo: SimRepo, base: str) -> dict[str, Any]:
         owner, name = repo.full_name.split("/")
         return {"id": repo.id, "name": name, "full_name": repo.full_name, "default_branch": repo.default_branch,
-                "owner": {"login": owner, "type": "Organization"}, "url": base, "private": True}
+                "owner": {"login": owner, "type": "Organization"}, "url": base, "private": True,
+                "html_url": f"{HTML}/{repo.full_name}"}
 
     def _pull_json(self, repo: SimRepo, base: str, pull: Pull) -> dict[str, Any]:
         files = self._diff(repo, pull)

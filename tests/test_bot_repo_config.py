@@ -135,3 +135,20 @@ def test_the_organisation_file_is_read_once_per_few_minutes(sim: GitHubSim, tmp_
     monkeypatch.setattr(repo_config, "ORG_FILE_SECONDS", 0.0)
     repo_config.forget_organisation_files()
     assert load(sim, tmp_path).fail_on == Severity.WARNING
+
+
+def test_the_repository_url_defaults_to_the_repository_under_review() -> None:
+    class Repo:
+        html_url = "https://github.example/acme/fleet"
+
+    class Base:
+        repo = Repo()
+
+    class Pull:
+        base = Base()
+
+    assert repo_config.with_own_url(Config(), Pull()).repository_url == "https://github.example/acme/fleet"
+    # The configuration's own URL wins; a pull request without one changes nothing.
+    configured = Config(repository_url="https://github.com/acme/other")
+    assert repo_config.with_own_url(configured, Pull()) is configured
+    assert repo_config.with_own_url(Config(), object()) == Config()

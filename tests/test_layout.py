@@ -318,3 +318,19 @@ def test_a_source_of_this_repositorys_url_under_another_name_reads_this_reposito
     # Another URL is another repository: its content is not known here.
     files["kubernetes/clusters/nova/tenant.yaml"] = tenant_source.replace("Me/ops", "Me/other") + "---\n" + tenant
     assert _model(files).clusters[0].renders["Kustomization/team-a/team-a"].external
+
+
+def test_a_git_source_of_the_configured_url_under_another_name_reads_this_repository() -> None:
+    source = ("apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: policies\n"
+              "  namespace: apps\nspec:\n  interval: 5m\n  url: https://github.com/acme/fleet.git\n"
+              "  ref:\n    branch: main\n")
+    reader = _ks("policies", "./policies", namespace="apps").replace("name: flux-system", "name: policies")
+    files = {
+        "clusters/prod/policies.yaml": source + "---\n" + reader,
+        "policies/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\n",
+    }
+    unknown = build_model(RepoSnapshot.from_mapping(files), Config())
+    assert unknown.clusters[0].renders["Kustomization/apps/policies"].external
+    known = build_model(RepoSnapshot.from_mapping(files), Config(repository_url="git@github.com:acme/fleet"))
+    node = known.clusters[0].renders["Kustomization/apps/policies"]
+    assert not node.external and known.clusters[0].find("ConfigMap", "apps", "p")
