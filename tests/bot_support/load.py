@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,8 +145,12 @@ def send(url: str, secret: bytes, planned: list[Delivery], concurrency: int) -> 
     return result
 
 
-def run_burst(url: str, secret: bytes, sim: GitHubSim, burst: Burst) -> BurstResult:
+Sender = Callable[[str, bytes, list[Delivery], int], BurstResult]
+
+
+def run_burst(url: str, secret: bytes, sim: GitHubSim, burst: Burst, sender: Sender = send) -> BurstResult:
+    """Prepare the burst in the simulator and send it with ``sender`` (Python threads unless another is given)."""
     planned = prepare(sim, burst)
-    result = send(url, secret, planned, burst.concurrency)
+    result = sender(url, secret, planned, burst.concurrency)
     result.repositories = sorted({name for name in sim.repos if name.startswith(f"{burst.owner}/")})
     return result
