@@ -87,6 +87,7 @@ class Config:
     repository_sources: tuple[str, ...] = ()
     artifact_root: str | None = None  # the folder CI builds this repository's OCI artifact from; None: read CI
     flux_version: str | None = None  # None: what the repository says, else DEFAULT_FLUX_VERSION
+    cluster_flux_versions: tuple[tuple[str, str, int], ...] = ()  # (cluster, version, line in the file)
     minimum_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MINIMUM_INTERVALS))
     recommended_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RECOMMENDED_INTERVALS))
     tenants: tuple[Tenant, ...] = ()
@@ -161,8 +162,14 @@ def load_config_text(text: str, source: str, known_rules: Collection[str]) -> Co
         values["exclude"] = reader.strings(paths, "exclude") if "exclude" in paths else ()
     if "clusters" in root:
         clusters = reader.mapping(root, "clusters")
-        reader.known(clusters, {"roots"}, "clusters.")
-        values["cluster_roots"] = reader.strings(clusters, "roots")
+        reader.known(clusters, {"roots", "flux_version"}, "clusters.")
+        if "roots" in clusters:
+            values["cluster_roots"] = reader.strings(clusters, "roots")
+        if "flux_version" in clusters:
+            versions = reader.mapping(clusters, "flux_version")
+            values["cluster_flux_versions"] = tuple(
+                (str(name), _flux_version(reader, versions, text, str(name), "clusters.flux_version."),
+                 versions.value_pos[name].line) for name in versions)
     if "repository" in root:
         repo = reader.mapping(root, "repository")
         reader.known(repo, {"url", "sources", "artifact_root"}, "repository.")
@@ -174,6 +181,9 @@ def load_config_text(text: str, source: str, known_rules: Collection[str]) -> Co
             values["repository_sources"] = reader.strings(repo, "sources")
     if "flux_version" in root:
         values["flux_version"] = _flux_version(reader, root, text)
+        if values.get("cluster_flux_versions"):
+            raise ConfigError(f"{source}:{root.value_pos['flux_version'].line}: flux_version names the Flux of "
+                              "every cluster; set it or clusters.flux_version, not both")
     if "intervals" in root:
         values.update(_intervals(reader, reader.mapping(root, "intervals")))
     if "tenants" in root:
@@ -266,15 +276,15 @@ _DURATION = re.compile(r"([0-9]+(\.[0-9]+)?(ms|s|m|h))+")
 _VERSION = re.compile(r"v?[0-9]+\.[0-9]+(\.[0-9]+)?")
 
 
-def _flux_version(reader: _Reader, root: YMap, text: str) -> str:
+def _flux_version(reader: _Reader, root: YMap, text: str, key: str = "flux_version", prefix: str = "") -> str:
     """The version as written: unquoted `2.10` is the float 2.1 to YAML, so read the line instead."""
-    version = reader.text(root, "flux_version")
-    line = root.value_pos["flux_version"].line
-    if isinstance(root["flux_version"], float):
-        written = re.search(r"flux_version\s*:\s*([0-9.]+)", text.splitlines()[line - 1])
+    version = reader.text(root, key)
+    line = root.value_pos[key].line
+    if isinstance(root[key], float):
+        written = re.search(rf"{re.escape(key)}\s*:\s*([0-9.]+)", text.splitlines()[line - 1])
         version = written.group(1) if written else version
     if not _VERSION.fullmatch(version):
-        raise ConfigError(f"{reader.source}:{line}: flux_version must be a release like \"2.9\", not {version!r}")
+        raise ConfigError(f"{reader.source}:{line}: {prefix}{key} must be a release like \"2.9\", not {version!r}")
     return version
 
 

@@ -199,3 +199,15 @@ def implied(objects: Iterable[KubeObject]) -> FluxVersion | None:
         return None
     before, path, line, api_version = oldest
     return FluxVersion((before[0], before[1] - 1), api_version, path, line, before=before)
+
+
+def of_cluster(found: Iterable[FluxVersion], own: Iterable[str], folder: str, others: Iterable[str],
+               objects: Iterable[KubeObject], configured: Iterable[tuple[str, str, int]] = (),
+               name: str = "", source: str = "") -> FluxVersion | None:
+    """A cluster's Flux: ``clusters.flux_version`` of the configuration for it, else what the repository
+    names for it (``for_cluster``), else what its objects imply (``implied``)."""
+    for cluster, written, line in configured:
+        release = parse_release(written)
+        if cluster == name and release is not None:
+            return FluxVersion(release, written, source, line)
+    return for_cluster(found, own, [folder], others) or implied(objects)

@@ -220,11 +220,11 @@ class _ModelBuilder:
         clusters = [self._render_cluster(name, root, roots, folder)
                     for name, root, folder, roots in self._cluster_roots(objects)]
         versions = flux_version.evidence(self.files)
-        for cluster in clusters:  # its Flux: what the repository names for it, else what its objects imply
+        for cluster in clusters:  # its Flux: configured, named by the repository, or implied by its objects
             cluster.origin = self.origins.get(cluster.folder, "")
-            named = flux_version.for_cluster(versions, cluster.rendered_files, [cluster.folder],
-                                             [c.folder for c in clusters if c is not cluster])
-            cluster.flux_version = named or flux_version.implied(cluster.objects)
+            cluster.flux_version = flux_version.of_cluster(
+                versions, cluster.rendered_files, cluster.folder, [c.folder for c in clusters if c is not cluster],
+                cluster.objects, self.config.cluster_flux_versions, cluster.name, self.config.source)
         for path, loaded in self.files.items():
             if not self._in_chart(path):  # Helm templates are not YAML until Helm renders them
                 self.problems.extend(loaded.problems)

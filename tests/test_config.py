@@ -283,3 +283,21 @@ def test_suppressions_forbid_takes_rule_patterns() -> None:
     assert settings.may_silence("interval/no-retry") and config("fail_on: error\n").may_silence("secrets/x")
     with pytest.raises(ConfigError, match=r"unknown setting suppressions\.allow"):
         config("suppressions:\n  allow: []\n")
+
+
+def test_a_flux_version_per_cluster() -> None:
+    loaded = config("""\
+        clusters:
+          flux_version:
+            production: "2.6"
+            staging: 2.10
+        """)
+    assert loaded.cluster_flux_versions == (("production", "2.6", 3), ("staging", "2.10", 4))
+    assert loaded.cluster_roots == Config().cluster_roots
+    with pytest.raises(ConfigError, match=r":3: clusters.flux_version.production must be a release like"):
+        config("clusters:\n  flux_version:\n    production: latest\n")
+
+
+def test_one_version_for_every_cluster_or_one_per_cluster_not_both() -> None:
+    with pytest.raises(ConfigError, match=r":3: flux_version names the Flux of every cluster"):
+        config("clusters:\n  flux_version: {prod: '2.6'}\nflux_version: '2.7'\n")

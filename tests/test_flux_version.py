@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from checks.flux_version import FluxVersion, choose, evidence, for_cluster, implied, parse_release
+from checks.flux_version import FluxVersion, choose, evidence, for_cluster, implied, of_cluster, parse_release
 from checks.yaml_docs import load_yaml
 
 
@@ -178,3 +178,11 @@ def test_objects_that_contradict_each_other_imply_nothing(monkeypatch: pytest.Mo
     assert implied(_objects(files)) is None
     monkeypatch.setitem(flux_apis.INTRODUCED_IN, ("source.toolkit.fluxcd.io/v1", "OCIRepository"), (2, 6))
     assert implied(_objects(files)) is not None
+
+
+def test_the_configuration_names_a_clusters_version_before_the_repository_does() -> None:
+    named = [FluxVersion((2, 5), "v2.5.1", "clusters/prod/gotk-components.yaml", 2)]
+    configured = (("staging", "2.7", 4), ("prod", "2.6", 3))
+    version = of_cluster(named, [], "clusters/prod", [], [], configured, "prod", ".github/flux-review.yml")
+    assert version == FluxVersion((2, 6), "2.6", ".github/flux-review.yml", 3)
+    assert of_cluster(named, [], "clusters/prod", [], [], configured, "other", "x") == named[0]

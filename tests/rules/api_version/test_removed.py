@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from rule_support import apply_fix, findings, kustomization, round_trip
+from rule_support import apply_fix, findings, kustomization, round_trip, snapshot
 from rule_support import apps_repository as repo
 
 from checks.config import Config
 from checks.findings import Severity
+from checks.repo import build_model
 
 HELM_RELEASE_V2BETA1 = """\
 apiVersion: "helm.toolkit.fluxcd.io/v2beta1"  # pinned by hand
@@ -232,3 +233,12 @@ def test_alpha_versions_are_errors_whatever_the_flux() -> None:
                      podinfo=alpha)
     [finding] = findings(files, "api-version/removed")
     assert finding.severity is Severity.ERROR and "removed before Flux 2.0" in finding.message
+
+
+def test_a_version_configured_for_the_cluster_wins_over_what_the_repository_says() -> None:
+    files = _cluster({"clusters/prod/flux-system/gotk-components.yaml": GOTK_HEADER}, podinfo=HELM_RELEASE_V2BETA1)
+    [name] = [c.name for c in build_model(snapshot(files)).clusters]
+    config = Config(cluster_flux_versions=((name, "2.7", 4),), source=".github/flux-review.yml")
+    [finding] = findings(files, "api-version/removed", config)
+    assert finding.severity is Severity.ERROR
+    assert "this cluster runs Flux 2.7: the version .github/flux-review.yml:4 names" in finding.message
