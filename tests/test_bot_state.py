@@ -228,3 +228,46 @@ def test_old_deliveries_and_finished_jobs_are_forgotten(tmp_path: Path) -> None:
     assert store.get(old) is None and store.get(running) is not None
     assert not store.accept("old", 1001.0).duplicate  # forgotten: GitHub never redelivers that late
     store.close()
+
+
+def _commands(client: redis.Redis) -> dict[str, int]:
+    return {name: stats["calls"] for name, stats in client.info("commandstats").items()}
+
+
+@pytest.mark.redis
+def test_taking_a_delivery_in_redis_is_one_round_trip_writing_what_a_transaction_wrote(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    client.flushdb()
+    store = RedisStore(client)
+    store.accept("warm-up", 50.0)  # loads the script once
+    before = _commands(client)
+    accepted = store.accept("d-1", 100.0, key=KEY, payload={"delivery": "d-1"}, wake_at=100.0, requeue_after=5.0)
+    after = _commands(client)
+    spent = {name: after[name] - before.get(name, 0) for name in after if after[name] != before.get(name, 0)}
+    # commandstats also counts the commands the script ran inside Redis; the client sent one EVALSHA only
+    assert spent.pop("cmdstat_evalsha") == 1
+    assert set(spent) <= {"cmdstat_info", "cmdstat_set", "cmdstat_hset", "cmdstat_sadd", "cmdstat_zadd"}
+    job = store.get(accepted.job_id or "")
+    assert job is not None and job.state == QUEUED and job.payload == {"delivery": "d-1"} and job.due_at == 105.0
+    assert store._ids_in_state(QUEUED) == [job.id]
+    assert store._due_ids(105.0) == [job.id] and store._due_ids(104.9) == []
+    assert client.hget(f"flux-review:pull:{KEY}", "latest") == job.id.encode()
+    assert 0 < client.ttl("flux-review:delivery:d-1") <= 30 * 24 * 3600
+    assert store.accept("d-1", 101.0, key=KEY, payload={}).duplicate
+    assert store._ids_in_state(QUEUED) == [job.id]
+    store.close()
+
+
+@pytest.mark.redis
+def test_deliveries_are_taken_after_redis_forgets_its_scripts(redis_url: str) -> None:
+    """A restarted Redis has no scripts loaded: the first delivery after it loads the script again."""
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    client.flushdb()
+    store = RedisStore(client)
+    older = submit(store, "before")
+    client.script_flush()
+    newer = submit(store, "after")
+    assert store.is_latest(newer) and not store.is_latest(older)
+    assert sorted(store._ids_in_state(QUEUED)) == sorted([older, newer])
+    assert store.accept("after", 101.0, key=KEY, payload={}).duplicate
+    store.close()

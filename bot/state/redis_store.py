@@ -6,6 +6,12 @@ writes; a concurrent change aborts the EXEC and the transition is re-run on
 fresh data. That is what makes the pull request lock hold across worker
 processes. Delivery ids expire after a month (GitHub never redelivers older
 events by itself).
+
+Taking a delivery is one round trip: a Lua script (``_ACCEPT``) sets the
+delivery id if it is new and, in the same step, writes its job, the job's
+state and due time and its pull request's newest job. Redis runs a script
+atomically, so this is the WATCH/MULTI transaction above without its
+three round trips and the retries of a conflict.
 """
 
 from __future__ import annotations
@@ -21,6 +27,32 @@ DELIVERY_TTL = 30 * 24 * 3600
 JOB_TTL = 14 * 24 * 3600  # finished jobs are kept for two weeks for inspection
 _MAX_CONFLICTS = 100
 
+# KEYS: the delivery id's key, then (with a job) the job's hash, its pull request's hash, the set of its state
+# and the sorted set of due times. ARGV: the time received, the delivery id's lifetime, then (with a job) its id,
+# its due time ("" for none), "1" when its state is terminal, a finished job's lifetime, and its fields as name,
+# value pairs. The same writes as ``_write`` for a job without a previous state.
+_ACCEPT = """
+if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  return 0
+end
+if #KEYS > 1 then
+  local job = ARGV[3]
+  redis.call('hset', KEYS[2], unpack(ARGV, 7))
+  if ARGV[5] == '1' then
+    redis.call('expire', KEYS[2], ARGV[6])
+  else
+    redis.call('sadd', KEYS[4], job)
+  end
+  if ARGV[5] == '1' or ARGV[4] == '' then
+    redis.call('zrem', KEYS[5], job)
+  else
+    redis.call('zadd', KEYS[5], ARGV[4], job)
+  end
+  redis.call('hset', KEYS[3], 'latest', job)
+end
+return 1
+"""
+
 
 class RedisStore(Store):
     """Ledger keys under ``prefix`` in one Redis database."""
@@ -28,30 +60,21 @@ class RedisStore(Store):
     def __init__(self, client: redis.Redis, prefix: str = "flux-review") -> None:
         self.client = client
         self.prefix = prefix
+        self._accept = client.register_script(_ACCEPT)
 
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
 
     # -- primitives ----------------------------------------------------------------
     def _insert(self, delivery_id: str, now: float, job: JobRecord | None) -> bool:
-        delivery_key = self._k("delivery", delivery_id)
-        with self.client.pipeline() as pipe:
-            for _ in range(_MAX_CONFLICTS):
-                try:
-                    pipe.watch(delivery_key)
-                    if pipe.exists(delivery_key):
-                        pipe.reset()
-                        return False
-                    pipe.multi()
-                    pipe.set(delivery_key, repr(now), ex=DELIVERY_TTL)
-                    if job is not None:
-                        self._write(pipe, job, None)
-                        pipe.hset(self._k("pull", job.key), mapping={"latest": job.id})
-                    pipe.execute()
-                    return True
-                except redis.WatchError:
-                    continue
-        raise RuntimeError(f"delivery {delivery_id}: too many concurrent writers")
+        keys = [self._k("delivery", delivery_id)]
+        args: list[str | int] = [repr(now), DELIVERY_TTL]
+        if job is not None:
+            keys += [self._k("job", job.id), self._k("pull", job.key), self._k("state", job.state), self._k("due")]
+            terminal = job.state in TERMINAL
+            args += [job.id, "" if job.due_at is None else repr(job.due_at), "1" if terminal else "0", JOB_TTL]
+            args += [part for name, value in job.to_fields().items() for part in (name, value)]
+        return bool(self._accept(keys=keys, args=args))
 
     def _modify(self, job_id: str, change: Callable[[JobRecord | None, PullRecord | None], _Change]) -> Any:
         job_key = self._k("job", job_id)
