@@ -16,7 +16,6 @@ mode, every job left running by the previous process as soon as it starts.
 
 from __future__ import annotations
 
-import datetime
 import fcntl
 import logging
 import os
@@ -24,9 +23,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
@@ -37,7 +36,6 @@ from bot import metrics
 from bot.review_request import ReviewRequest
 from bot.settings import Settings
 from bot.state import FINALIZING, Accepted, Store
-from bot.state.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -73,35 +71,10 @@ class WakeUpStorage(SqliteStorage):
     job: the job is in the ledger, and the reaper wakes it.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._scheduled: GroupCommit[tuple[bytes, float], None] = GroupCommit(self._schedule_batch)
-        self._enqueued: GroupCommit[tuple[bytes, float], None] = GroupCommit(self._enqueue_batch)
-
     def _create_connection(self):  # type: ignore[no-untyped-def]  # huey's own hook, untyped there
         connection = super()._create_connection()
         connection.execute("pragma synchronous=normal")
         return connection
-
-    # Wake-ups written by several request threads at once share one transaction (``GroupCommit``), as
-    # the ledger's deliveries do; each caller returns once its wake-up is committed, as with huey's own.
-    def add_to_schedule(self, data: bytes, ts: datetime.datetime) -> None:
-        self._scheduled.submit((data, ts.timestamp()))
-
-    def enqueue(self, data: bytes, priority: float | None = None) -> None:
-        self._enqueued.submit((data, priority or 0))
-
-    def _schedule_batch(self, wakeups: Sequence[tuple[bytes, float]]) -> list[None]:
-        with self.db(commit=True) as cursor:
-            cursor.executemany("insert into schedule (queue, data, timestamp) values (?, ?, ?)",
-                               [(self.name, self.to_blob(data), at) for data, at in wakeups])
-        return [None] * len(wakeups)
-
-    def _enqueue_batch(self, wakeups: Sequence[tuple[bytes, float]]) -> list[None]:
-        with self.db(commit=True) as cursor:
-            cursor.executemany("insert into task (queue, data, priority) values (?, ?, ?)",
-                               [(self.name, self.to_blob(data), priority) for data, priority in wakeups])
-        return [None] * len(wakeups)
 
 
 class Queue:

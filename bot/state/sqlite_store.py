@@ -10,14 +10,6 @@ IMMEDIATE``: SQLite's busy handler polls with growing sleeps (up to 100 ms),
 so under a burst of webhooks a thread slept long after the write lock was
 free; a thread waiting on the process's lock starts the moment it is.
 SQLite's timeout still serialises writers of other processes.
-
-Deliveries arriving together are written together (``GroupCommit``): one
-transaction holds every delivery pending when it starts, and each request
-thread returns once the transaction holding its delivery has committed,
-so a 202 still means the delivery and its job are in the ledger. Under a
-burst that is one ``BEGIN IMMEDIATE`` and one commit for several
-deliveries instead of one each, and one thread at a time doing SQLite's
-work instead of eight taking turns at two locks.
 """
 
 from __future__ import annotations
@@ -25,13 +17,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from bot.state.base import TERMINAL, JobRecord, PullRecord, Store, _Change
-from bot.state.group_commit import GroupCommit
 
 _SCHEMA = """
 create table if not exists deliveries (id text primary key, received_at real not null);
@@ -49,7 +40,6 @@ create table if not exists installations (id integer primary key, account text n
 """
 _COLUMNS = ("id", "key", "payload", "state", "attempts", "owner", "lease_until", "check_run_id", "final_output",
             "outcome", "created_at", "updated_at", "due_at")
-_INSERT_JOB = f"insert or replace into jobs ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})"
 
 
 class SqliteStore(Store):
@@ -63,7 +53,6 @@ class SqliteStore(Store):
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._writing = threading.Lock()
-        self._deliveries: GroupCommit[_Delivery, bool] = GroupCommit(self._insert_batch)
         self._db().executescript(_SCHEMA)
 
     # -- connections ---------------------------------------------------------------
@@ -92,29 +81,19 @@ class SqliteStore(Store):
 
     # -- primitives ----------------------------------------------------------------
     def _insert(self, delivery_id: str, now: float, job: JobRecord | None) -> bool:
-        # The job's columns are made here, in the request's thread, not while the batch holds the write lock.
-        row = None if job is None else tuple(job.to_fields()[name] for name in _COLUMNS)
-        return self._deliveries.submit(_Delivery(delivery_id, now, row))
-
-    def _insert_batch(self, deliveries: Sequence[_Delivery]) -> list[bool]:
-        """Record each delivery id and its job, in order, in one transaction; False for an id seen before."""
-        taken: list[bool] = []
         with self._transaction() as db:
-            for delivery in deliveries:
-                seen = db.execute("select 1 from deliveries where id = ?", (delivery.id,)).fetchone()
-                if seen:
-                    taken.append(False)
-                    continue
-                db.execute("insert into deliveries (id, received_at) values (?, ?)", (delivery.id, delivery.now))
-                if delivery.job is not None:
-                    db.execute(_INSERT_JOB, delivery.job)
-                    db.execute(
-                        "insert into pulls (key, latest, running, lease_until) values (?, ?, '', 0) "
-                        "on conflict(key) do update set latest = excluded.latest",
-                        (delivery.job[1], delivery.job[0]),
-                    )
-                taken.append(True)
-        return taken
+            seen = db.execute("select 1 from deliveries where id = ?", (delivery_id,)).fetchone()
+            if seen:
+                return False
+            db.execute("insert into deliveries (id, received_at) values (?, ?)", (delivery_id, now))
+            if job is not None:
+                self._write_job(db, job)
+                db.execute(
+                    "insert into pulls (key, latest, running, lease_until) values (?, ?, '', 0) "
+                    "on conflict(key) do update set latest = excluded.latest",
+                    (job.key, job.id),
+                )
+            return True
 
     def _modify(self, job_id: str, change: Callable[[JobRecord | None, PullRecord | None], _Change]) -> Any:
         with self._transaction() as db:
@@ -205,12 +184,7 @@ class SqliteStore(Store):
     @staticmethod
     def _write_job(db: sqlite3.Connection, job: JobRecord) -> None:
         fields = job.to_fields()
-        db.execute(_INSERT_JOB, tuple(fields[name] for name in _COLUMNS))
-
-
-class _Delivery(NamedTuple):
-    """A delivery to record: its id, when it came, and its job's columns in ``_COLUMNS`` order (or None)."""
-
-    id: str
-    now: float
-    job: tuple[str, ...] | None
+        db.execute(
+            f"insert or replace into jobs ({', '.join(_COLUMNS)}) values ({', '.join('?' * len(_COLUMNS))})",
+            tuple(fields[name] for name in _COLUMNS),
+        )
