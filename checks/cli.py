@@ -19,6 +19,7 @@ from dataclasses import replace
 from checks.config import Config, ConfigError
 from checks.engine import Analysis, analyze, load_config
 from checks.findings import Finding
+from checks.git_origin import with_origin
 from checks.report import json_report, sarif, text
 from checks.rules import RULES, RULES_BY_ID
 from checks.source import RepoSnapshot, SnapshotError
@@ -191,7 +192,7 @@ def _emit(findings: Sequence[Finding], stats: dict, fmt: str, new: set[str] | No
 
 def run_check(args: argparse.Namespace) -> int:
     snapshot = _snapshot(args.path)
-    config = load_config(snapshot, args.config)
+    config = with_origin(load_config(snapshot, args.config), args.path)
     analysis = _only(analyze(snapshot, config), args.path, args.files)
     if args.fix or args.diff:
         from checks import fixes
@@ -210,7 +211,7 @@ def run_check(args: argparse.Namespace) -> int:
             if args.format == "text":
                 account.write("\n")
             snapshot = _snapshot(args.path)
-            config = load_config(snapshot, args.config)
+            config = with_origin(load_config(snapshot, args.config), args.path)
             analysis = _only(analyze(snapshot, config), args.path, args.files)
     _emit(analysis.findings, analysis.stats, args.format)
     return _exit_code(analysis.findings, config)
@@ -247,7 +248,7 @@ def run_review(args: argparse.Namespace) -> int:
     base_rev = merge_base(args.repo, args.base, args.head)
     head_snapshot = RepoSnapshot.from_git(args.repo, args.head)
     base_snapshot = RepoSnapshot.from_git(args.repo, base_rev)
-    config = load_config(head_snapshot, args.config)
+    config = with_origin(load_config(head_snapshot, args.config), args.repo)
     # Files whose blobs the clone lacks cannot be diffed: leave them out of the diff (they were noted).
     unread = sorted({m.name for snap in (base_snapshot, head_snapshot) for m in snap.skipped})
     diff = _git(args.repo, "diff", "-M", "--no-color", "--no-ext-diff", "--unified=3", base_rev,
@@ -269,7 +270,7 @@ def run_review(args: argparse.Namespace) -> int:
 
 def run_graph(args: argparse.Namespace) -> int:
     snapshot = _snapshot(args.path)
-    config = load_config(snapshot, args.config)
+    config = with_origin(load_config(snapshot, args.config), args.path)
     from checks.repo import build_model
 
     model = build_model(snapshot, config)
@@ -298,7 +299,7 @@ def run_layout(args: argparse.Namespace) -> int:
     from checks.report import layout
 
     snapshot = _snapshot(args.path)
-    model = build_model(snapshot, load_config(snapshot, args.config))
+    model = build_model(snapshot, with_origin(load_config(snapshot, args.config), args.path))
     sys.stdout.write(layout.render_json(model) if args.format == "json" else layout.render_text(model))
     return EXIT_OK
 
