@@ -26,6 +26,11 @@ and the wait for a server thread. ``--review-delay`` (0.5 s by default) set past
 the burst keeps the reviews from competing with the webhook; ``--web-threads``
 and ``--switch-interval`` (with ``--server-timing``) change gunicorn's threads
 and Python's switch interval in the web process, for experiments.
+``--server-timing`` also prints the pauses of the garbage collector in the
+web process during the burst. ``--latency-only`` stops after the burst (no
+accounting; for quick A/B runs of the acknowledgement path), and
+``--py-spy FILE`` records where the web process spends its CPU during the
+burst (py-spy's collapsed stacks, only threads holding the interpreter lock).
 
 The burst is sent by wrk (``bench/wrk_burst.py``), a load generator in C
 that costs a few microseconds per request, from ``--concurrency``
@@ -45,6 +50,8 @@ import argparse
 import functools
 import os
 import resource
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -119,6 +126,22 @@ def server_times(path: Path, since: float) -> list[tuple[float, float, float]]:
     return rows
 
 
+def collections(path: Path, since: float) -> dict[int, list[float]]:
+    """The garbage collector's pauses in the web process after ``since``, by generation (seconds)."""
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    for line in path.read_text().splitlines():
+        route, started, seconds, _, _ = line.split()
+        if route.startswith("gc:") and float(started) >= since:
+            pauses[int(route[3:])].append(float(seconds))
+    return pauses
+
+
+def print_collections(pauses: dict[int, list[float]]) -> None:
+    print("garbage collections in the web process during the burst: " + ", ".join(
+        f"generation {generation} {len(values)} (max {max(values, default=0) * 1000:.1f} ms, "
+        f"sum {sum(values) * 1000:.0f} ms)" for generation, values in sorted(pauses.items())))
+
+
 def print_server_times(rows: list[tuple[float, float, float]], burst_seconds: float) -> None:
     def ms(values: list[float], fraction: float) -> float:
         ordered = sorted(values)
@@ -130,6 +153,26 @@ def print_server_times(rows: list[tuple[float, float, float]], burst_seconds: fl
         print(f"server, {name}: p50 {ms(values, 0.5):.1f} ms, p99 {ms(values, 0.99):.1f} ms, "
               f"max {ms(values, 1.0):.1f} ms, mean {statistics.fmean(values) * 1000 if values else 0:.1f} ms, "
               f"sum {sum(values):.2f} s over a {burst_seconds:.2f} s burst")
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def record_profile(server: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy recording gunicorn's worker (the child of ``server``): where the web process spends its CPU."""
+    found = os.environ.get("PY_SPY") or shutil.which("py-spy")
+    if found is None:
+        raise SystemExit("py-spy not found: install it in a virtual environment of its own and set PY_SPY")
+    worker = next(pid for pid in process_tree(server) if pid != server and parent_of(pid) == server)
+    recorder = subprocess.Popen([found, "record", "--pid", str(worker), "--format", "raw", "--rate", "500",
+                                 "--gil", "--nonblocking", "--threads", "--output", str(out)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    time.sleep(1.0)  # py-spy attaches before the first delivery leaves
+    return recorder
 
 
 def main() -> int:
@@ -153,6 +196,12 @@ def main() -> int:
     parser.add_argument("--generator", choices=("wrk", "python"), default="wrk",
                         help="what sends the burst: wrk (C, keep-alive connections; the published figures) or "
                              "Python threads")
+    parser.add_argument("--py-spy", type=Path, metavar="FILE",
+                        help="record the web worker process with py-spy during the burst (collapsed stacks, "
+                             "CPU only) into FILE; py-spy is found on PATH or in PY_SPY")
+    parser.add_argument("--latency-only", action="store_true",
+                        help="stop after the burst: latency and answers only, no wait for the reviews (for A/B "
+                             "runs of the acknowledgement path; the published figures account for every delivery)")
     args = parser.parse_args()
     if args.generator == "wrk" and wrk_burst.find_wrk() is None:
         print(wrk_burst.INSTALL_HINT, file=sys.stderr)
@@ -192,9 +241,13 @@ def main() -> int:
             cpu_before, server_before = os.times(), tree_cpu(web)
             wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             burst_started = time.time()
+            recorder = record_profile(processes[0].proc.pid, args.py_spy) if args.py_spy and processes[0].proc else None
             result = run_burst(processes[0].url, SECRET, sim, burst, sender) if sender else run_burst(
                 processes[0].url, SECRET, sim, burst)
             cpu_after, server_after = os.times(), tree_cpu(web)
+            if recorder is not None:
+                recorder.send_signal(signal.SIGINT)
+                recorder.wait(30)
             wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             mode = f"scale-out, {args.workers} worker processes on Redis" if store else "embedded"
             mode = "floor (gunicorn answering 202 at once)" if args.floor else mode
@@ -214,7 +267,8 @@ def main() -> int:
                       f"web server process and its children {server_cpu:.2f} s")
             if args.server_timing:
                 print_server_times(server_times(timing, burst_started), result.seconds)
-            if args.floor:
+                print_collections(collections(timing, burst_started))
+            if args.floor or args.latency_only:
                 print("answers: " + ", ".join(f"{n} {status}" for status, n in sorted(result.statuses.items())))
                 return 0 if not result.refused else 1
             print("answers: " + ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items())))

@@ -9,6 +9,9 @@ ledger's write (``SqliteStore._insert`` or ``RedisStore._insert``) and in huey's
 
     <path> <start unix seconds> <app seconds> <ledger seconds> <wake-up seconds>
 
+and one line per collection of Python's cyclic garbage collector in the
+worker process (a pause of every thread), ``gc:<generation> <start> <seconds> 0 0``.
+
 ``FLUX_REVIEW_BENCH_WEB_THREADS`` sets gunicorn's threads (``bot.server.WEB_THREADS``) and
 ``FLUX_REVIEW_BENCH_SWITCH_INTERVAL`` Python's thread switch interval, for experiments.
 Used by ``bench/load.py --server-timing``; not part of the App.
@@ -16,6 +19,7 @@ Used by ``bench/load.py --server-timing``; not part of the App.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -57,6 +61,21 @@ def _middleware(app: Callable[..., Iterable[bytes]], out: Any) -> Callable[..., 
     return timed_app
 
 
+def _watch_collections(out: Any) -> None:
+    """Write each garbage collection's generation and pause: the collector stops every thread while it runs."""
+    started: list[tuple[float, float]] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append((time.time(), time.perf_counter()))
+        elif started:
+            wall, begun = started.pop()
+            with _lock:
+                out.write(f"gc:{info['generation']} {wall:.6f} {time.perf_counter() - begun:.6f} 0 0\n")
+
+    gc.callbacks.append(callback)
+
+
 def install(path: str) -> None:
     """Wrap the ledger's insert, huey's wake-up and the application built in gunicorn's worker."""
     out = open(path, "a", buffering=1)  # noqa: SIM115 - open for the process's life, a line per request
@@ -68,6 +87,7 @@ def install(path: str) -> None:
     def timed_load(self: server.Server) -> Any:
         app = load(self)
         app.wsgi_app = _middleware(app.wsgi_app, out)
+        _watch_collections(out)
         return app
 
     server.Server.load = timed_load
