@@ -13,6 +13,7 @@ runs the web side only; ``flux-review worker`` processes run the jobs.
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -74,6 +75,7 @@ class Server(BaseApplication):
         else:
             when_registered(app, self._start_workers)
             log.info("setup mode: no GitHub App yet; webhooks are refused (503) until one is registered")
+        settle_heap()
         return app
 
     def _start_workers(self, components: Components) -> None:
@@ -88,6 +90,21 @@ class Server(BaseApplication):
     def _worker_exit(self, server: Any, worker: Any) -> None:
         if self.workers is not None:
             self.workers.stop(graceful=True)
+
+
+def settle_heap() -> None:
+    """Move everything loaded so far out of the garbage collector's view: it lives as long as the process.
+
+    The modules, the app and its clients are tens of thousands of objects
+    that are never garbage. Left in the collector's oldest generation, every
+    full collection walks them all while holding the interpreter lock, a
+    pause of 50 to 75 ms of every request thread at once, measured under a
+    burst of webhooks. Frozen, a full collection walks only what was made
+    since (``gc.freeze``); garbage among the frozen objects is never freed,
+    and there is none worth the pause.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from bot_support.inprocess import settings_for
@@ -26,3 +27,14 @@ def test_loading_in_the_worker_starts_the_embedded_consumer(tmp_path: Path) -> N
         assert app.test_client().get("/healthz").status_code == 200
     finally:
         server._worker_exit(None, None)
+
+
+def test_loading_moves_what_was_loaded_out_of_the_collectors_view(tmp_path: Path) -> None:
+    gc.unfreeze()
+    server = Server(settings_for("http://127.0.0.1:9", tmp_path))
+    try:
+        server.load()
+        assert gc.get_freeze_count() > 10_000  # the modules and the app: a full collection no longer walks them
+    finally:
+        server._worker_exit(None, None)
+        gc.unfreeze()
