@@ -18,63 +18,23 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import yaml
-from yaml.composer import Composer, ComposerError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from checks import yaml_lines
 from checks.findings import Finding, Severity
+from checks.yaml_compose import compose_nodes
+
+__all__ = ["Pos", "YMap", "YSeq", "YamlDoc", "YamlFile", "YamlLimits", "compose_nodes", "decode_text", "load_yaml"]
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 200
 DEFAULT_MAX_VALUES = 1_000_000
 
-_Parser = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 _BOOL_TRUE = frozenset(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"))
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _MERGE = _TAG + "merge"
 _ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},]", re.M)
-
-
-class _FastResolver(yaml.resolver.Resolver):
-    """PyYAML's implicit tag resolution, minus the per-node overhead we never use.
-
-    libyaml's composer calls back into Python for every node (resolve, and the
-    path-resolver hooks, which are unused). Same answers as ``Resolver``:
-    a plain scalar whose first character starts no implicit type is a string.
-    """
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode:
-            if implicit[0]:
-                resolvers = _IMPLICIT.get(value[0] if value else "")
-                if resolvers:
-                    for tag, regexp in resolvers:
-                        if regexp.match(value):
-                            return tag
-            return _STR
-        return _SEQ if kind is SequenceNode else _MAP
-
-
-_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-
-if _Parser is not None:
-
-    class _Loader(_Parser, yaml.constructor.SafeConstructor, _FastResolver):
-        def __init__(self, stream: Any) -> None:
-            _Parser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            _FastResolver.__init__(self)
-else:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
 
 
 class Pos(NamedTuple):
@@ -162,57 +122,6 @@ class _TooBig(Exception):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
         self.line = line
-
-
-class _LenientComposer(Composer):
-    """Python composer over libyaml events that lets a later anchor replace an earlier one.
-
-    Used only when the C composer refuses a duplicate anchor, which Go's YAML
-    parser (and therefore Flux) accepts.
-    """
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None and not isinstance(event, yaml.AliasEvent):
-            self.anchors.pop(anchor, None)
-        return super().compose_node(parent, index)
-
-
-if _Parser is not None:
-
-    class _FallbackLoader(_LenientComposer, _Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        def __init__(self, stream: Any) -> None:
-            _Parser.__init__(self, stream)
-            _LenientComposer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-        # CParser's own get_node/check_node would bypass the Python composer.
-        get_node = Composer.get_node
-        check_node = Composer.check_node
-        get_single_node = Composer.get_single_node
-else:  # pragma: no cover - PyYAML without libyaml
-
-    class _FallbackLoader(_LenientComposer, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
-                          yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        def __init__(self, stream: Any) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            _LenientComposer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-
-def compose_nodes(text: str) -> list[Node]:
-    """Compose every document of ``text`` into nodes (C fast path, lenient fallback)."""
-    try:
-        return list(yaml.compose_all(text, Loader=_Loader))
-    except ComposerError as exc:
-        if "duplicate anchor" not in str(exc):
-            raise
-    return list(yaml.compose_all(text, Loader=_FallbackLoader))
 
 
 def decode_text(data: bytes) -> str:
