@@ -7,6 +7,7 @@ here does the least those callbacks can.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import yaml
@@ -22,30 +23,49 @@ class _FastResolver(yaml.resolver.Resolver):
 
     libyaml's composer calls back into Python for every node (resolve, and the
     path-resolver hooks, which are unused). Same answers as ``Resolver``:
-    a plain scalar whose first character starts no implicit type is a string.
+    a plain scalar whose first character starts no implicit type is a string,
+    and the answer for a short plain scalar is remembered (``_RESOLVED``): keys
+    such as ``name`` and ``namespace`` start like ``no`` and ``null`` and would
+    otherwise be matched against those patterns in every file.
     """
 
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
+    # The path-resolver hooks do nothing; C functions that accept their arguments cost less
+    # to call than a Python method, and the composer calls both for every node.
+    descend_resolver = staticmethod(operator.is_)  # (parent, index) -> ignored
+    ascend_resolver = staticmethod(tuple)  # () -> ignored
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
             if implicit[0]:
-                resolvers = _IMPLICIT.get(value[0] if value else "")
-                if resolvers:
-                    for tag, regexp in resolvers:
-                        if regexp.match(value):
-                            return tag
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = _resolve_plain(value)
+                    if len(value) <= _REMEMBERED_LENGTH:
+                        if len(_RESOLVED) >= _REMEMBERED_VALUES:
+                            _RESOLVED.clear()
+                        _RESOLVED[value] = tag
+                return tag
             return _STR
         return _SEQ if kind is SequenceNode else _MAP
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag of a plain scalar, as PyYAML's implicit resolvers decide it."""
+    resolvers = _IMPLICIT.get(value[0] if value else "")
+    if resolvers:
+        for tag, regexp in resolvers:
+            if regexp.match(value):
+                return tag
+    return _STR
 
 
 _IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+# Tags of short plain scalars already resolved: bounded (cleared when full), a few MB at most.
+_RESOLVED: dict[str, str] = {}
+_REMEMBERED_LENGTH = 64
+_REMEMBERED_VALUES = 20_000
 
 if _Parser is not None:
 

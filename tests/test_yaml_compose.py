@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from checks import yaml_compose
 from checks.yaml_compose import compose_nodes
 
 SCALARS = ["plain", "", "1", "-1", "0x1f", "0o17", "1_000", "1.5", ".inf", "-.Inf", ".nan", "1e3", "true", "False",
@@ -25,6 +26,18 @@ def test_every_scalar_gets_the_tag_pyyaml_gives_it(scalar: str) -> None:
     text = f"key: {scalar}\nlist: [{scalar}]\n{scalar or 'empty'}: v\n"
     expected = [t for node in yaml.compose_all(text, Loader=yaml.SafeLoader) for t in _tags(node)]
     assert [t for node in compose_nodes(text) for t in _tags(node)] == expected
+    assert [t for node in compose_nodes(text) for t in _tags(node)] == expected  # answered from memory
+
+
+def test_remembered_tags_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml_compose, "_REMEMBERED_VALUES", 5)
+    monkeypatch.setattr(yaml_compose, "_RESOLVED", {})
+    text = "".join(f"k{i}: {value}\n" for i, value in enumerate(["1", "yes", "null", "x", "1.5", "no"] * 3))
+    text += "long: " + "1" * 100 + "\n"
+    tags = [t for node in compose_nodes(text) for t in _tags(node)]
+    assert tags == [t for node in yaml.compose_all(text, Loader=yaml.SafeLoader) for t in _tags(node)]
+    assert 0 < len(yaml_compose._RESOLVED) <= 5
+    assert "1" * 100 not in yaml_compose._RESOLVED
 
 
 def test_a_later_anchor_of_the_same_name_wins_as_in_go_yaml() -> None:
