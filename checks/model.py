@@ -10,9 +10,8 @@ are kept too, with the namespace written in them.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from checks.yaml_docs import Pos, YMap
@@ -87,6 +86,29 @@ def field_path(path: Iterable[str | int]) -> str:
     return text
 
 
+class _cached:
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first read).
+
+    Rules read an object's kind, name and id first thousands of times per model; a model is
+    never shared between threads while it is built, and computing a value twice would give
+    the same answer anyway.
+    """
+
+    def __init__(self, func: Callable[[Any], Any]) -> None:
+        self.func = func
+        self.attr = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attr = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.attr] = self.func(obj)
+        return value
+
+
 @dataclass
 class KubeObject:
     """One Kubernetes object as rendered into a cluster (or as written, when unrendered)."""
@@ -104,11 +126,11 @@ class KubeObject:
     generated_by: str | None = None
 
     # Cached: rules ask these of every object many times, and bodies and namespaces are never replaced.
-    @cached_property
+    @_cached
     def api_version(self) -> str:
         return str(self.body.get("apiVersion") or "")
 
-    @cached_property
+    @_cached
     def kind(self) -> str:
         return str(self.body.get("kind") or "")
 
@@ -116,16 +138,16 @@ class KubeObject:
     def group(self) -> str:
         return api_group(self.api_version)
 
-    @cached_property
+    @_cached
     def name(self) -> str:
         meta = self.body.get("metadata")
         return str(meta.get("name") or "") if isinstance(meta, dict) else ""
 
-    @cached_property
+    @_cached
     def is_flux(self) -> bool:
         return is_flux(self.api_version, self.kind)
 
-    @cached_property
+    @_cached
     def id(self) -> str:
         return object_id(self.kind, self.namespace, self.name)
 

@@ -18,63 +18,23 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import yaml
-from yaml.composer import Composer, ComposerError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from checks import yaml_lines
 from checks.findings import Finding, Severity
+from checks.yaml_compose import compose_nodes
+
+__all__ = ["Pos", "YMap", "YSeq", "YamlDoc", "YamlFile", "YamlLimits", "compose_nodes", "decode_text", "load_yaml"]
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 200
 DEFAULT_MAX_VALUES = 1_000_000
 
-_Parser = getattr(getattr(yaml, "cyaml", None), "CParser", None)
 _BOOL_TRUE = frozenset(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"))
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _MERGE = _TAG + "merge"
 _ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},]", re.M)
-
-
-class _FastResolver(yaml.resolver.Resolver):
-    """PyYAML's implicit tag resolution, minus the per-node overhead we never use.
-
-    libyaml's composer calls back into Python for every node (resolve, and the
-    path-resolver hooks, which are unused). Same answers as ``Resolver``:
-    a plain scalar whose first character starts no implicit type is a string.
-    """
-
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        return None
-
-    def ascend_resolver(self) -> None:
-        return None
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode:
-            if implicit[0]:
-                resolvers = _IMPLICIT.get(value[0] if value else "")
-                if resolvers:
-                    for tag, regexp in resolvers:
-                        if regexp.match(value):
-                            return tag
-            return _STR
-        return _SEQ if kind is SequenceNode else _MAP
-
-
-_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-
-if _Parser is not None:
-
-    class _Loader(_Parser, yaml.constructor.SafeConstructor, _FastResolver):
-        def __init__(self, stream: Any) -> None:
-            _Parser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            _FastResolver.__init__(self)
-else:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
 
 
 class Pos(NamedTuple):
@@ -164,55 +124,8 @@ class _TooBig(Exception):
         self.line = line
 
 
-class _LenientComposer(Composer):
-    """Python composer over libyaml events that lets a later anchor replace an earlier one.
-
-    Used only when the C composer refuses a duplicate anchor, which Go's YAML
-    parser (and therefore Flux) accepts.
-    """
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # type: ignore[override]
-        event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None and not isinstance(event, yaml.AliasEvent):
-            self.anchors.pop(anchor, None)
-        return super().compose_node(parent, index)
-
-
-if _Parser is not None:
-
-    class _FallbackLoader(_LenientComposer, _Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        def __init__(self, stream: Any) -> None:
-            _Parser.__init__(self, stream)
-            _LenientComposer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-        # CParser's own get_node/check_node would bypass the Python composer.
-        get_node = Composer.get_node
-        check_node = Composer.check_node
-        get_single_node = Composer.get_single_node
-else:  # pragma: no cover - PyYAML without libyaml
-
-    class _FallbackLoader(_LenientComposer, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
-                          yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        def __init__(self, stream: Any) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            _LenientComposer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-
-def compose_nodes(text: str) -> list[Node]:
-    """Compose every document of ``text`` into nodes (C fast path, lenient fallback)."""
-    try:
-        return list(yaml.compose_all(text, Loader=_Loader))
-    except ComposerError as exc:
-        if "duplicate anchor" not in str(exc):
-            raise
-    return list(yaml.compose_all(text, Loader=_FallbackLoader))
+class _Unusual(Exception):
+    """Counting while converting met what only the full size check judges exactly (see ``convert``)."""
 
 
 def decode_text(data: bytes) -> str:
@@ -330,6 +243,8 @@ class _Converter:
         self.problems = problems
         self.seen: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
+        self.totals: dict[int, int] = {}  # expanded sizes of the collections converted while counting
+        self.counting = False
         self.duplicates: list[tuple[YMap, Any, int, int]] = []
         self.tracking = True
         self.documents = 0
@@ -340,18 +255,41 @@ class _Converter:
         return _pos(self.path, node, self.offset)
 
     def convert(self, node: Node, depth: int, has_aliases: bool = True) -> Any:
-        if has_aliases and self._expanded_size(node, 0) > self.limits.max_values:
+        """A document's value, once it is known to stay within the caps.
+
+        A document with aliases is converted while its expanded size is counted, in one walk
+        (conversion shares an aliased value, so it costs no more than the nodes). Anything that
+        only the separate size walk judges exactly (a collection near the depth cap, an alias of
+        a value still being converted, a collection as a key, a size above the cap) drops the
+        attempt for that walk and then a plain conversion, so every refusal is the one it was.
+        """
+        self.tracking = has_aliases
+        if has_aliases:
+            self.counting = True
+            try:
+                root = self._convert(node, depth)
+            except _Unusual:
+                self.seen.clear()
+                self.duplicates.clear()
+                self.counting = False
+                root = self._convert_checked(node, depth)
+            finally:
+                self.counting = False
+        else:
+            root = self._convert(node, depth)
+        if self.duplicates:
+            self._report_duplicates(root)
+        self.documents += 1
+        return root
+
+    def _convert_checked(self, node: Node, depth: int) -> Any:
+        if self._expanded_size(node, 0) > self.limits.max_values:
             raise _TooBig(
                 f"alias expansion would produce more than {self.limits.max_values:,} values "
                 "(a YAML bomb?); the file was not read.",
                 node.start_mark.line + 1 + self.offset,
             )
-        self.tracking = has_aliases
-        root = self._convert(node, depth)
-        if self.duplicates:
-            self._report_duplicates(root)
-        self.documents += 1
-        return root
+        return self._convert(node, depth)
 
     def _report_duplicates(self, root: Any) -> None:
         """Duplicate keys become findings keyed by their key path, never by a line number."""
@@ -402,13 +340,18 @@ class _Converter:
         if self.tracking:
             known = self.seen.get(id(node))
             if known is not None:
+                if self.counting and id(node) not in self.totals:
+                    raise _Unusual  # an alias of a value still being converted: a recursive alias
                 return known, known.pos
         path, offset, lines = self.path, self.offset, self.lines
         if node.__class__ is ScalarNode:
             return (node.value if node.tag == _STR else self._scalar(node)), _at(lines, path, offset, node)
-        if depth > self.limits.max_depth:
-            raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
-                          node.start_mark.line + 1 + offset)
+        if depth >= self.limits.max_depth:
+            if self.counting:
+                raise _Unusual  # its values may lie beyond the depth cap
+            if depth > self.limits.max_depth:
+                raise _TooBig(f"values nested deeper than {self.limits.max_depth} levels; the file was not read.",
+                              node.start_mark.line + 1 + offset)
         start = node.start_mark.line + 1 + offset
         placeholder = _new_pos(Pos, (path, start, start))
         if node.__class__ is SequenceNode:
@@ -428,6 +371,8 @@ class _Converter:
                 last_written = item.start_mark.index > bound
                 bound = max(bound, item.start_mark.index)
             seq.pos = _collection_pos(path, node, offset, last_written, items[-1] if items else None)
+            if self.counting:
+                self._count(node, 1 + sum(self.totals.get(id(item), 1) for item in node.value))
             return seq, seq.pos
         mapping = _new_map(YMap)
         mapping.pos, mapping.key_pos, mapping.value_pos = placeholder, {}, {}
@@ -443,6 +388,8 @@ class _Converter:
                 merges.extend(m for m in (merged if isinstance(merged, list) else [merged]) if isinstance(m, YMap))
                 continue
             else:
+                if self.counting and key_node.__class__ is not ScalarNode:
+                    raise _Unusual  # a collection as a key: its text is made only once its size is known
                 key = self._convert(key_node, depth + 1)
                 if not _hashable(key):
                     key = str(key)
@@ -464,7 +411,15 @@ class _Converter:
         # Of the last entry (the last merge or key): whether its value was written after its key, not an alias.
         last_written = bool(node.value) and node.value[-1][1].start_mark.index > node.value[-1][0].start_mark.index
         mapping.pos = _collection_pos(path, node, offset, last_written, last_pos)
+        if self.counting:  # every key is a scalar here: one value each
+            self._count(node, 1 + sum(1 + self.totals.get(id(value), 1) for _, value in node.value))
         return mapping, mapping.pos
+
+    def _count(self, node: Node, total: int) -> None:
+        """Record a collection's expanded size (its aliases counted in full), within the cap."""
+        if total > self.limits.max_values:
+            raise _Unusual
+        self.totals[id(node)] = total
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag, value = node.tag, node.value

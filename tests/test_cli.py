@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -308,3 +309,21 @@ def test_files_limits_the_report_to_those_files_while_the_whole_repository_is_re
     monkeypatch.chdir(repo)  # as pre-commit runs it: from the root, with root-relative names
     code, out, _ = run(capsys, "check", ".", "--format", "json", "--files", "clusters/prod/apps.yaml")
     assert code == 1 and [f["rule"] for f in findings_of(out)] == ["structure/path-missing"]
+
+
+@pytest.mark.parametrize(("argv", "collecting"), [
+    (["/usr/bin/flux-review", "check", "."], False),  # the executable, a short-lived command
+    (["/usr/bin/flux-review", "explain", "x"], False),
+    (["/usr/bin/flux-review", "serve"], True),  # long-running: the collector stays on
+    (["/usr/bin/flux-review"], True),
+    (["-c", "check"], True),  # imported by another program
+])
+def test_the_executable_switches_the_collector_off_before_importing_the_engine(argv: list[str],
+                                                                            collecting: bool) -> None:
+    code = (f"import sys; sys.argv = {argv!r}\nimport gc\nbefore = gc.get_stats()[0]['collections']\n"
+            "import checks.cli\nprint(gc.isenabled(), gc.get_stats()[0]['collections'] - before)")
+    enabled, collections = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                          check=True).stdout.split()
+    assert enabled == str(collecting)
+    if not collecting:  # off before the engine loads (about forty collections otherwise)
+        assert int(collections) <= 3

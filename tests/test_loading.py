@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -64,6 +65,37 @@ def test_the_collector_is_paused_inside_and_restored_after_an_error() -> None:
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_what_was_built_meanwhile_joins_the_oldest_generation_unwalked() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        built = [[index] for index in range(5000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert gc.get_count()[0] < 700  # no young collection is due to walk them
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(built) in oldest and all(id(item) in oldest for item in built)
+    class Node:
+        pass
+
+    with collector_paused():
+        cycle = Node()
+        cycle.self = cycle  # type: ignore[attr-defined]
+    gone = weakref.ref(cycle)
+    del cycle
+    gc.collect()
+    assert gone() is None  # garbage made meanwhile is still found by a full collection
+
+
+def test_a_process_that_froze_objects_keeps_them_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            [[index] for index in range(100)]
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
 
 
 def test_a_file_that_cannot_be_read_is_empty_with_a_finding() -> None:

@@ -47,6 +47,13 @@ def test_identity() -> None:
     assert not ks.implicit and ks.cluster is None and ks.rendered_by is None
 
 
+def test_identity_is_computed_once_and_kept() -> None:
+    ks = obj(KUSTOMIZATION)
+    assert ks.name == "apps"
+    ks.body["metadata"]["name"] = "renamed"  # bodies are never replaced after the model is built
+    assert (ks.name, ks.id) == ("apps", "Kustomization/flux-system/apps") and "name" in vars(ks)
+
+
 def test_cluster_scoped_ids_have_no_namespace() -> None:
     ns = obj("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n", namespace=None)
     assert ns.id == "Namespace/web"

@@ -363,6 +363,26 @@ def test_nesting_cap_is_configurable() -> None:
     assert load("a:\n  b:\n    c: 1\n", limits=YamlLimits(max_depth=3)).docs != []
 
 
+def test_with_aliases_the_caps_hold_exactly_at_their_bounds() -> None:
+    # A file with aliases is counted while it is converted; at each cap it is read or refused as before.
+    text = "a: &a [1, 2, 3]\nb: [*a, *a]\n"  # 1 + (1 + 4) + (1 + 1 + 4 + 4) values once expanded
+    assert load(text, limits=YamlLimits(max_values=16)).problems == []
+    refused = load(text, limits=YamlLimits(max_values=15))
+    assert rules(refused) == [("structure/yaml-invalid", 1)] and "alias expansion" in refused.problems[0].message
+    nested = "a: &a 1\nz: *a\nb: {c: {d: [x]}}\n"  # x lies 4 levels down
+    assert load(nested, limits=YamlLimits(max_depth=4)).docs[0].root["b"] == {"c": {"d": ["x"]}}
+    deep = load(nested, limits=YamlLimits(max_depth=3))
+    assert deep.docs == [] and "nested deeper than 3" in deep.problems[0].message
+    assert load("a: &a 1\nb: {c: {}}\n", limits=YamlLimits(max_depth=2)).docs != []  # an empty map at the cap
+
+
+def test_an_alias_of_a_collection_as_a_key_is_read_as_its_text() -> None:
+    loaded = load("a: &k [1, 2]\n? *k\n: v\nb: &m {x: 1}\nc: *m\n")
+    assert loaded.ok and loaded.docs[0].root["[1, 2]"] == "v" and loaded.docs[0].root["c"] == {"x": 1}
+    assert rules(load("a: &k [1, 2]\n? *k\n: v\n", limits=YamlLimits(max_values=6))) == [
+        ("structure/yaml-invalid", 1)]
+
+
 # -- text helpers ------------------------------------------------------------------------------------------
 
 def test_decode_text_refuses_binary_and_normalises_line_ends() -> None:

@@ -132,20 +132,29 @@ def _looks_like_name(text: str) -> bool:
     return (len(parts) > 1 and all(re.search(r"[a-z]", p) for p in parts)) or text.isalpha()
 
 
-def _credential_values(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """(path, display key) of credential-like literals under a values tree."""
+def _credential_values(node: Any, path: tuple[str | int, ...],
+                       found: list[tuple[tuple[str | int, ...], str]] | None = None,
+                       ) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path, display key) of credential-like literals under a values tree, in the order written.
+
+    Appends to one list rather than yielding through a generator per nested map and list: values
+    trees are deep, and every HelmRelease's whole tree is walked.
+    """
+    found = [] if found is None else found
     if isinstance(node, dict):
         name = node.get("name")
         if isinstance(name, str) and "value" in node and _is_credential_key(name) and _is_credential_value(
                 name, node.get("value")):
-            yield (*path, "value"), f"{field_path(path)} ({name})" if path else name
+            found.append(((*path, "value"), f"{field_path(path)} ({name})" if path else name))
         for key, value in node.items():
             if isinstance(value, dict | list):
                 if not _SKIP_PARENTS.match(_normal(str(key))):
-                    yield from _credential_values(value, (*path, key))
+                    _credential_values(value, (*path, key), found)
             elif isinstance(value, str) and _is_credential_key(str(key)) and _is_credential_value(str(key), value):
-                yield (*path, key), field_path((*path, key))
+                found.append(((*path, key), field_path((*path, key))))
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _credential_values(item, (*path, index))
+            if isinstance(item, dict | list):  # nothing else holds a credential of its own
+                _credential_values(item, (*path, index), found)
+    return found
 

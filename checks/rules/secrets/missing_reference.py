@@ -138,7 +138,10 @@ class _Producers:
 
     @cached_property
     def mentions(self) -> frozenset[str]:
-        return _mentions(self.model)
+        found = self.model.memo.get("secret_mentions")  # the same for every cluster: read once per model
+        if found is None:
+            found = self.model.memo["secret_mentions"] = _mentions(self.model)
+        return found
 
     def _add(self, obj: KubeObject, namespace: str | None) -> None:
         for kind, name in self._produced(obj):
@@ -190,6 +193,9 @@ class _Producers:
         return bool(self.sources(kind, namespace, name) - {reader}) or name in self.mentions
 
 
+_WORD = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
+
+
 def _mentions(model: RepoModel) -> frozenset[str]:
     """Words of the repository's scripts and docs: Secrets created out of band are named there."""
     words: set[str] = set()
@@ -206,9 +212,11 @@ def _mentions(model: RepoModel) -> frozenset[str]:
             text = model.snapshot.read(path).decode("utf-8", "replace")
         except (KeyError, OSError):
             continue
-        for word in re.findall(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", text):
-            words.add(word)
-            words.update(word.split("."))  # `cluster-secrets.yaml` names `cluster-secrets` too
+        found = _WORD.findall(text)
+        words.update(found)
+        for word in found:
+            if "." in word:
+                words.update(word.split("."))  # `cluster-secrets.yaml` names `cluster-secrets` too
     return frozenset(words)
 
 

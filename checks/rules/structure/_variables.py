@@ -67,12 +67,23 @@ def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
     replaced them) can only hold ``${`` if that file's text does (or its metadata).
     """
     loaded = model.files.get(obj.path)
-    if loaded is not None and "${" not in loaded.text and 0 <= obj.doc_index < len(loaded.docs):
+    if loaded is not None and not _file_holds(model, obj.path) and 0 <= obj.doc_index < len(loaded.docs):
         root = loaded.docs[obj.doc_index].root
         if isinstance(root, dict) and all(
                 value is root.get(key) for key, value in obj.body.items() if key != "metadata"):
             return _holds_placeholder(obj.body.get("metadata"))
     return True
+
+
+def _file_holds(model: RepoModel, path: str) -> bool:
+    """Whether a loaded file's text holds ``${``: asked of every object, answered once per file
+    (a file of a thousand documents was otherwise searched a thousand times)."""
+    memo = model.memo.setdefault("placeholder_files", {})
+    holds = memo.get(path)
+    if holds is None:
+        loaded = model.files.get(path)
+        holds = memo[path] = loaded is not None and "${" in loaded.text
+    return holds
 
 
 def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:

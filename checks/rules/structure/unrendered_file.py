@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from checks.findings import Finding, Severity, counted
-from checks.kustomize import Kustomizer
+from checks.kustomize_files import FileLister
 from checks.model import KubeObject
 from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
@@ -105,11 +105,7 @@ def _possibly_rendered_files(model: RepoModel) -> set[str]:
             candidates = _candidate_folders(model, obj)
             if obj.path in rendered or any(f == "" or obj.path.startswith(f + "/") for f in candidates):
                 folders |= candidates
-    kustomizer = Kustomizer(model.snapshot, _loader(model), model.ignore.ignored)
-    files: set[str] = set()
-    for folder in sorted(folders):
-        files |= kustomizer.build_folder(folder).files
-    return files
+    return FileLister(model.snapshot, _loader(model), model.ignore.ignored).files_of(sorted(folders))
 
 
 def _loader(model: RepoModel) -> Callable[[str], YamlFile]:
