@@ -13,8 +13,9 @@ registered, and then the same app serves webhooks without a restart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -65,7 +66,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         if components is None:
             return jsonify(error="flux-review is not registered yet: open this server's / page to create its "
                                  "GitHub App", mode="setup"), 503
-        return components.receiver.receive(request)
+        status, body = components.receiver.receive(request.environ)  # reached only in tests of the route alone
+        return jsonify(body), status
+
+    app.wsgi_app = _webhooks_first(app, app.wsgi_app)  # type: ignore[method-assign]
 
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
@@ -109,6 +113,24 @@ def when_registered(app: Flask, listener: Callable[[Components], None]) -> None:
 
 
 _LISTENERS = "flux_review_when_registered"
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _webhooks_first(app: Flask, flask_app: WsgiApp) -> WsgiApp:
+    """``POST /webhook`` straight to the receiver once the App is registered; every other request to Flask.
+
+    The receiver is a WSGI application of its own (``WebhookReceiver.__call__``):
+    under a burst of deliveries Flask's per-request work was a fifth of each one's CPU.
+    """
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/webhook" and environ.get("REQUEST_METHOD") == "POST":
+            components: Components | None = app.extensions.get("flux_review")
+            if components is not None:
+                return components.receiver(environ, start_response)
+        return flask_app(environ, start_response)
+
+    return serve
 
 
 def _serve_webhooks(app: Flask, components: Components) -> None:

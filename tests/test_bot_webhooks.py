@@ -168,3 +168,35 @@ def test_a_store_that_cannot_write_answers_503_and_loses_no_accepted_delivery(tm
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def test_answers_are_json_as_flask_writes_it(client: FlaskClient) -> None:
+    refused = post(client, "pull_request", payloads.pull_request("opened", "acme/fleet", 7, "a" * 40),
+                   secret=b"wrong secret")
+    assert refused.data == b'{"error":"unauthorized"}\n'
+    assert refused.headers["Content-Type"] == "application/json"
+    assert refused.headers["Content-Length"] == str(len(refused.data))
+    queued = post(client, "pull_request", payloads.pull_request("opened", "acme/fleet", 7, "a" * 40))
+    assert queued.data == b'{"job":"%s","status":"queued"}\n' % queued.get_json()["job"].encode()
+
+
+def test_a_body_shorter_than_its_declared_length_is_refused_and_starts_nothing(client: FlaskClient) -> None:
+    data = json.dumps(payloads.pull_request("opened", "acme/fleet", 7, "a" * 40)).encode()
+    answer = client.post("/webhook", input_stream=io.BytesIO(data), content_type="application/json",
+                         headers={"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "short",
+                                  "X-Hub-Signature-256": sign(SECRET, data)},
+                         environ_overrides={"CONTENT_LENGTH": str(len(data) + 10)})
+    assert answer.status_code == 408
+    assert jobs(client) == []
+
+
+def test_an_unexpected_error_is_a_500_in_json_and_is_logged(client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(components_of(client.application).queue, "submit", broken)
+    answer = post(client, "pull_request", payloads.pull_request("opened", "acme/fleet", 7, "a" * 40))
+    assert (answer.status_code, answer.get_json()) == (500, {"error": "internal server error"})
+    assert any(record.exc_info and "a bug" in str(record.exc_info[1]) for record in caplog.records)
+    assert post(client, "ping", payloads.ping(), delivery="after").status_code == 200  # the next one is served
