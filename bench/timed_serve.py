@@ -34,6 +34,7 @@ from bot.state import redis_store, sqlite_store
 
 _local = threading.local()
 _lock = threading.Lock()
+_collections: list[str] = []  # lines about garbage collections, not yet written
 
 
 def _timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,12 +58,18 @@ def _middleware(app: Callable[..., Iterable[bytes]], out: Any) -> Callable[..., 
         with _lock:
             out.write(f"{environ.get('PATH_INFO', '')} {wall:.6f} {seconds:.6f} {_local.ledger:.6f} "
                       f"{_local.wake:.6f}\n")
+            while _collections:
+                out.write(_collections.pop(0))
         return body
     return timed_app
 
 
-def _watch_collections(out: Any) -> None:
-    """Write each garbage collection's generation and pause: the collector stops every thread while it runs."""
+def _watch_collections() -> None:
+    """Write each garbage collection's generation and pause: the collector stops every thread while it runs.
+
+    The callback only appends to a list (a collection may start in a thread
+    that holds the file's lock); the lines are written after the next request's.
+    """
     started: list[tuple[float, float]] = []
 
     def callback(phase: str, info: dict[str, int]) -> None:
@@ -70,8 +77,7 @@ def _watch_collections(out: Any) -> None:
             started.append((time.time(), time.perf_counter()))
         elif started:
             wall, begun = started.pop()
-            with _lock:
-                out.write(f"gc:{info['generation']} {wall:.6f} {time.perf_counter() - begun:.6f} 0 0\n")
+            _collections.append(f"gc:{info['generation']} {wall:.6f} {time.perf_counter() - begun:.6f} 0 0\n")
 
     gc.callbacks.append(callback)
 
@@ -87,7 +93,7 @@ def install(path: str) -> None:
     def timed_load(self: server.Server) -> Any:
         app = load(self)
         app.wsgi_app = _middleware(app.wsgi_app, out)
-        _watch_collections(out)
+        _watch_collections()
         return app
 
     server.Server.load = timed_load
