@@ -45,6 +45,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 FORMATS = ("text", "json")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CONTEXT_FIELDS = ("delivery", "installation", "repository", "pull", "job")
+_FIELD_NAMES = frozenset(CONTEXT_FIELDS)
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
 _context: ContextVar[Mapping[str, object]] = ContextVar("flux_review_log_context", default=_EMPTY)
@@ -55,17 +56,30 @@ R = TypeVar("R")
 
 
 def redact(text: str) -> str:
-    """``text`` with anything that looks like a credential replaced."""
+    """``text`` with anything that looks like a credential replaced.
+
+    Each pattern needs one of a few literal strings to match (``-----BEGIN``,
+    ``authorization`` in any case, ``=``, ``gh``, ``eyJ``); a line holding none
+    of them is returned as it is, without running the patterns (most lines:
+    five regular expressions were 10 of the 25 microseconds a line cost).
+    """
+    if not _might_hold_a_credential(text):
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
 
 
+def _might_hold_a_credential(text: str) -> bool:
+    return ("=" in text or "gh" in text or "eyJ" in text or "-----BEGIN" in text
+            or "authorization" in text.lower())
+
+
 # -- context ------------------------------------------------------------------------
 def bind(**fields: object) -> None:
     """Add what is now known (``job=...``, ``pull=...``) to the current context; None values are left out."""
-    unknown = set(fields) - set(CONTEXT_FIELDS)
-    if unknown:
+    if not _FIELD_NAMES.issuperset(fields):
+        unknown = set(fields) - _FIELD_NAMES
         raise ValueError(f"not a log context field: {', '.join(sorted(unknown))}")
     known = {name: value for name, value in fields.items() if value is not None}
     if known:
@@ -178,8 +192,14 @@ def formatter(log_format: str) -> logging.Formatter:
 
 
 def configure(level: int, log_format: str = "text") -> None:
-    """Log to stderr with redaction; quiet the libraries that log request details at debug level."""
+    """Log to stderr with redaction; quiet the libraries that log request details at debug level.
+
+    Records do not look up the file, line and function that logged them (a
+    walk up the stack per line, a quarter of a line's cost): no format here
+    or in gunicorn writes them.
+    """
     global _active_formatter
+    logging._srcfile = None  # the logging module's documented switch for this
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(log_format))
     handler.addFilter(ContextFilter())

@@ -18,6 +18,9 @@ from bot_support.repos import pull_with_broken_yaml
 from bot_support.waiting import wait_until
 from bot_support.worker_rig import make_rig
 from github_sim import GitHubSim
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from bot import logs
 from bot.logs import RedactingFormatter, redact
@@ -34,6 +37,24 @@ def test_credentials_are_redacted() -> None:
     assert "ghs_abc" not in text and "eyJhbGci" not in text and "ABCDEF" not in text
     assert "token=[redacted]&x=1" in text
     assert redact(key_pair()[0].strip()) == "[redacted private key]"
+
+
+_FRAGMENTS = ["Authorization", "AUTHORIZATION: ", "authorization=", "token ", "Bearer ", "basic ", "?token=", "&sig=",
+              "X-Amz-Signature=", "ghs_", "gho_", "ghp_", "ghu_", "ghr_", "gh", "eyJ", "eyJhbGciOiJSUzI1NiJ9.", ".",
+              "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MiJ9.c2lnbmF0dXJlc2ln", "ghs_abcdefghijklmnopqrstuvwxyz0123",
+              "AUTHORIZATION: token abcdef0123", "Authorization: Bearer xyz.1",
+              "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+              "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "-----BEGIN ", "=", "&", "?", ":",
+              "'", '"', " ", "\n", "abcdefghijklmnop0123", "x"]
+
+
+@hypothesis_settings(max_examples=300, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=4), max_size=8).map("".join))
+def test_a_line_skipped_by_the_quick_look_is_one_the_patterns_leave_as_it_is(text: str) -> None:
+    full = text
+    for pattern, replacement in logs._PATTERNS:
+        full = pattern.sub(replacement, full)
+    assert redact(text) == full
 
 
 def test_tracebacks_go_through_the_redaction() -> None:
