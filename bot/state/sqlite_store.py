@@ -82,10 +82,12 @@ class SqliteStore(Store):
     # -- primitives ----------------------------------------------------------------
     def _insert(self, delivery_id: str, now: float, job: JobRecord | None) -> bool:
         with self._transaction() as db:
-            seen = db.execute("select 1 from deliveries where id = ?", (delivery_id,)).fetchone()
-            if seen:
+            # One statement both checks and records the id: every statement inside the write lock gives up the
+            # interpreter lock and may wait for it again while the other request threads wait for the write lock.
+            taken = db.execute("insert into deliveries (id, received_at) values (?, ?) on conflict(id) do nothing",
+                               (delivery_id, now)).rowcount
+            if not taken:
                 return False
-            db.execute("insert into deliveries (id, received_at) values (?, ?)", (delivery_id, now))
             if job is not None:
                 self._write_job(db, job)
                 db.execute(
