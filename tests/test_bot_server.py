@@ -27,6 +27,7 @@ def test_loading_in_the_worker_starts_the_embedded_consumer(tmp_path: Path) -> N
         assert app.test_client().get("/healthz").status_code == 200
     finally:
         server._worker_exit(None, None)
+        gc.unfreeze()  # loading froze this test process's heap; the tests after it collect as usual
 
 
 def test_loading_moves_what_was_loaded_out_of_the_collectors_view(tmp_path: Path) -> None:
