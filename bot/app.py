@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         if components is None:
             return jsonify(error="flux-review is not registered yet: open this server's / page to create its "
                                  "GitHub App", mode="setup"), 503
-        status, body = components.receiver.receive(request.environ)  # reached only in tests of the route alone
+        # Reached only when the App was registered between _webhooks_first's look and this route.
+        status, body = components.receiver.receive(request.environ)
         return jsonify(body), status
 
     app.wsgi_app = _webhooks_first(app, app.wsgi_app)  # type: ignore[method-assign]
