@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from checks.findings import Finding, Severity, merge_repeats
-from checks.layout import flux_instance_syncs
+from checks.layout import own_urls
 from checks.model import KubeObject
 from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
@@ -122,9 +122,9 @@ def _registry(url: object) -> str:
 
 
 def _own_registries(model: RepoModel) -> set[str]:
-    """Where this repository's own OCI artifact is published: the registry account of the source its
-    clusters sync from (a FluxInstance's ``sync.url``, or this repository's own OCIRepository)."""
-    urls = [sync.url for sync in flux_instance_syncs(model.files) if sync.kind == "OCIRepository"]
+    """Where this repository's own OCI artifact is published: the registry account of the URLs it is
+    fetched from (``checks.layout.own_urls``), or of this repository's own OCIRepository."""
+    urls = own_urls(model.files, model.config.repository_url)
     own = model.repository_sources
     urls += [o.get("spec", "url") for o in model.objects
              if o.kind == "OCIRepository" and (o.kind, o.namespace or "", o.name) in own]
