@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks import flux_version, postbuild
+from checks import cluster_name, flux_version, postbuild
 from checks.bootstrap import BOOTSTRAP_NAMESPACE, bootstrap_kustomization, bootstrap_objects, bootstrap_sources, patched
 from checks.config import Config
 from checks.findings import Finding
@@ -74,8 +74,9 @@ class Cluster:
     folder: str = ""
     # The Flux release the repository says this cluster runs (None: not said; the configured default).
     flux_version: FluxVersion | None = None
-    # How the cluster was found (for `flux-review layout`).
+    # How the cluster was found and where its name comes from (for `flux-review layout`).
     origin: str = ""
+    named_from: str = ""
     renders: dict[str, RenderNode] = field(default_factory=dict)
     index: dict[tuple[str, str | None, str], list[KubeObject]] = field(default_factory=dict)
     unknown: list[MayCreate] = field(default_factory=list)  # what unexpanded ResourceSets may create
@@ -213,15 +214,14 @@ class _ModelBuilder:
         self.ignore = self._ignore_rules(objects)
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
         self.artifacts = generated_artifacts(objects, self._is_repository)
-        # The folder CI builds this repository's OCI artifact from: OCI sources of this repository
-        # resolve their paths inside it (None: CI pushes no artifact, or several different ones).
+        # The folder CI builds this repository's OCI artifact from, for its OCI sources' paths (None: not one).
         self.pushed = pushed_artifacts(self.snapshot)
         self.oci_root = artifact_root(self.pushed, self.config.artifact_root)
-        clusters = [self._render_cluster(name, root, roots, folder)
-                    for name, root, folder, roots in self._cluster_roots(objects)]
+        found, named = cluster_name.named(self._cluster_roots(objects), objects, self.ignore.ignored, self.snapshot)
+        clusters = [self._render_cluster(name, root, roots, folder) for name, root, folder, roots in found]
         versions = flux_version.evidence(self.files)
         for cluster in clusters:  # its Flux: configured, named by the repository, or implied by its objects
-            cluster.origin = self.origins.get(cluster.folder, "")
+            cluster.origin, cluster.named_from = self.origins.get(cluster.folder, ""), named
             cluster.flux_version = flux_version.of_cluster(
                 versions, cluster.rendered_files, cluster.folder, [c.folder for c in clusters if c is not cluster],
                 cluster.objects, self.config.cluster_flux_versions, cluster.name, self.config.source)

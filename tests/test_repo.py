@@ -485,7 +485,7 @@ def test_without_clusters_the_unrendered_kustomizations_are_the_roots(model_of: 
         "kubernetes/apps/web/podinfo/app/release.yaml": hr("podinfo", namespace="web"),
         "kubernetes/apps/web/kustomization.yaml": "resources:\n  - podinfo/ks.yaml\n",
     })
-    assert [(c.name, c.root) for c in model.clusters] == [("default", "")]
+    assert [(c.name, c.root) for c in model.clusters] == [("kubernetes/apps", "")]
     cluster = model.clusters[0]
     assert list(cluster.renders) == ["Kustomization/flux-system/cluster-apps", "Kustomization/flux-system/podinfo"]
     assert one(cluster, "HelmRelease", "web", "podinfo").rendered_by == "Kustomization/flux-system/podinfo"

@@ -52,6 +52,7 @@ def _cluster(model: RepoModel, cluster: Cluster) -> dict[str, Any]:
         "name": cluster.name,
         "folder": cluster.root or cluster.folder or None,
         "found_as": cluster.origin or None,
+        "named_from": cluster.named_from or None,
         "roots": [f"{ks.id} ({'implicit, ' if ks.implicit else ''}{ks.path}"
                   + (f":{ks.line})" if not ks.implicit else ")") for ks in roots],
         "flux_version": configured or (version.text if version else DEFAULT_FLUX_VERSION),
@@ -106,6 +107,8 @@ def render_text(model: RepoModel) -> str:
         lines.append(f"cluster {cluster['name']}" + (f" ({cluster['folder']}/)" if cluster["folder"] else ""))
         if cluster["found_as"]:
             lines.append(f"  found as:     {cluster['found_as']}")
+        if cluster["named_from"]:
+            lines.append(f"  named after:  {cluster['named_from']}")
         lines.append(f"  roots:        {'; '.join(cluster['roots']) or 'none'}")
         lines.append(f"  Flux version: {cluster['flux_version']} ({cluster['flux_version_basis']})")
         lines.append(f"  rendered:     {counted(cluster['kustomizations'], 'Kustomization')}, "
