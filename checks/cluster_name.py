@@ -23,13 +23,23 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from checks.layout import ONE_CLUSTER, archived
 from checks.source import RepoSnapshot, artifact_path
 
 if TYPE_CHECKING:
     from checks.model import KubeObject
+
+
+class NamedCluster(Protocol):
+    """What ``counterpart`` reads of a cluster (``checks.repo.Cluster``, which imports this module)."""
+
+    name: str
+    named_from: str
+
+
+C = TypeVar("C", bound=NamedCluster)
 
 VARIABLE = "CLUSTER_NAME"
 # A name as Kubernetes tooling writes one; anything else (a template, a ${VAR}) names nothing.
@@ -129,3 +139,18 @@ def named(clusters: Found, objects: Iterable[KubeObject], ignored: Callable[[str
     if name is not None:
         return [(name.name, root, folder, roots)], name.basis
     return [(of_folder(folder, roots), root, folder, roots)], "its folder"
+
+
+def counterpart(name: str, clusters: Sequence[C], others: Sequence[C]) -> C | None:
+    """The cluster ``name`` of ``clusters`` (one side of a review) among ``others`` (the other side).
+
+    Clusters are the same cluster by name, except a repository's lone
+    cluster, which stays itself when a change edits the name the repository
+    gives it (its ``CLUSTER_NAME`` or Talos ``clusterName``) or the folder
+    its name falls back to.
+    """
+    found = next((c for c in others if c.name == name), None)
+    if found is None and len(clusters) == 1 == len(others) and clusters[0].name == name \
+            and clusters[0].named_from and others[0].named_from:
+        return others[0]
+    return found

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from checks.cluster_name import of_folder, stated
+from rule_support import findings
+
+from checks.cluster_name import counterpart, of_folder, stated
 from checks.config import Config
 from checks.model import KubeObject
 from checks.repo import build_model
@@ -109,3 +111,28 @@ def test_folder_fallbacks() -> None:
 def test_stated_reads_nothing_from_a_repository_without_names() -> None:
     snapshot = RepoSnapshot.from_mapping(HOME_OPS)
     assert stated([], snapshot) is None
+
+
+def test_a_change_renaming_the_lone_cluster_is_still_reviewed_against_its_base() -> None:
+    base = {**HOME_OPS, "kubernetes/vars.yaml": _settings("blue"),
+            "kubernetes/apps/infra/ks.yaml": _ks("infra", "./kubernetes/apps/default/echo/app"),
+            "kubernetes/apps/web/ks.yaml": _ks("web", "./kubernetes/apps/default/echo/app").replace(
+                "  prune: true\n", "  prune: true\n  dependsOn:\n    - name: infra\n")}
+    head = {path: text for path, text in base.items() if path != "kubernetes/apps/infra/ks.yaml"}
+    head["kubernetes/vars.yaml"] = _settings("green")
+    assert _names(head) == ["green"]
+    [deleted] = findings(head, "dependency/deleted-target", base=base)
+    assert deleted.path == "kubernetes/apps/web/ks.yaml"
+    assert findings(head, "dependency/missing-target", base=base) == []
+
+
+def test_counterparts() -> None:
+    blue, green = _model({**HOME_OPS, "v.yaml": _settings("blue")}), _model({**HOME_OPS, "v.yaml": _settings("green")})
+    assert counterpart("green", green.clusters, blue.clusters) is blue.clusters[0]
+    assert counterpart("nope", green.clusters, blue.clusters) is None
+    several = _model({f"clusters/{name}/apps.yaml": _ks("apps", f"./clusters/{name}") for name in ("prod", "dev")})
+    only_prod = _model({"clusters/prod/apps.yaml": _ks("apps", "./clusters/prod")})
+    assert counterpart("prod", several.clusters, only_prod.clusters) is only_prod.clusters[0]
+    assert counterpart("dev", several.clusters, only_prod.clusters) is None
+    # A folder-named cluster is not the lone cluster of another layout.
+    assert counterpart("prod", only_prod.clusters, blue.clusters) is None

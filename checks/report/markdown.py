@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from checks import graph as graphs
+from checks.cluster_name import counterpart
 from checks.diff import ChangedFile
 from checks.findings import Finding, Severity, counted
-from checks.repo import Cluster, RepoModel
+from checks.repo import Cluster
 from checks.review import Review
 
 MAX_CHARS = 65_535
@@ -153,11 +154,13 @@ def _pre_existing(review: Review, budget: int) -> str:
 def _deployment_sections(review: Review) -> list[str]:
     if review.head is None:
         return []
-    base_model = review.base.model if review.base else None
+    clusters = review.head.model.clusters
+    base_clusters = review.base.model.clusters if review.base else None
     sections = []
     touched_clusters = 0
-    for cluster in review.head.model.clusters:
-        touched = touched_kustomizations(cluster, review.changes, base_model)
+    for cluster in clusters:
+        base = counterpart(cluster.name, clusters, base_clusters) if base_clusters is not None else None
+        touched = touched_kustomizations(cluster, review.changes, base)
         graph = graphs.cluster_graph(cluster)
         touched &= set(graph.depends.nodes)
         if not touched:
@@ -173,13 +176,14 @@ def _deployment_sections(review: Review) -> list[str]:
 
 
 def touched_kustomizations(cluster: Cluster, changes: Mapping[str, ChangedFile],
-                           base: RepoModel | None) -> set[str]:
+                           base: Cluster | None) -> set[str]:
     """Ids of the Kustomizations of a cluster a change touches.
 
     A Kustomization is touched when the change edits its definition (the
     lines of that object, when the file holds several), or edits or removes
-    a file it renders. Kustomizations the change deletes are included: the
-    graph shows them as missing, with the dependents left waiting on them.
+    a file it renders. Kustomizations the change deletes from ``base`` (the
+    same cluster before the change) are included: the graph shows them as
+    missing, with the dependents left waiting on them.
     """
     touched: set[str] = set()
     renderers: dict[str, set[str]] = {}
@@ -200,12 +204,9 @@ def touched_kustomizations(cluster: Cluster, changes: Mapping[str, ChangedFile],
         gone = {c.previous_path or c.path for c in changes.values() if c.status in ("removed", "renamed")}
         gone |= {p for p, c in changes.items() if c.status != "added"}
         head_ids = {o.id for o in cluster.objects}
-        for old in base.clusters:
-            if old.name != cluster.name:
-                continue
-            for obj in old.objects:
-                if obj.kind == "Kustomization" and obj.is_flux and obj.path in gone and obj.id not in head_ids:
-                    touched.add(obj.id)
+        for obj in base.objects:
+            if obj.kind == "Kustomization" and obj.is_flux and obj.path in gone and obj.id not in head_ids:
+                touched.add(obj.id)
     return touched
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from checks.cluster_name import counterpart
 from checks.config import Config
 from checks.edits import line_text
 from checks.flux_apis import CURRENT_API_VERSIONS, removed_in
@@ -91,7 +92,7 @@ def _written_flux_objects(model: RepoModel, previous: RepoModel | None,
                 found = clusters.setdefault((obj.path, obj.doc_index), [])
                 if cluster not in found:
                     found.append(cluster)
-    versions = {c.name: _version(c, previous) for c in model.clusters}
+    versions = {c.name: _version(c, model, previous) for c in model.clusters}
     unclustered = None if model.clusters else _unclustered(model, previous)
     for obj in model.objects:
         if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
@@ -102,12 +103,12 @@ def _written_flux_objects(model: RepoModel, previous: RepoModel | None,
             yield obj, ids.get(key, obj.id), _running(model.config, candidates)
 
 
-def _version(cluster: Cluster, previous: RepoModel | None) -> FluxVersion | None:
+def _version(cluster: Cluster, model: RepoModel, previous: RepoModel | None) -> FluxVersion | None:
     version = cluster.flux_version
     if version is None or version.before is None or previous is None:
         return version
-    before = next((c.flux_version for c in previous.clusters if c.name == cluster.name), None)
-    if any(c.name == cluster.name for c in previous.clusters) and (before is None or before.before is None):
+    base = counterpart(cluster.name, model.clusters, previous.clusters)
+    if base is not None and (base.flux_version is None or base.flux_version.before is None):
         return None  # the base implies nothing: the change's own objects do not lower the release
     return version
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from checks.cluster_name import counterpart
 from checks.model import KubeObject, object_id
 from checks.repo import Cluster, RepoModel
 from checks.rules.base import RuleContext
@@ -99,7 +100,7 @@ def base_cluster(ctx: RuleContext, name: str) -> Cluster | None:
     """The cluster of that name at the base of the change (None outside a review or when it is new)."""
     if ctx.previous is None:
         return None
-    return next((c for c in ctx.previous.clusters if c.name == name), None)
+    return counterpart(name, ctx.model.clusters, ctx.previous.clusters)
 
 
 # -- naming things in findings ----------------------------------------------------------------------

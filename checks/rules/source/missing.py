@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from checks.cluster_name import counterpart
 from checks.findings import Finding, Severity, merge_repeats
 from checks.model import KubeObject, field_path
 from checks.repo import Cluster
@@ -108,7 +109,7 @@ def _base_cluster(ctx: RuleContext, name: str) -> Cluster | None:
     """
     if ctx.previous is None or not ctx.config.rule(_DELETED_TARGET).enabled:
         return None
-    return next((c for c in ctx.previous.clusters if c.name == name), None)
+    return counterpart(name, ctx.model.clusters, ctx.previous.clusters)
 
 
 def _produced_sources(cluster: Cluster) -> set[tuple[str, str | None, str]]:
