@@ -86,8 +86,8 @@ class Cluster:
         self.index.setdefault(obj.key, []).append(obj)
 
     def find(self, kind: str, namespace: str | None, name: str) -> list[KubeObject]:
-        """The objects of that identity; an implicit stand-in when only an unexpanded ResourceSet may create it."""
-        found = self.index.get((kind, namespace, name))
+        """The objects of that identity ("" or None: none); a stand-in when only a ResourceSet may create it."""
+        found = self.index.get((kind, namespace or None, name))
         return stand_in(self.unknown, kind, namespace, name) if found is None and self.unknown else found or []
 
     def named(self, kind: str, name: str) -> list[KubeObject]:

@@ -73,7 +73,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     continue  # dependency/kind-mismatch says it better
                 if base is not None and base.find(dep.kind, dep.namespace, dep.name):
                     continue  # deleted by the change: dependency/deleted-target says it better
-                elsewhere = sorted({o.namespace or "" for o in cluster.named(dep.kind, dep.name)})
+                # An object without a namespace (a root applied by hand) is in no namespace to point at.
+                elsewhere = sorted({o.namespace for o in cluster.named(dep.kind, dep.name) if o.namespace})
                 collect(hits, obj, dep, cluster, elsewhere)
     for hit in hits.values():
         yield _missing_target(ctx, hit)

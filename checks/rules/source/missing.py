@@ -132,7 +132,7 @@ def _produced_sources(cluster: Cluster) -> set[tuple[str, str | None, str]]:
 def _missing_finding(obj: KubeObject, cluster: Cluster, path: tuple[str, ...], kind: str, namespace: str,
                      name: str) -> Finding:
     pos = obj.pos(*path, "name")
-    elsewhere = sorted({o.namespace or "" for o in cluster.named(kind, name)} - {namespace})
+    elsewhere = sorted({o.namespace for o in cluster.named(kind, name) if o.namespace} - {namespace})
     if elsewhere:
         hint = (f" A {kind} `{name}` exists in namespace `{elsewhere[0]}`: set `{field_path(path)}.namespace`"
                 f" (cross-namespace references must be allowed) or move it.")
@@ -156,7 +156,7 @@ def _unproduced_artifact(obj: KubeObject, cluster: Cluster, path: tuple[str, ...
     field = field_path(path)
     made = {(ns or "", artifact) for kind, ns, artifact in produced if kind == "ExternalArtifact"}
     generated = sorted(ns for ns, artifact in made if artifact == name and ns != namespace)
-    defined = sorted({o.namespace or "" for o in cluster.named("ExternalArtifact", name)} - {namespace})
+    defined = sorted({o.namespace for o in cluster.named("ExternalArtifact", name) if o.namespace} - {namespace})
     here = sorted(artifact for ns, artifact in made if ns == namespace)
     if generated or defined:
         where = (f"An ArtifactGenerator in namespace `{generated[0]}` produces `{name}`" if generated

@@ -144,3 +144,24 @@ def test_a_helm_release_a_resourceset_may_create_does_not_hide_a_missing_kustomi
     files = cluster(dependent, **{f"{ROOT}/rset.yaml": rset}, **base_files())
     [finding] = findings(files, "dependency/missing-target")
     assert "Kustomization/flux-system/app-7, which does not exist" in finding.message
+
+
+def _unnamespaced(name: str, path: str, extra: str = "") -> str:
+    return (f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\nspec:\n"
+            f"  interval: 10m\n  path: {path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n"
+            f"    name: flux-system\n    namespace: flux-system\n{extra}")
+
+
+def test_roots_written_without_a_namespace_find_each_other() -> None:
+    # Two roots applied by hand, neither with a namespace: they land in the same one, whichever it is.
+    files = {"kubernetes/flux/infra.yaml": _unnamespaced("infra", "./kubernetes/infra"),
+             "kubernetes/flux/apps.yaml": _unnamespaced("apps", "./kubernetes/apps",
+                                                        "  dependsOn:\n    - name: infra\n"),
+             "kubernetes/infra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: a\n",
+             "kubernetes/apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  namespace: b\n"}
+    assert findings(files, "dependency/missing-target") == []
+    # Named in a namespace, the target without one is no namespace to point at.
+    files["kubernetes/flux/apps.yaml"] = _unnamespaced("apps", "./kubernetes/apps",
+                                                       "  dependsOn:\n    - name: infra\n      namespace: infra\n")
+    [finding] = findings(files, "dependency/missing-target")
+    assert "exists in namespace" not in finding.message and finding.message.endswith("or remove the entry.")
