@@ -68,14 +68,23 @@ def stated(objects: Iterable[KubeObject], snapshot: RepoSnapshot) -> ClusterName
     return _agreed(_substituted(objects)) or _agreed(_talos(snapshot))
 
 
-def of_folder(folder: str, roots: Sequence[KubeObject]) -> str:
-    """The fallback: the cluster's folder, else the folder its roots render, else the one they are written in."""
-    rendered = {artifact_path(path) for ks in roots if isinstance(path := ks.get("spec", "path"), str)}
+def of_folder(folder: str, roots: Sequence[KubeObject], prefix: str = "") -> str:
+    """The fallback: the cluster's folder, else the folder its roots render, else the one they are written in.
+
+    ``prefix`` is the folder a snapshot of a subfolder is in its repository: rendered paths are named
+    without it, as the snapshot's own files are.
+    """
+    rendered = {_without(artifact_path(path), prefix) for ks in roots
+                if isinstance(path := ks.get("spec", "path"), str)}
     for folders in ({folder}, rendered, {posixpath.dirname(ks.path) for ks in roots}):
         common = posixpath.commonpath(sorted(folders)) if folders and "" not in folders else ""
         if common:
             return common
     return "repository"
+
+
+def _without(path: str, prefix: str) -> str:
+    return path[len(prefix):].strip("/") if prefix and (path + "/").startswith(prefix + "/") else path
 
 
 def _agreed(found: Iterable[ClusterName]) -> ClusterName | None:
@@ -125,7 +134,7 @@ Found = list[tuple[str, str, str, list["KubeObject"]]]  # (name, root folder, ow
 
 
 def named(clusters: Found, objects: Iterable[KubeObject], ignored: Callable[[str], bool],
-          snapshot: RepoSnapshot) -> tuple[Found, str]:
+          snapshot: RepoSnapshot, prefix: str = "") -> tuple[Found, str]:
     """The clusters found, the repository's one cluster given its stated name; and where that name comes from.
 
     ``clusters`` are ``(name, root folder, own folder, roots)``; only a lone
@@ -138,7 +147,7 @@ def named(clusters: Found, objects: Iterable[KubeObject], ignored: Callable[[str
     name = stated((o for o in objects if not archived(o.path) and not ignored(o.path)), snapshot)
     if name is not None:
         return [(name.name, root, folder, roots)], name.basis
-    return [(of_folder(folder, roots), root, folder, roots)], "its folder"
+    return [(of_folder(folder, roots, prefix), root, folder, roots)], "its folder"
 
 
 def counterpart(name: str, clusters: Sequence[C], others: Sequence[C]) -> C | None:

@@ -69,8 +69,7 @@ class Cluster:
     name: str
     root: str
     objects: list[KubeObject] = field(default_factory=list)
-    # The folder of the cluster's own files: its root folder, or the folder that tells an
-    # inferred cluster apart from the others (``kubernetes/main``); "" for a whole repository.
+    # Its own files' folder: its root folder, or what tells inferred clusters apart (``kubernetes/main``); "" for all.
     folder: str = ""
     # The Flux release the repository says this cluster runs (None: not said; the configured default).
     flux_version: FluxVersion | None = None
@@ -217,7 +216,8 @@ class _ModelBuilder:
         # The folder CI builds this repository's OCI artifact from, for its OCI sources' paths (None: not one).
         self.pushed = pushed_artifacts(self.snapshot)
         self.oci_root = artifact_root(self.pushed, self.config.artifact_root)
-        found, named = cluster_name.named(self._cluster_roots(objects), objects, self.ignore.ignored, self.snapshot)
+        found, named = cluster_name.named(self._cluster_roots(objects), objects, self.ignore.ignored, self.snapshot,
+                                          self.prefix)
         clusters = [self._render_cluster(name, root, roots, folder) for name, root, folder, roots in found]
         versions = flux_version.evidence(self.files)
         for cluster in clusters:  # its Flux: configured, named by the repository, or implied by its objects

@@ -136,3 +136,9 @@ def test_counterparts() -> None:
     assert counterpart("dev", several.clusters, only_prod.clusters) is None
     # A folder-named cluster is not the lone cluster of another layout.
     assert counterpart("prod", only_prod.clusters, blue.clusters) is None
+
+
+def test_a_snapshot_of_a_subfolder_names_its_folder_without_the_prefix() -> None:
+    root = _root("cluster/flux-system/gotk-sync.yaml", "./tests/data/one/cluster")
+    assert of_folder("", [root], prefix="tests/data/one") == "cluster"
+    assert of_folder("", [root], prefix="tests/data/other") == "tests/data/one/cluster"
