@@ -11,6 +11,7 @@ import fnmatch
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from checks.findings import Severity
@@ -104,8 +105,7 @@ class Config:
         The configuration file is validated, so only a ``Config`` built in code can hold
         something unreadable: that counts as a release later than any known.
         """
-        match = re.match(r"\s*v?(\d+)\.(\d+)", self.flux_version or DEFAULT_FLUX_VERSION)
-        return (int(match[1]), int(match[2])) if match else (99, 0)
+        return _release(self.flux_version or DEFAULT_FLUX_VERSION)
 
     def rule(self, rule_id: str) -> RuleSettings:
         return self.rules.get(rule_id, RuleSettings())
@@ -116,9 +116,17 @@ class Config:
 
     def path_selected(self, path: str) -> bool:
         """True when a path is inside ``include`` (if given) and outside ``exclude``."""
+        if not self.include and not self.exclude:  # asked of every file and finding; most configurations set neither
+            return True
         if self.include and not any(_glob(path, pattern) for pattern in self.include):
             return False
         return not any(_glob(path, pattern) for pattern in self.exclude)
+
+
+@lru_cache(maxsize=64)  # the api-version rules ask it of every Flux object
+def _release(text: str) -> tuple[int, int]:
+    match = re.match(r"\s*v?(\d+)\.(\d+)", text)
+    return (int(match[1]), int(match[2])) if match else (99, 0)
 
 
 def _glob(path: str, pattern: str) -> bool:

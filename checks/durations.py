@@ -10,6 +10,7 @@ before any controller sees it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Every unit Go's time.ParseDuration knows, in seconds ("µ" and "μ" are both accepted by Go).
 GO_UNITS: dict[str, float] = {
@@ -35,6 +36,7 @@ _FRIENDLY_UNITS: dict[str, float] = {
 _FRIENDLY = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([a-zµμ]+)")
 
 
+@lru_cache(maxsize=4096)  # a repository writes a handful of durations, and every interval rule reads them
 def parse_duration(text: str) -> float | None:
     """Seconds of a Go duration (unsigned, as the Flux CRDs allow), or None if Go would reject it."""
     text = text.strip()
@@ -43,6 +45,7 @@ def parse_duration(text: str) -> float | None:
     return sum(float(number) * GO_UNITS[unit] for number, unit in _PART.findall(text))
 
 
+@lru_cache(maxsize=4096)
 def is_flux_duration(text: str, hours: bool = True) -> bool:
     """True when the Flux CRD pattern accepts the value (``hours=False`` for source timeouts)."""
     return bool((FLUX_DURATION if hours else FLUX_DURATION_NO_HOURS).match(text.strip()))

@@ -98,7 +98,7 @@ def _in_file(path: str, loaded: YamlFile) -> Iterator[FluxVersion]:
             if match:
                 yield from _version(match["version"], path, number)
                 break
-    if name in _KUSTOMIZATION_FILES:
+    if name in _KUSTOMIZATION_FILES and "manifests/install?ref=" in loaded.text:  # a line matches only then
         for number, line in enumerate(loaded.lines, start=1):
             match = _INSTALL_REF.search(line)
             if match and not line.lstrip().startswith("#"):

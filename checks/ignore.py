@@ -41,6 +41,11 @@ class Pattern:
 
 def parse_patterns(text: str, base: str = "") -> list[Pattern]:
     """Turn gitignore text into patterns (comments and blank lines skipped)."""
+    return list(_parsed(text, base))
+
+
+@lru_cache(maxsize=256)  # source-controller's defaults are parsed for every source of every analysis
+def _parsed(text: str, base: str) -> tuple[Pattern, ...]:
     patterns = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -54,7 +59,7 @@ def parse_patterns(text: str, base: str = "") -> list[Pattern]:
         anchored = "/" in line.rstrip("/")
         line = line.lstrip("/")
         patterns.append(Pattern(base, _compile(line, anchored), negate, only_folders, _needles(line)))
-    return patterns
+    return tuple(patterns)
 
 
 def _needles(glob: str) -> tuple[str, ...]:

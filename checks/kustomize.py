@@ -70,10 +70,9 @@ class Rendered:
 
 
 def _shallow(mapping: YMap) -> YMap:
-    copy = YMap(mapping.pos)
+    copy = dict.__new__(YMap)  # YMap(pos) and three updates, without a Python-level __init__ per object
     copy.update(mapping)
-    copy.key_pos.update(mapping.key_pos)
-    copy.value_pos.update(mapping.value_pos)
+    copy.pos, copy.key_pos, copy.value_pos = mapping.pos, dict(mapping.key_pos), dict(mapping.value_pos)
     return copy
 
 

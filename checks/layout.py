@@ -161,9 +161,12 @@ def pushed_artifacts(snapshot: RepoSnapshot, max_bytes: int = 256 * 1024) -> lis
         if not _CI_FILES.match(file) or snapshot.size(file) > max_bytes:
             continue
         try:
-            lines = snapshot.read(file).decode("utf-8", "replace").splitlines()
+            text = snapshot.read(file).decode("utf-8", "replace")
         except (OSError, KeyError):
             continue
+        if "push" not in text:  # both patterns below need it: most workflows are not searched line by line
+            continue
+        lines = text.splitlines()
         for number, line in enumerate(lines):
             if _FLUX_PUSH.search(line):
                 command = line
@@ -220,7 +223,8 @@ def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
     for file, loaded in sorted(files.items()):
         for doc in loaded.docs:
             root = doc.root
-            if not isinstance(root, dict):
+            kind = root.get("kind") if isinstance(root, dict) else ""  # the kinds below are asked of every document
+            if kind is not None and kind != "FluxInstance" and kind != "HelmRelease":
                 continue
             spec = root.get("spec") if isinstance(root.get("spec"), dict) else {}
             if root.get("kind") == "FluxInstance":
@@ -241,6 +245,14 @@ def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
                 found.append(Sync(str(sync.get("kind") or "GitRepository"), sync["path"], file, line, patches,
                                   str(sync.get("url") or "")))
     return found
+
+
+def normalise_url(url: str) -> str:
+    """A repository URL in the form every URL of that repository shares: no scheme, user, ``.git`` or case."""
+    url = url.strip().lower().removesuffix("/").removesuffix(".git")
+    url = re.sub(r"^[a-z+]+://", "", url)
+    url = re.sub(r"^[^@/]+@", "", url)
+    return url.replace(":", "/", 1) if "/" not in url.split(":", 1)[0] else url
 
 
 def own_urls(files: Mapping[str, YamlFile], configured: str | None = None) -> list[str]:
@@ -295,8 +307,10 @@ def checkout_prefix(objects: Iterable[KubeObject], snapshot: RepoSnapshot) -> st
     votes: dict[str, int] = {}
     direct = 0
     for obj in objects:
+        if obj.kind != "Kustomization" or not obj.is_flux:
+            continue
         path = obj.get("spec", "path")
-        if obj.kind != "Kustomization" or not obj.is_flux or not isinstance(path, str):
+        if not isinstance(path, str):
             continue
         parts = artifact_path(path).split("/")
         if not parts[0] or snapshot.is_dir("/".join(parts)):

@@ -16,6 +16,8 @@ from checks.linear_regex import Matcher, compile_linear
 from checks.yaml_docs import Pos, YMap, YSeq
 
 # Built-in list fields that strategic merge merges by key instead of replacing.
+# A tuple, not ``YMap | YSeq``: the union written in a call is built anew on every call.
+_POSITIONED = (YMap, YSeq)
 _MERGE_KEYS = {
     "containers": "name", "initContainers": "name", "ephemeralContainers": "name",
     "env": "name", "volumes": "name", "volumeMounts": "mountPath", "ports": "containerPort",
@@ -106,11 +108,10 @@ _REQUIREMENT = re.compile(r"\s*(!?)([\w./-]+)\s*(?:(==|=|!=)\s*([\w./-]*)|\s+(in
 def label_selector_matches(selector: str, labels: Any) -> bool:
     """Evaluate a Kubernetes label selector string (``a=b,c!=d,e in (f,g),!h``)."""
     labels = labels if isinstance(labels, dict) else {}
-    for part in _split_requirements(selector):
-        match = _REQUIREMENT.fullmatch(part)
-        if not match:
+    for groups in _requirements(selector):
+        if groups is None:
             return False
-        negate, key, op, value, set_op, values = match.groups()
+        negate, key, op, value, set_op, values = groups
         have = labels.get(key)
         if op:
             equal = have is not None and str(have) == value
@@ -124,6 +125,16 @@ def label_selector_matches(selector: str, labels: Any) -> bool:
         elif (have is not None) == bool(negate):
             return False
     return True
+
+
+@lru_cache(maxsize=1024)  # a patch's selector is matched against every object its Kustomization renders
+def _requirements(selector: str) -> tuple[tuple[Any, ...] | None, ...]:
+    """Each requirement of a selector, parsed (None where it does not parse), in order."""
+    found = []
+    for part in _split_requirements(selector):
+        match = _REQUIREMENT.fullmatch(part)
+        found.append(match.groups() if match else None)
+    return tuple(found)
 
 
 def _split_requirements(selector: str) -> list[str]:
@@ -157,11 +168,11 @@ def own_copy(value: YMap | YSeq) -> Any:
 def private_copy(value: Any) -> Any:
     """A deep copy of a body whose maps keep their position records as they are (a patch copied on write
     leaves records of the keys it removed, as it would in a copy of its own; ``clone`` drops them)."""
-    if not isinstance(value, YMap | YSeq):
+    if not isinstance(value, _POSITIONED):
         return value
     copy = own_copy(value)
     for index, item in (copy.items() if isinstance(copy, YMap) else enumerate(copy)):
-        if isinstance(item, YMap | YSeq):
+        if isinstance(item, _POSITIONED):
             copy[index] = private_copy(item)
     return copy
 

@@ -13,7 +13,6 @@ gave them.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from checks.layout import (
     cluster_folders,
     cluster_names,
     generated_artifacts,
+    normalise_url,
     own_urls,
     path_missing,
     pushed_artifacts,
@@ -46,7 +46,7 @@ from checks.patches import Selector
 from checks.resourceset import MayCreate, expand, stand_in
 from checks.source import RepoSnapshot, artifact_path, normalize
 from checks.unapplied import never_applied
-from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq
+from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq, load_yaml
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -159,14 +159,17 @@ def build_model(snapshot: RepoSnapshot, config: Config | None = None,
                 cache: ParseCache | None = None) -> RepoModel:
     """Load, index and render a snapshot into a ``RepoModel``."""
     with collector_paused():
-        return _ModelBuilder(snapshot, config or Config(), cache or ParseCache()).build()
+        builder = _ModelBuilder(snapshot, config or Config(), cache)
+        model = builder.build()
+        builder.__dict__.clear()  # its Kustomizer calls back into it: a cycle that would keep every file alive
+        return model
 
 
 class _ModelBuilder:
-    def __init__(self, snapshot: RepoSnapshot, config: Config, cache: ParseCache) -> None:
+    def __init__(self, snapshot: RepoSnapshot, config: Config, cache: ParseCache | None) -> None:
         self.snapshot = snapshot
         self.config = config
-        self.cache = cache
+        self.cache = cache  # None: no other model shares the files, and each path is loaded once: nothing to hash
         self.limits = YamlLimits(max_bytes=config.max_file_bytes)
         self.files: dict[str, YamlFile] = {}
         self.problems: list[Finding] = []
@@ -184,8 +187,8 @@ class _ModelBuilder:
             data, problem = read_or_note(self.snapshot, path)
             if problem is not None:
                 self.problems.append(problem)
-            loaded = self.cache.load(path, data, self.limits)
-            self.files[path] = loaded
+            loaded = self.files[path] = load_yaml(path, data, self.limits) if self.cache is None else self.cache.load(
+                path, data, self.limits)
         return loaded
 
     def _in_chart(self, path: str) -> bool:
@@ -208,7 +211,7 @@ class _ModelBuilder:
             self.named.setdefault((obj.kind, obj.name), []).append(obj)
         self.problems.extend(unreadable_folders(self.snapshot))
         self.sources = self._repository_sources(objects)
-        self.own_urls = {_normalise_url(url) for url in own_urls(self.files, self.config.repository_url)}
+        self.own_urls = {normalise_url(url) for url in own_urls(self.files, self.config.repository_url)}
         self.prefix = checkout_prefix(objects, self.snapshot)
         self.ignore = self._ignore_rules(objects)
         self.kustomizer = Kustomizer(self.snapshot, self.load, self.ignore.ignored)
@@ -241,7 +244,7 @@ class _ModelBuilder:
                 if not isinstance(root, YMap) or not isinstance(root.get("kind"), str):
                     continue
                 meta = root.get("metadata")
-                if (not isinstance(meta, YMap) or not meta.get("name") or isinstance(meta.get("name"), dict | list)
+                if (not isinstance(meta, YMap) or not meta.get("name") or isinstance(meta.get("name"), (dict, list))
                         or not isinstance(root.get("apiVersion"), str)):
                     continue
                 namespace = meta.get("namespace")
@@ -258,10 +261,10 @@ class _ModelBuilder:
             kind = parts[0] if len(parts) == 3 else "GitRepository"
             namespace = parts[-2] if len(parts) >= 2 else BOOTSTRAP_NAMESPACE
             sources.add((kind, namespace, parts[-1]))
-        wanted = _normalise_url(self.config.repository_url) if self.config.repository_url else None
+        wanted = normalise_url(self.config.repository_url) if self.config.repository_url else None
         for obj in objects:
             if (obj.kind == "GitRepository" and obj.is_flux and wanted
-                    and _normalise_url(str(obj.get("spec", "url") or "")) == wanted):
+                    and normalise_url(str(obj.get("spec", "url") or "")) == wanted):
                 sources.add(("GitRepository", obj.namespace or BOOTSTRAP_NAMESPACE, obj.name))
         return sources
 
@@ -461,7 +464,7 @@ class _ModelBuilder:
                     return normalize(posixpath.join(origin, rest)), False
             return None, True
         if self._is_repository(kind, namespace, name) or (cluster is not None and any(
-                _normalise_url(str(o.get("spec", "url") or "")) in self.own_urls for o in cluster.find(
+                normalise_url(str(o.get("spec", "url") or "")) in self.own_urls for o in cluster.find(
                     kind, namespace, name) if not o.implicit)):  # another source of this repository's URL
             return self._in_artifact(kind, path), False
         return None, True
@@ -508,13 +511,6 @@ def _inside(path: str, folder: str) -> bool:
 def _source_kind(ks: KubeObject) -> str:
     ref = ks.get("spec", "sourceRef")
     return str(ref.get("kind") or "GitRepository") if isinstance(ref, dict) else ""
-
-
-def _normalise_url(url: str) -> str:
-    url = url.strip().lower().removesuffix("/").removesuffix(".git")
-    url = re.sub(r"^[a-z+]+://", "", url)
-    url = re.sub(r"^[^@/]+@", "", url)
-    return url.replace(":", "/", 1) if "/" not in url.split(":", 1)[0] else url
 
 
 __all__ = ["Cluster", "ParseCache", "RenderNode", "RepoModel", "build_model", "object_id"]

@@ -70,10 +70,9 @@ _REMEMBERED_VALUES = 20_000
 if _Parser is not None:
 
     class _Loader(_Parser, yaml.constructor.SafeConstructor, _FastResolver):
-        def __init__(self, stream: Any) -> None:
-            _Parser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            _FastResolver.__init__(self)
+        # Only composes: the constructor's state is never read, nor the resolver's path state
+        # (its hooks do nothing), so neither is set up for every file.
+        __init__ = _Parser.__init__
 else:  # pragma: no cover - PyYAML without libyaml
     _Loader = yaml.SafeLoader
 
@@ -122,7 +121,14 @@ else:  # pragma: no cover - PyYAML without libyaml
 def compose_nodes(text: str) -> list[Node]:
     """Compose every document of ``text`` into nodes (C fast path, lenient fallback)."""
     try:
-        return list(yaml.compose_all(text, Loader=_Loader))
+        loader = _Loader(text)
+        try:
+            nodes = []
+            while loader.check_node():
+                nodes.append(loader.get_node())
+            return nodes
+        finally:
+            loader.dispose()
     except ComposerError as exc:
         if "duplicate anchor" not in str(exc):
             raise

@@ -27,7 +27,7 @@ def lines(text: str) -> list[str]:
 
 
 def needs_renumbering(text: str) -> bool:
-    return any(ch in text for ch in OTHER_BREAKS)
+    return not text.isascii() and any(ch in text for ch in OTHER_BREAKS)  # isascii is a flag of the string
 
 
 class Renumber:

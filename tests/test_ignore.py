@@ -131,3 +131,10 @@ def test_the_literal_pieces_of_a_glob_never_refuse_a_path_it_matches(pattern: st
 def test_a_glob_with_a_replacement_character_is_left_to_re2() -> None:
     (parsed,) = parse_patterns("caf\ufffd.yaml")
     assert parsed.needles == ()  # RE2 matches U+FFFD against a name that is not UTF-8
+
+
+def test_parsed_patterns_are_a_new_list_each_time() -> None:
+    first = parse_patterns("*.png\n!keep.png\n")
+    first.clear()  # a caller extends and changes its own list; the parse is shared underneath
+    again = parse_patterns("*.png\n!keep.png\n")
+    assert [(p.negate, p.needles) for p in again] == [(False, (".png",)), (True, ("keep.png",))]

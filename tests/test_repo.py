@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
+import weakref
 from collections.abc import Callable
 
 import pytest
@@ -806,3 +808,18 @@ def test_the_repository_wide_ignore_is_the_bootstrap_sources_not_another_source_
     }, Config(repository_url="https://example.com/fleet"))
     assert one(model.clusters[0], "ConfigMap", "web", "app").rendered_by == "Kustomization/flux-system/apps"
     assert not model.ignore.ignored("clusters/prod/apps.yaml")
+
+
+def test_a_model_is_freed_without_the_cycle_collector(model_of: Model) -> None:
+    # The builder's Kustomizer calls back into the builder; a cycle through it would keep every loaded
+    # file alive until a full collection in a long-running worker.
+    model = model_of({"clusters/prod/apps.yaml": ks("apps", "./apps"), "apps/cm.yaml": cm("web", "default")})
+    files = weakref.ref(next(iter(model.files.values())))
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del model
+        assert files() is None
+    finally:
+        if was_enabled:
+            gc.enable()

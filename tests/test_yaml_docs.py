@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks.findings import Severity
-from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq, compose_nodes, decode_text, load_yaml
+from checks.yaml_docs import _ALIAS, Pos, YamlFile, YamlLimits, YMap, YSeq, compose_nodes, decode_text, load_yaml
 
 
 def load(text: str | bytes, **kwargs: object) -> YamlFile:
@@ -430,3 +433,50 @@ def test_lines_after_characters_libyaml_takes_for_line_breaks_are_numbered_as_ed
         root = good.docs[0].root
         assert (root.key_pos["b"].line, root.key_pos["c"].line) == (2, 3)
         assert good.lines == [f"a: 'x{odd}y'", "b: 1", "c: 2"]
+
+
+# -- what loading remembers for later readers --------------------------------------------------------
+
+# The alias pattern as first written: a `*` at a line start or after a space, [, {, a comma or a colon,
+# followed by a name character. The one in use is rewritten to start with `*` (much faster); same answers.
+_READABLE_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},]", re.M)
+
+
+@settings(max_examples=500, derandomize=True, database=None, deadline=None)
+@given(st.text(alphabet=st.sampled_from("* \t\n\r[]{},:ab&-\u00a0\u2028\x85"), max_size=12))
+def test_the_alias_pattern_finds_what_its_readable_form_finds(text: str) -> None:
+    assert (_ALIAS.search(text) is None) == (_READABLE_ALIAS.search(text) is None)
+
+
+def test_lines_are_split_once_and_follow_a_new_text() -> None:
+    loaded = load("a: 1\nb: 2\n")
+    assert loaded.lines is loaded.lines == ["a: 1", "b: 2"]
+    loaded.text = "c: 3\n"
+    assert loaded.lines == ["c: 3"]
+
+
+def test_each_document_records_where_its_root_starts() -> None:
+    text = "a: 1\n---\n# comment\nb: 2\n--- c\n"
+    loaded = load(text)
+    assert [text[start] for start in loaded.starts] == ["a", "b", "c"]
+    assert load("a: [\n").starts == []  # nothing read, nothing recorded
+
+
+def test_a_document_position_is_its_roots_without_aliases_and_walked_with_them() -> None:
+    plain = load("""\
+        a:
+          b: [1,
+            2]
+        c: |
+          text
+        """)
+    assert plain.docs[0].pos == plain.docs[0].root.pos == Pos("f.yaml", 1, 5)
+    aliased = load("""\
+        base: &b
+          x: 1
+        other: *b
+        """)
+    # The alias as last value points back at line 2: the document's position, as it always was, and its root's
+    # (bounded by the next token) differ, so with aliases the document is walked for its own.
+    assert aliased.docs[0].pos == Pos("f.yaml", 1, 2)
+    assert aliased.docs[0].root.pos == Pos("f.yaml", 1, 3)

@@ -94,13 +94,16 @@ def _written_flux_objects(model: RepoModel, previous: RepoModel | None,
                     found.append(cluster)
     versions = {c.name: _version(c, model, previous) for c in model.clusters}
     unclustered = None if model.clusters else _unclustered(model, previous)
+    running: dict[tuple[FluxVersion | None, ...], Running] = {}  # most documents share their clusters' versions
     for obj in model.objects:
         if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
             key = (obj.path, obj.doc_index)
             if (model.clusters and key not in clusters) or obj.path in model.facts.unapplied:
                 continue  # no cluster applies it, or no build would: see RepoModel.unrendered_judged
-            candidates = [versions[c.name] for c in clusters.get(key, [])] or [unclustered]
-            yield obj, ids.get(key, obj.id), _running(model.config, candidates)
+            candidates = tuple(versions[c.name] for c in clusters.get(key, [])) or (unclustered,)
+            if candidates not in running:
+                running[candidates] = _running(model.config, list(candidates))
+            yield obj, ids.get(key, obj.id), running[candidates]
 
 
 def _version(cluster: Cluster, model: RepoModel, previous: RepoModel | None) -> FluxVersion | None:

@@ -98,7 +98,7 @@ def fold_repeats(ctx: RuleContext, found: Iterable[Finding | Repeat],
         if isinstance(item, Finding):
             yield item
             continue
-        anchor = _anchor(clusters, item.obj) if threshold > 0 and not silenced(item.finding) else None
+        anchor = _anchor_of(ctx, clusters, item.obj) if threshold > 0 and not silenced(item.finding) else None
         if anchor is None:
             yield item.finding
             continue
@@ -138,6 +138,14 @@ def _editable(ks: KubeObject) -> bool:
 def _parent(cluster: Cluster, obj: KubeObject) -> KubeObject | None:
     node = cluster.renders.get(obj.rendered_by) if obj.rendered_by else None
     return node.kustomization if node is not None else None
+
+
+def _anchor_of(ctx: RuleContext, clusters: dict[str, Cluster], obj: KubeObject) -> Anchor | None:
+    """``_anchor``, found once per model: the rules that group ask it of the same children."""
+    anchors = ctx.model.memo.setdefault("interval_anchors", {})
+    if id(obj) not in anchors:
+        anchors[id(obj)] = (obj, _anchor(clusters, obj))  # the object keeps its id taken while memoised
+    return anchors[id(obj)][1]
 
 
 def _anchor(clusters: dict[str, Cluster], obj: KubeObject) -> Anchor | None:
@@ -211,7 +219,14 @@ def _rendered_by_owner(clusters: dict[str, Cluster], obj: KubeObject, owner: Kub
 
 
 def _reached(ctx: RuleContext, anchor: Anchor) -> list[KubeObject]:
-    """Every Kustomization a value set once at the anchor would reach, each id once."""
+    """Every Kustomization a value set once at the anchor would reach, each id once (once per model)."""
+    reached = ctx.model.memo.setdefault("interval_reached", {})
+    if anchor.key not in reached:
+        reached[anchor.key] = _reaching(ctx, anchor)
+    return list(reached[anchor.key])
+
+
+def _reaching(ctx: RuleContext, anchor: Anchor) -> list[KubeObject]:
     found: dict[str, KubeObject] = {}
     for cluster in ctx.model.clusters:
         for obj in cluster.objects:

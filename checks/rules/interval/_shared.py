@@ -26,10 +26,15 @@ RETRYING_KINDS = frozenset(("Kustomization",))
 
 
 def flux_objects(ctx: RuleContext) -> Iterator[KubeObject]:
-    """Flux objects of every cluster as rendered (and as written in a repository another one applies)."""
-    for obj in ctx.model.applied_objects():
-        if obj.is_flux and not obj.implicit:
-            yield obj
+    """Flux objects of every cluster as rendered (and as written in a repository another one applies).
+
+    Listed once per model: every interval rule walks them.
+    """
+    found = ctx.model.memo.get("interval_flux_objects")
+    if found is None:
+        found = ctx.model.memo["interval_flux_objects"] = [
+            obj for obj in ctx.model.applied_objects() if obj.is_flux and not obj.implicit]
+    return iter(found)
 
 
 def substituted(value: Any) -> bool:

@@ -63,13 +63,18 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _credentials_in_values(ctx: RuleContext) -> Iterator[Finding]:
+    # A release rendered into several clusters shares its values tree: walk each tree once.
+    walked: dict[int, list[tuple[tuple[str | int, ...], str]]] = {}
     for obj in ctx.model.all_objects():
         if obj.kind != "HelmRelease" or not obj.is_flux or obj.implicit:
             continue
         values = obj.get("spec", "values")
         if not isinstance(values, dict):
             continue
-        for path, shown in _credential_values(values, ()):
+        found = walked.get(id(values))
+        if found is None:
+            found = walked[id(values)] = _credential_values(values, ())
+        for path, shown in found:
             pos = obj.key_pos("spec", "values", *path)
             yield Finding(
                 "secrets/credential-in-values", Severity.WARNING, pos.path, pos.line,
@@ -79,6 +84,8 @@ def _credentials_in_values(ctx: RuleContext) -> Iterator[Finding]:
                 object=obj.id, key=f"spec.values.{field_path(path)}")
 
 
+# A tuple, not ``dict | list``: the union written in a call is built anew on every call.
+_CONTAINERS = (dict, list)
 _CREDENTIAL_NOUNS = ("password", "passwd", "passphrase", "token", "secret", "apikey", "secretaccesskey",
                      "privatekey", "encryptionkey", "signingkey", "clientsecret")
 _ALLOWED_KEYS = re.compile(r"^(existingsecret.*|.*secretname|.*secretref|.*secretkeyref|secretkey|.*ref|"
@@ -99,12 +106,19 @@ def _normal(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
 
 
+@lru_cache(maxsize=4096)  # asked of every key of every values tree; charts repeat the same keys
 def _is_credential_key(key: str) -> bool:
     """A values key whose name says it holds a credential (not the name of a Secret holding one)."""
     normal = _normal(key)
     if not normal or _ALLOWED_KEYS.match(normal):
         return False
     return normal.endswith(_CREDENTIAL_NOUNS)
+
+
+@lru_cache(maxsize=4096)
+def _skipped_parent(key: str) -> bool:
+    """A values key whose map or list holds references, metadata or selectors, never a credential."""
+    return _SKIP_PARENTS.match(_normal(key)) is not None
 
 
 def _is_credential_value(key: str, value: Any) -> bool:
@@ -147,14 +161,14 @@ def _credential_values(node: Any, path: tuple[str | int, ...],
                 name, node.get("value")):
             found.append(((*path, "value"), f"{field_path(path)} ({name})" if path else name))
         for key, value in node.items():
-            if isinstance(value, dict | list):
-                if not _SKIP_PARENTS.match(_normal(str(key))):
+            if isinstance(value, _CONTAINERS):
+                if not _skipped_parent(str(key)):
                     _credential_values(value, (*path, key), found)
             elif isinstance(value, str) and _is_credential_key(str(key)) and _is_credential_value(str(key), value):
                 found.append(((*path, key), field_path((*path, key))))
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            if isinstance(item, dict | list):  # nothing else holds a credential of its own
+            if isinstance(item, _CONTAINERS):  # nothing else holds a credential of its own
                 _credential_values(item, (*path, index), found)
     return found
 

@@ -140,8 +140,20 @@ class _Producers:
     def mentions(self) -> frozenset[str]:
         found = self.model.memo.get("secret_mentions")  # the same for every cluster: read once per model
         if found is None:
-            found = self.model.memo["secret_mentions"] = _mentions(self.model)
+            found = self.model.memo["secret_mentions"] = _mentions(self._texts)
         return found
+
+    @cached_property
+    def _texts(self) -> list[str]:
+        found = self.model.memo.get("secret_texts")
+        if found is None:
+            found = self.model.memo["secret_texts"] = _mention_texts(self.model)
+        return found
+
+    def mentioned(self, name: str) -> bool:
+        """Whether the scripts and docs name it; a word of them is written in them, so most names
+        are ruled out by a substring search before their words are collected."""
+        return any(name in text for text in self._texts) and name in self.mentions
 
     def _add(self, obj: KubeObject, namespace: str | None) -> None:
         for kind, name in self._produced(obj):
@@ -170,8 +182,12 @@ class _Producers:
             return
         if kind == "Certificate" and obj.get("spec", "secretName"):
             yield "Secret", str(obj.get("spec", "secretName"))
+        spec = obj.spec  # asked of every object: its target and destination are looked up once
+        target, destination = spec.get("target"), spec.get("destination")
+        target = target if isinstance(target, dict) else {}
+        destination = destination if isinstance(destination, dict) else {}
         for key in ("secretName", "configMapName"):
-            value = obj.get("spec", "target", key) or obj.get("spec", "destination", key)
+            value = target.get(key) or destination.get(key)
             if isinstance(value, str):
                 yield ("Secret" if key == "secretName" else "ConfigMap"), value
         if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux):
@@ -190,15 +206,15 @@ class _Producers:
 
     def produces(self, kind: str, namespace: str | None, name: str, reader: str) -> bool:
         """Whether an object other than ``reader`` (an object id) creates it, or the docs name it."""
-        return bool(self.sources(kind, namespace, name) - {reader}) or name in self.mentions
+        return bool(self.sources(kind, namespace, name) - {reader}) or self.mentioned(name)
 
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 
 
-def _mentions(model: RepoModel) -> frozenset[str]:
-    """Words of the repository's scripts and docs: Secrets created out of band are named there."""
-    words: set[str] = set()
+def _mention_texts(model: RepoModel) -> list[str]:
+    """The repository's scripts and docs: Secrets created out of band are named there."""
+    texts: list[str] = []
     object_files = {o.path for o in model.objects}
     for path in model.snapshot.paths():
         if path in object_files or model.snapshot.size(path) > 512 * 1024:
@@ -209,11 +225,18 @@ def _mentions(model: RepoModel) -> frozenset[str]:
                 or name in ("Taskfile", "Makefile", "Justfile", "justfile", ".envrc")):
             continue
         try:
-            text = model.snapshot.read(path).decode("utf-8", "replace")
+            texts.append(model.snapshot.read(path).decode("utf-8", "replace"))
         except (KeyError, OSError):
             continue
-        found = _WORD.findall(text)
-        words.update(found)
+    return texts
+
+
+def _mentions(texts: list[str]) -> frozenset[str]:
+    """The words of the scripts and docs."""
+    words: set[str] = set()
+    for text in texts:
+        found = set(_WORD.findall(text))  # each word once: a text repeats most of its words
+        words |= found
         for word in found:
             if "." in word:
                 words.update(word.split("."))  # `cluster-secrets.yaml` names `cluster-secrets` too

@@ -9,6 +9,7 @@ scan of each object is memoised on the model), rather than twice in two rules.
 from __future__ import annotations
 
 import posixpath
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,9 @@ from checks.rules.structure._shared import effective_kustomization
 from checks.source import normalize
 from checks.substitution import has_placeholder
 from checks.yaml_docs import Pos, YMap, YSeq
+
+# A tuple, not ``dict | list``: the union written in a call is built anew on every call.
+_CONTAINERS = (dict, list)
 
 
 def line_of(model: RepoModel, pos: Pos, needle: str) -> int:
@@ -86,6 +90,26 @@ def _file_holds(model: RepoModel, path: str) -> bool:
     return holds
 
 
+def _clean_document(model: RepoModel, obj: KubeObject) -> Any:
+    """The root of the object's document as loaded, when its text cannot spell ``${``.
+
+    Every value of that root was written inside the document (YAML aliases never cross
+    documents, and loaded values are never changed in place), so whatever the object
+    still shares with it holds no ``${``: only what patches and namespaces replaced need
+    be walked. A backslash counts as a ``${`` (a double-quoted escape, ``\\x24{`` or a
+    line continuation after ``$``, spells it without writing it). None when not known.
+    """
+    loaded = model.files.get(obj.path)
+    if loaded is None or not 0 <= obj.doc_index < len(loaded.docs) or len(loaded.starts) != len(loaded.docs):
+        return None
+    text, starts = loaded.text, loaded.starts
+    start = starts[obj.doc_index]
+    end = starts[obj.doc_index + 1] if obj.doc_index + 1 < len(starts) else len(text)
+    if text.find("${", start, end) >= 0 or text.find("\\", start, end) >= 0:
+        return None
+    return loaded.docs[obj.doc_index].root
+
+
 def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
     """The ``${`` strings of an object, found once per model for both substitution rules.
 
@@ -99,20 +123,23 @@ def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
     if found is None:
         found = []
         if _may_hold_placeholder(model, obj):
-            _texts(obj.body, [], None, found)
+            _texts(obj.body, [], None, found, _clean_document(model, obj))
         texts[id(obj)] = found
     return found
 
 
-def _texts(node: Any, steps: list[tuple[bool, Any]], pos: Pos | None, found: list[Text]) -> None:
+def _texts(node: Any, steps: list[tuple[bool, Any]], pos: Pos | None, found: list[Text], clean: Any = None) -> None:
     """Every string (keys included) of a body containing ``${``, with where it was written.
 
     One walk over every value of every object: the key path (``steps``, an index or a key
-    each) is spelled out only for the strings that hold ``${``.
+    each) is spelled out only for the strings that hold ``${``. ``clean`` is the part of a
+    document without ``${`` that ``node`` was loaded as (see ``_clean_document``): what
+    ``node`` still shares with it is not walked.
     """
     if isinstance(node, dict):
         key_pos = getattr(node, "key_pos", {})
         value_pos = getattr(node, "value_pos", {})
+        clean_map = clean if isinstance(clean, dict) else None
         for key, value in node.items():
             if isinstance(key, str) and "${" in key:
                 steps.append((False, key))
@@ -121,21 +148,32 @@ def _texts(node: Any, steps: list[tuple[bool, Any]], pos: Pos | None, found: lis
             if isinstance(value, str):
                 if "${" not in value:
                     continue
-            elif not isinstance(value, dict | list):
+                below = None
+            elif not isinstance(value, _CONTAINERS):
                 continue
+            else:
+                below = clean_map.get(key) if clean_map is not None else None
+                if value is below:
+                    continue
             steps.append((False, key))
-            _texts(value, steps, value_pos.get(key, pos), found)
+            _texts(value, steps, value_pos.get(key, pos), found, below)
             steps.pop()
     elif isinstance(node, list):
         item_pos = getattr(node, "item_pos", [])
+        clean_list = clean if isinstance(clean, list) else None
         for index, item in enumerate(node):
             if isinstance(item, str):
                 if "${" not in item:
                     continue
-            elif not isinstance(item, dict | list):
+                below = None
+            elif not isinstance(item, _CONTAINERS):
                 continue
+            else:
+                below = clean_list[index] if clean_list is not None and index < len(clean_list) else None
+                if item is below:
+                    continue
             steps.append((True, index))
-            _texts(item, steps, item_pos[index] if index < len(item_pos) else pos, found)
+            _texts(item, steps, item_pos[index] if index < len(item_pos) else pos, found, below)
             steps.pop()
     elif isinstance(node, str) and pos is not None and "${" in node:
         found.append(Text(_spelled(steps), node, pos))
@@ -242,6 +280,14 @@ class Substitutions:
                     names |= variables.names
             self._supplied = frozenset(names)
         return self._supplied
+
+
+def substitutions(model: RepoModel, cluster: Cluster) -> Substitutions:
+    """The cluster's ``Substitutions``, made once per model: both substitution rules read the same."""
+    made = model.memo.setdefault("substitutions", {})
+    if id(cluster) not in made:  # the cluster keeps the id it was taken for; the model is held weakly (no cycle)
+        made[id(cluster)] = (cluster, Substitutions(weakref.proxy(model), cluster))
+    return made[id(cluster)][1]
 
 
 def _keys_of(objects: Iterable[KubeObject], model: RepoModel) -> set[str] | None:

@@ -20,7 +20,7 @@ from checks.model import KubeObject
 from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.rules.structure._shared import PerCluster, effective_kustomization
-from checks.rules.structure._variables import Substitutions, Text, line_of, literal_keys, placeholder_texts
+from checks.rules.structure._variables import Text, line_of, literal_keys, placeholder_texts, substitutions
 from checks.substitution import dash_default_fixed, parse, substitution_disabled, valid_name
 from checks.yaml_docs import Pos
 
@@ -64,7 +64,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     # An invalid ConfigMap/Secret key is one problem however many Kustomizations read it.
     readers: dict[tuple[str, int, str, str], set[str]] = {}
     for cluster in model.clusters:
-        resolver = Substitutions(model, cluster)
+        resolver = substitutions(model, cluster)
         for obj in cluster.objects:
             if obj.implicit or obj.rendered_by is None:
                 continue

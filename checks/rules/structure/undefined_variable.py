@@ -19,7 +19,7 @@ from checks.model import KubeObject
 from checks.repo import RepoModel
 from checks.rules.base import Rule, RuleContext
 from checks.rules.structure._shared import PerCluster, guessed_whole_repository
-from checks.rules.structure._variables import Substitutions, Text, Variables, line_of, placeholder_texts
+from checks.rules.structure._variables import Substitutions, Text, Variables, line_of, placeholder_texts, substitutions
 from checks.substitution import parse, substitution_disabled
 
 RULE = Rule(
@@ -63,7 +63,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     model = ctx.model
     found = PerCluster(model)
     for cluster in model.clusters:
-        resolver = Substitutions(model, cluster)
+        resolver = substitutions(model, cluster)
         for obj in cluster.objects:
             if obj.implicit or obj.rendered_by is None:
                 continue

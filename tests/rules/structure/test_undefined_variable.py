@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from rule_support import config_map, kustomization, resource_set
+import gc
+import textwrap
+import weakref
+
+from rule_support import analyze_files, config_map, kustomization, resource_set
 from rule_support import findings as run
 
 from checks.config import Config
@@ -297,3 +301,43 @@ def test_variables_from_a_configmap_flux_operator_fills_are_unknown() -> None:
              "clusters/prod/rset.yaml": copied.replace("namespace: flux-system", "namespace: default", 1),
              "apps/cm.yaml": config_map("web", "NAME: ${CLUSTER_NAME}\n")}
     assert run(files, "structure/undefined-variable") == []
+
+
+def test_a_patched_object_is_searched_where_an_escape_spells_a_variable() -> None:
+    # The patch gives the ConfigMap a new top-level key, so its body is a copy while `data` is still the one
+    # its file wrote: a double-quoted escape there spells ${CLUSTER_DOMAIN} without writing it.
+    patch = """\
+        patches:
+          - patch: |
+              apiVersion: v1
+              kind: ConfigMap
+              metadata:
+                name: web
+              immutable: true
+            target:
+              kind: ConfigMap
+        """
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE + textwrap.dedent(patch)),
+        "apps/cm.yaml": config_map("web", 'HOST: "web.\\x24{CLUSTER_DOMAIN}"\n'),
+    }
+    [finding] = run(files, "structure/undefined-variable")
+    assert "`${CLUSTER_DOMAIN}`" in finding.message and finding.path == "apps/cm.yaml"
+
+
+def test_the_substitutions_both_rules_share_keep_no_cycle_through_the_model() -> None:
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE),
+        "apps/cm.yaml": config_map("web", "HOST: web.${CLUSTER_DOMAIN}\n"),
+    }
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        result = analyze_files(files)
+        assert result.model.memo["substitutions"]  # what the rules shared is kept on the model
+        model = weakref.ref(result.model)
+        del result
+        assert model() is None
+    finally:
+        if was_enabled:
+            gc.enable()
