@@ -1,9 +1,12 @@
 """``flux-review serve``: gunicorn in one worker process, with the queue's consumer threads inside it.
 
-Why gunicorn: it is the production WSGI server the deployment already uses
-(Procfile), and its ``gthread`` worker gives request timeouts, graceful
-shutdown on SIGTERM and a supervising master that restarts a crashed
-worker. One worker process, because in embedded mode the SQLite queue and
+Why gunicorn: it is the production server the deployment already uses
+(Procfile), and its master supervises the worker process (restarted if it
+crashes or stops answering its heartbeat) and stops it gracefully on
+SIGTERM. The worker is uvicorn's (``WebWorker``): an event loop and a C
+HTTP parser, where gunicorn's ``gthread`` worker parsed each request in
+Python and passed it between threads; the application is ``bot.web.WebApp``.
+One worker process, because in embedded mode the SQLite queue and
 its consumer threads live in the web process: the consumer starts when
 gunicorn's worker has loaded the app and stops when it exits. Jobs cut
 short by a shutdown or a crash resume when the next worker process starts
@@ -17,8 +20,8 @@ import gc
 import logging
 from typing import Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
 
 from bot import credentials
 from bot.app import Components, components_of, create_app, when_registered
@@ -26,10 +29,28 @@ from bot.jobs import Workers, ensure_data_dir_free
 from bot.runtime import build_workers
 from bot.settings import Settings
 from bot.state.integrity import check_ledger, set_aside_if_damaged
+from bot.web import WebApp
 
 log = logging.getLogger(__name__)
 
-WEB_THREADS = 8
+WEB_THREADS = 8  # threads serving the Flask routes (setup pages, health, readiness, metrics)
+
+
+class WebWorker(UvicornWorker):
+    """gunicorn's worker process running uvicorn: httptools' parser, no lifespan events, no websockets.
+
+    Keeps what gunicorn's worker gave: its heartbeat to the master, which
+    restarts a worker that stops answering within ``timeout``, and a graceful
+    stop on SIGTERM that waits for the requests in flight, here for at most
+    gunicorn's ``graceful_timeout`` less a second (the master kills it then).
+    """
+
+    CONFIG_KWARGS: dict[str, Any] = {"loop": "asyncio", "http": "httptools", "lifespan": "off", "ws": "none",
+                                     "access_log": False, "server_header": False}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.config.timeout_graceful_shutdown = max(1, int(self.cfg.graceful_timeout) - 1)
 
 
 class Server(BaseApplication):
@@ -45,8 +66,7 @@ class Server(BaseApplication):
         options: dict[str, Any] = {
             "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": 1,
-            "worker_class": "gthread",
-            "threads": WEB_THREADS,
+            "worker_class": "bot.server.WebWorker",
             "timeout": 60,
             "graceful_timeout": max(10, int(tuning.job_lease / 2)),
             "keepalive": 5,
@@ -59,7 +79,7 @@ class Server(BaseApplication):
         for key, value in options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> WebApp:
         """Runs in gunicorn's worker process: build the app, then (embedded mode) start the consumer.
 
         In setup mode the consumer starts when the App is registered, in this same process.
@@ -75,8 +95,9 @@ class Server(BaseApplication):
         else:
             when_registered(app, self._start_workers)
             log.info("setup mode: no GitHub App yet; webhooks are refused (503) until one is registered")
+        web = WebApp(app, threads=WEB_THREADS)
         settle_heap()
-        return app
+        return web
 
     def _start_workers(self, components: Components) -> None:
         settings = components.settings

@@ -1,4 +1,4 @@
-"""`serve`: gunicorn with one gthread worker process, our settings, and the consumer inside it."""
+"""`serve`: gunicorn with one uvicorn worker process, our settings, and the consumer inside it."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from pathlib import Path
 
 from bot_support.inprocess import settings_for
 
-from bot.server import WEB_THREADS, Server
+from bot.server import Server, WebWorker
+from bot.web import WebApp
 
 
 def test_gunicorn_is_configured_from_the_settings(tmp_path: Path) -> None:
     settings = settings_for("http://127.0.0.1:9", tmp_path).with_address("127.0.0.1", 8123)
     cfg = Server(settings).cfg
     assert cfg.bind == ["127.0.0.1:8123"]
-    assert (cfg.workers, cfg.worker_class_str, cfg.threads) == (1, "gthread", WEB_THREADS)
+    assert (cfg.workers, cfg.worker_class) == (1, WebWorker)
     assert cfg.control_socket_disable is True
     assert cfg.worker_exit is not None
 
@@ -24,7 +25,8 @@ def test_loading_in_the_worker_starts_the_embedded_consumer(tmp_path: Path) -> N
     app = server.load()
     try:
         assert server.workers is not None and server.workers.consumer is not None
-        assert app.test_client().get("/healthz").status_code == 200
+        assert isinstance(app, WebApp)
+        assert app.flask.test_client().get("/healthz").status_code == 200
     finally:
         server._worker_exit(None, None)
         gc.unfreeze()  # loading froze this test process's heap; the tests after it collect as usual
