@@ -175,13 +175,15 @@ class Workers:
     ``embedded`` takes an exclusive lock on ``DATA_DIR`` (two embedded
     servers on one data folder would each think the other's jobs orphaned)
     and then treats every job still marked running as left by a dead
-    process, so it is resumed at once.
+    process, so it is resumed at once. ``lock_held``: the process was handed
+    the lock by the one that took it (``bot.consumer``) and does not take it.
     """
 
-    def __init__(self, queue: Queue, *, threads: int, embedded: bool) -> None:
+    def __init__(self, queue: Queue, *, threads: int, embedded: bool, lock_held: bool = False) -> None:
         self.queue = queue
         self.threads = threads
         self.embedded = embedded
+        self.lock_held = lock_held
         tuning = queue.settings.tuning
         self.reap_interval = max(0.2, min(tuning.job_lease / 4, 10.0))
         self._stop = threading.Event()
@@ -192,7 +194,8 @@ class Workers:
     def prepare(self) -> None:
         """Take the data-folder lock and recover orphans (embedded mode), before any thread starts."""
         if self.embedded:
-            self._lock_file = _lock_data_dir(self.queue.settings.data_dir)
+            if not self.lock_held:
+                self._lock_file = lock_data_dir(self.queue.settings.data_dir)
             orphans = self.queue.store.expire_leases(self.queue.clock())
             if orphans:
                 log.warning("resuming %d job(s) left running by a previous process", len(orphans))
@@ -257,15 +260,27 @@ class Workers:
 
 def ensure_data_dir_free(data_dir: Path) -> None:
     """Fail early, with the reason, when another embedded server already runs jobs from ``data_dir``."""
-    _lock_data_dir(data_dir).close()
+    lock_data_dir(data_dir).close()
 
 
-def _lock_data_dir(data_dir: Path) -> IO[str]:
+def lock_data_dir(data_dir: Path, wait: float = 0.0, clock: Callable[[], float] = time.monotonic) -> IO[str]:
+    """The data folder's lock, held as long as the returned file is open (in this process or a child given it).
+
+    ``wait``: seconds to keep trying, for a web worker process started again
+    while the review worker process of the one before it finishes its reviews.
+    ``RuntimeError`` when another process still holds it.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     handle = open(data_dir / "consumer.lock", "w")  # noqa: SIM115 - held for the process's life
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    deadline = clock() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if clock() < deadline:
+                time.sleep(0.1)
+                continue
         handle.close()
         raise RuntimeError(
             f"another flux-review process already runs jobs from {data_dir}; "

@@ -1,4 +1,4 @@
-"""``flux-review serve``: gunicorn in one worker process, with the queue's consumer threads inside it.
+"""``flux-review serve``: gunicorn in one worker process, which starts the review worker process.
 
 Why gunicorn: it is the production server the deployment already uses
 (Procfile), and its master supervises the worker process (restarted if it
@@ -6,10 +6,10 @@ crashes or stops answering its heartbeat) and stops it gracefully on
 SIGTERM. The worker is uvicorn's (``WebWorker``): an event loop and a C
 HTTP parser, where gunicorn's ``gthread`` worker parsed each request in
 Python and passed it between threads; the application is ``bot.web.WebApp``.
-One worker process, because in embedded mode the SQLite queue and
-its consumer threads live in the web process: the consumer starts when
-gunicorn's worker has loaded the app and stops when it exits. Jobs cut
-short by a shutdown or a crash resume when the next worker process starts
+One worker process, because in embedded mode it holds the data folder's
+lock and starts the one review worker process (``bot.consumer``) once it
+has loaded the app, and stops it when it exits. Jobs cut short by a
+shutdown or a crash resume when the next review worker process starts
 (``bot.jobs.Workers``). In scale-out mode (``REDIS_URL``) the same server
 runs the web side only; ``flux-review worker`` processes run the jobs.
 """
@@ -23,10 +23,10 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
-from bot import credentials
+from bot import credentials, metrics
 from bot.app import Components, components_of, create_app, when_registered
-from bot.jobs import Workers, ensure_data_dir_free
-from bot.runtime import build_workers
+from bot.consumer import ConsumerProcess
+from bot.jobs import ensure_data_dir_free, lock_data_dir
 from bot.settings import Settings
 from bot.state.integrity import check_ledger, set_aside_if_damaged
 from bot.web import WebApp
@@ -58,7 +58,7 @@ class Server(BaseApplication):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.workers: Workers | None = None
+        self.consumer: ConsumerProcess | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -104,13 +104,20 @@ class Server(BaseApplication):
         if settings.scale_out:
             log.info("scale-out mode: this process serves webhooks; run `flux-review worker` for the jobs")
             return
-        self.workers = build_workers(components.queue, settings=settings)
-        self.workers.start()
-        log.info("embedded mode: %d worker thread(s), data in %s", self.workers.threads, settings.data_dir)
+        # A worker process gunicorn started again may find the previous one's review process still finishing.
+        lock = lock_data_dir(settings.data_dir, wait=_stop_timeout(settings) + 5.0)
+        self.consumer = ConsumerProcess(settings, lock).start()
+        metrics.include_process(self.consumer.metrics_url)
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
-        if self.workers is not None:
-            self.workers.stop(graceful=True)
+        if self.consumer is not None:
+            self.consumer.stop(_stop_timeout(self.settings))
+            self.consumer.lock_file.close()
+
+
+def _stop_timeout(settings: Settings) -> float:
+    """How long the review worker process may take to finish its reviews once asked to stop."""
+    return max(5.0, settings.tuning.job_lease / 2) + 2.0
 
 
 def settle_heap() -> None:

@@ -223,7 +223,7 @@ def test_a_server_worker_started_after_setup_serves_the_stored_app(tmp_path: Pat
     app = server.load().flask  # the Flask app behind the server's ASGI application
     try:
         assert components_of(app).settings.app_id == "55"
-        assert server.workers is not None and server.workers.consumer is not None
+        assert server.consumer is not None and server.consumer.pid is not None
         assert app.test_client().get("/setup").status_code == 404
     finally:
         server._worker_exit(None, None)
