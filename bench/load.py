@@ -162,12 +162,29 @@ def parent_of(pid: int) -> int | None:
         return None
 
 
+def web_worker(server: int) -> int:
+    """gunicorn's worker process: the child of ``server`` that answers the webhooks."""
+    return next(pid for pid in process_tree(server) if pid != server and parent_of(pid) == server)
+
+
+def scheduled(pid: int) -> tuple[float, float]:
+    """Seconds the threads of ``pid`` ran on a CPU, and waited for one while ready to run (Linux schedstat)."""
+    ran = waited = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:
+            continue
+        ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    return ran / 1e9, waited / 1e9
+
+
 def record_profile(server: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy recording gunicorn's worker (the child of ``server``): where the web process spends its CPU."""
     found = os.environ.get("PY_SPY") or shutil.which("py-spy")
     if found is None:
         raise SystemExit("py-spy not found: install it in a virtual environment of its own and set PY_SPY")
-    worker = next(pid for pid in process_tree(server) if pid != server and parent_of(pid) == server)
+    worker = web_worker(server)
     recorder = subprocess.Popen([found, "record", "--pid", str(worker), "--format", "raw", "--rate", "500",
                                  "--gil", "--nonblocking", "--threads", "--output", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -238,13 +255,14 @@ def main() -> int:
             sender: Sender | None = None
             if args.generator == "wrk":
                 sender = functools.partial(wrk_burst.send, folder=folder / "wrk")
-            cpu_before, server_before = os.times(), tree_cpu(web)
+            worker = web_worker(web)
+            cpu_before, server_before, sched_before = os.times(), tree_cpu(web), scheduled(worker)
             wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             burst_started = time.time()
             recorder = record_profile(processes[0].proc.pid, args.py_spy) if args.py_spy and processes[0].proc else None
             result = run_burst(processes[0].url, SECRET, sim, burst, sender) if sender else run_burst(
                 processes[0].url, SECRET, sim, burst)
-            cpu_after, server_after = os.times(), tree_cpu(web)
+            cpu_after, server_after, sched_after = os.times(), tree_cpu(web), scheduled(worker)
             if recorder is not None:
                 recorder.send_signal(signal.SIGINT)
                 recorder.wait(30)
@@ -265,6 +283,8 @@ def main() -> int:
             else:
                 print(f"CPU during the burst: load generator (its threads and the simulator) {here:.2f} s, "
                       f"web server process and its children {server_cpu:.2f} s")
+            print(f"the web worker process during the burst: on a CPU {sched_after[0] - sched_before[0]:.2f} s, "
+                  f"ready but waiting for a CPU {sched_after[1] - sched_before[1]:.2f} s")
             if args.server_timing:
                 print_server_times(server_times(timing, burst_started), result.seconds)
                 print_collections(collections(timing, burst_started))
