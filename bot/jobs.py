@@ -16,6 +16,7 @@ mode, every job left running by the previous process as soon as it starts.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -23,9 +24,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
@@ -36,6 +37,7 @@ from bot import metrics
 from bot.review_request import ReviewRequest
 from bot.settings import Settings
 from bot.state import FINALIZING, Accepted, Store
+from bot.state.writers import WriteLock
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,8 @@ def build_huey(settings: Settings) -> Huey:
 
 
 class WakeUpStorage(SqliteStorage):
-    """huey's SQLite queue with ``synchronous=NORMAL``, as the ledger has, instead of huey's default FULL.
+    """huey's SQLite queue with ``synchronous=NORMAL``, as the ledger has, instead of huey's default FULL,
+    and its writers of every process queued on one lock (``bot.state.writers``), as the ledger's are.
 
     In WAL mode FULL syncs the log to disk at every commit: one fsync per
     accepted delivery, taken under SQLite's write lock, so a burst of
@@ -71,10 +74,29 @@ class WakeUpStorage(SqliteStorage):
     job: the job is in the ledger, and the reaper wakes it.
     """
 
+    _writers: WriteLock | None = None  # made at the first write: huey writes its tables from its constructor
+
     def _create_connection(self):  # type: ignore[no-untyped-def]  # huey's own hook, untyped there
         connection = super()._create_connection()
         connection.execute("pragma synchronous=normal")
         return connection
+
+    @contextlib.contextmanager
+    def db(self, commit: bool = False, close: bool = False) -> Iterator[Any]:
+        """huey's transaction, entered holding the queue's write lock when it writes.
+
+        The review worker process takes wake-ups (a write) each time it polls
+        the queue, while the web process adds them: without the lock a delivery
+        met SQLite's busy handler and its sleeps.
+        """
+        if not commit:
+            with super().db(commit=False, close=close) as cursor:
+                yield cursor
+            return
+        if self._writers is None:
+            self._writers = WriteLock(Path(self.filename))
+        with self._writers.held(), super().db(commit=True, close=close) as cursor:
+            yield cursor
 
 
 class Queue:

@@ -9,7 +9,9 @@ The threads of one process also take a lock of their own before ``BEGIN
 IMMEDIATE``: SQLite's busy handler polls with growing sleeps (up to 100 ms),
 so under a burst of webhooks a thread slept long after the write lock was
 free; a thread waiting on the process's lock starts the moment it is.
-SQLite's timeout still serialises writers of other processes.
+Writers of other processes (embedded mode's review worker process) wait
+on a lock of the operating system as well (``bot.state.writers``), for the
+same reason; SQLite's timeout stays as the last resort.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.state.base import TERMINAL, JobRecord, PullRecord, Store, _Change
+from bot.state.writers import WriteLock
 
 _SCHEMA = """
 create table if not exists deliveries (id text primary key, received_at real not null);
@@ -52,7 +55,7 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
-        self._writing = threading.Lock()
+        self._writing = WriteLock(self.path)
         self._db().executescript(_SCHEMA)
 
     # -- connections ---------------------------------------------------------------
@@ -70,7 +73,7 @@ class SqliteStore(Store):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         db = self._db()
-        with self._writing:
+        with self._writing.held():
             db.execute("begin immediate")
             try:
                 yield db
