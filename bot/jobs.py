@@ -1,17 +1,24 @@
 """The queue: one task API (huey) over two storages, plus the reaper that makes jobs survive crashes.
 
 Embedded mode keeps huey's queue in SQLite under ``DATA_DIR`` and runs the
-consumer as threads of the web process (``flux-review serve``). Scale-out
-mode (``REDIS_URL``) keeps it in Redis; web processes only enqueue and
-``flux-review worker`` processes consume, on any machines.
+consumer in the review worker process that ``flux-review serve`` starts
+(``bot.consumer``). Scale-out mode (``REDIS_URL``) keeps it in Redis; web
+processes only enqueue and ``flux-review worker`` processes consume, on any
+machines.
 
-huey carries wake-ups ("look at job X"), debounced by
-``FLUX_REVIEW_REVIEW_DELAY`` so a burst of pushes wakes the newest job
-once. What a job *is* lives in the ledger (``bot.state``), written before
-the webhook is answered. huey drops a message as soon as a worker takes
-it, so the reaper closes the gap: it wakes jobs whose wake-up was lost and
-jobs whose lease expired because their process died, and, in embedded
-mode, every job left running by the previous process as soon as it starts.
+What a job *is* lives in the ledger (``bot.state``), written before the
+webhook is answered, with the time it is due: ``FLUX_REVIEW_REVIEW_DELAY``
+after its delivery, so a burst of pushes wakes the newest job once. huey
+carries wake-ups ("look at job X"). In scale-out mode the web process
+enqueues each new job's wake-up, delayed until it is due. In embedded mode
+it does not: the reaper of the review worker process reads the ledger every
+``FLUX_REVIEW_QUEUE_POLL`` seconds and wakes the jobs that are due, so
+answering a delivery costs one commit (the ledger's) instead of two, and
+the ledger stays the one place a job is written. huey drops a message as
+soon as a worker takes it, so the reaper also closes that gap: it wakes
+jobs whose wake-up was lost and jobs whose lease expired because their
+process died, and, in embedded mode, every job left running by the
+previous process as soon as it starts.
 """
 
 from __future__ import annotations
@@ -117,17 +124,26 @@ class Queue:
         self._finalize: Callable[[str], None] | None = None
         self._review_task = self.huey.task(name=REVIEW_TASK)(self._run_review)
         self._finalize_task = self.huey.task(name=FINALIZE_TASK)(self._run_finalize)
+        # Embedded mode: a new job's first wake-up comes from the reaper reading the ledger (module docstring).
+        self.wakes_from_ledger = not settings.redis_url
 
     # -- web side ------------------------------------------------------------------
     def submit(self, delivery: str, request: ReviewRequest) -> Accepted:
-        """Persist a review job (with its delivery id) and wake it after the debounce delay."""
+        """Persist a review job (with its delivery id), due after the debounce delay.
+
+        Scale-out mode also enqueues its wake-up for then, and lets the reaper
+        look at it ``requeue_after`` later in case that wake-up is lost;
+        embedded mode's reaper wakes it when it is due.
+        """
         now = self.clock()
         delay = self.settings.tuning.review_delay
+        requeue_after = 0.0 if self.wakes_from_ledger else self.settings.tuning.requeue_after
         accepted = self.store.accept(delivery, now, key=request.key, payload=request.to_payload(),
-                                     wake_at=now + delay, requeue_after=self.settings.tuning.requeue_after)
+                                     wake_at=now + delay, requeue_after=requeue_after)
         if accepted.job_id is not None:
             metrics.JOBS_QUEUED.labels(request.reason or "unknown").inc()
-            self.wake(accepted.job_id, delay)
+            if not self.wakes_from_ledger:
+                self.wake(accepted.job_id, delay)
         return accepted
 
     def wake(self, job_id: str, delay: float = 0.0) -> None:
@@ -207,7 +223,8 @@ class Workers:
         self.embedded = embedded
         self.lock_held = lock_held
         tuning = queue.settings.tuning
-        self.reap_interval = max(0.2, min(tuning.job_lease / 4, 10.0))
+        # Embedded mode's reaper wakes every new job: it reads the ledger as often as huey's consumer polls.
+        self.reap_interval = tuning.queue_poll if queue.wakes_from_ledger else max(0.2, min(tuning.job_lease / 4, 10.0))
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
         self._lock_file: IO[str] | None = None
