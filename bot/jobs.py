@@ -40,7 +40,7 @@ from huey.api import Huey
 from huey.consumer import Consumer
 from huey.storage import SqliteStorage
 
-from bot import metrics
+from bot import logs, metrics
 from bot.review_request import ReviewRequest
 from bot.settings import Settings
 from bot.state import FINALIZING, Accepted, Store
@@ -192,11 +192,13 @@ class Queue:
                 log.info("forgot %d old delivery ids and finished jobs", pruned)
         due = self.store.take_due(now, grace)
         for job in due:
-            log.info("job %s (%s): waking it again (state %s)", job.id, job.key, job.state)
-            if job.state == FINALIZING:
-                self.wake_finalizer(job.id)
-            else:
-                self.wake(job.id)
+            with logs.scope(job=job.id):
+                # Embedded mode: every new job passes here once (its first wake-up); otherwise a lost one.
+                log.info("job %s (%s): due, waking it (state %s)", job.id, job.key, job.state)
+                if job.state == FINALIZING:
+                    self.wake_finalizer(job.id)
+                else:
+                    self.wake(job.id)
         return len(due)
 
 
