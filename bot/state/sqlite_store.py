@@ -128,6 +128,26 @@ class SqliteStore(Store):
         ).fetchall()
         return [job_id for job_id, due in rows if float(due) <= now]
 
+    def take_due(self, now: float, grace: float) -> list[JobRecord]:
+        """As ``Store.take_due``, in one transaction however many jobs are due.
+
+        In embedded mode the reaper takes every new job once it is due, a few
+        hundred at a time during a burst: one turn of the write lock for all of
+        them, rather than one each between the web process's writes.
+        """
+        if not self._due_ids(now):
+            return []  # nothing due: the write lock is not taken
+        taken: list[JobRecord] = []
+        with self._transaction() as db:
+            for job_id in self._due_ids(now):
+                job = self._read_job(db, job_id)
+                if job is None or job.state in TERMINAL or job.due_at is None or job.due_at > now:
+                    continue
+                job.due_at = now + grace
+                db.execute("update jobs set due_at = ? where id = ?", (job.to_fields()["due_at"], job.id))
+                taken.append(job)
+        return taken
+
     def _ids_in_state(self, state: str) -> list[str]:
         return [row[0] for row in self._db().execute("select id from jobs where state = ?", (state,))]
 
