@@ -19,6 +19,7 @@ from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from flask import Flask
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from bot.webhooks import (
     DELIVERY_KEY,
@@ -35,6 +36,8 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 FLASK_THREADS = 8
+MAX_HEAD_BYTES = 64 * 1024  # a request line and headers, together (gunicorn allowed 4 KiB + 100 x 8 KiB)
+HEAD_SECONDS = 10.0  # to send them, from the connection or the request's first byte
 # The request headers the receiver reads, by their WSGI names.
 _HEADERS = {b"x-hub-signature-256": SIGNATURE_KEY, b"x-github-event": EVENT_KEY, b"x-github-delivery": DELIVERY_KEY,
             b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH",
@@ -117,3 +120,59 @@ async def read_body(receive: Receive, limit: int, timeout: float) -> bytes | Non
     except TimeoutError:
         return None
     return b"".join(chunks)[: limit + 1]
+
+
+class WebProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (httptools' parser) with the limits gunicorn's worker had on a request's head.
+
+    uvicorn bounds neither how long a client may take to send a request line
+    and headers nor how large they may be; gunicorn's worker bounded both.
+    A head past ``MAX_HEAD_BYTES`` is answered 400 and the connection closed;
+    a connection that has not sent a whole head ``HEAD_SECONDS`` after it
+    opened, or after the request's first byte, is closed. The body has its own
+    deadline (``read_body``); between requests uvicorn's keep-alive timeout applies.
+    """
+
+    _head_bytes = 0
+    _in_head = True
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head and self._head_timer is None:
+            self._arm_head_timer()
+        super().data_received(data)
+        if self._in_head and not self.transport.is_closing():
+            self._head_bytes += len(data)  # the whole chunk was head: the head is not complete yet
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._cancel_head_timer()
+                self.send_400_response("Request line and headers too large.")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self) -> None:
+        self._head_timer = self.loop.call_later(HEAD_SECONDS, self._head_too_slow)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if self._in_head and not self.transport.is_closing():
+            self.transport.close()
