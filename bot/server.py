@@ -47,7 +47,8 @@ class WebWorker(UvicornWorker):
     Keeps what gunicorn's worker gave: its heartbeat to the master, which
     restarts a worker that stops answering within ``timeout``, and a graceful
     stop on SIGTERM that waits for the requests in flight, here for at most
-    gunicorn's ``graceful_timeout`` less a second (the master kills it then).
+    half of gunicorn's ``graceful_timeout`` (the other half is the review
+    worker process's, stopped after them in ``Server._worker_exit``).
     """
 
     CONFIG_KWARGS: dict[str, Any] = {"loop": "asyncio", "http": WebProtocol, "lifespan": "off", "ws": "none",
@@ -55,7 +56,7 @@ class WebWorker(UvicornWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.config.timeout_graceful_shutdown = max(1, int(self.cfg.graceful_timeout) - 1)
+        self.config.timeout_graceful_shutdown = max(1, int(self.cfg.graceful_timeout) // 2 - 1)
 
 
 class Server(BaseApplication):
@@ -67,13 +68,14 @@ class Server(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
-        tuning = self.settings.tuning
         options: dict[str, Any] = {
             "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": 1,
             "worker_class": "bot.server.WebWorker",
             "timeout": 60,
-            "graceful_timeout": max(10, int(tuning.job_lease / 2)),
+            # Room for both halves of a stop: the requests in flight (at most half of it, WebWorker), then the
+            # review worker process finishing its reviews (_stop_timeout), before the master kills the worker.
+            "graceful_timeout": 2 * int(_stop_timeout(self.settings)) + 2,
             "keepalive": 5,
             # No control socket in $HOME: several servers may share a machine, and nothing uses it.
             "control_socket_disable": True,
