@@ -9,12 +9,18 @@ order (size cap, body deadline, signature, headers, JSON, routing) and the
 ledger's commit before the 202, as ``bot.webhooks`` describes. Every other
 route (setup pages, health, readiness, metrics), and ``POST /webhook`` in
 setup mode, is the Flask app's, run in a pool of threads (a2wsgi).
+
+In scale-out mode the ledger is Redis, a round trip over the network that
+may hang until its timeout: there the receiver runs in a pool of threads of
+its own, so a slow Redis holds deliveries, not the event loop (nor health
+checks and metrics).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
@@ -50,6 +56,7 @@ class WebApp:
     def __init__(self, flask_app: Flask, threads: int = FLASK_THREADS) -> None:
         self.flask = flask_app
         self.other_routes = WSGIMiddleware(flask_app, workers=threads)
+        self.receiver_threads = ThreadPoolExecutor(threads, thread_name_prefix="webhook")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,19 +64,22 @@ class WebApp:
         if scope["method"] == "POST" and scope["path"] == "/webhook":
             components = self.flask.extensions.get("flux_review")
             if components is not None:
-                await answer_delivery(components.receiver, scope, receive, send)
+                threads = self.receiver_threads if components.settings.scale_out else None
+                await answer_delivery(components.receiver, scope, receive, send, threads)
                 return
         await self.other_routes(scope, receive, send)
 
 
-async def answer_delivery(receiver: WebhookReceiver, scope: Scope, receive: Receive, send: Send) -> None:
+async def answer_delivery(receiver: WebhookReceiver, scope: Scope, receive: Receive, send: Send,
+                          threads: ThreadPoolExecutor | None = None) -> None:
     """Read one delivery within the body deadline, let the receiver decide, answer.
 
-    The receiver runs on the event loop: its ledger write is one short
-    SQLite transaction (or one Redis call), and running it here rather than
-    in a thread spares the switches between threads that made up much of a
-    delivery's time under load. A refusal that leaves the body unread (too
-    large, too slow) closes the connection.
+    Without ``threads`` (embedded mode) the receiver runs on the event loop:
+    its ledger write is one short SQLite transaction, and running it here
+    rather than in a thread spares the switches between threads that made up
+    much of a delivery's time under load. With them (scale-out mode) it runs in
+    one of them. A refusal that leaves the body unread (too large, too slow)
+    closes the connection.
     """
     environ = request_headers(scope)
     limit = receiver.settings.tuning.max_webhook_bytes
@@ -77,7 +87,11 @@ async def answer_delivery(receiver: WebhookReceiver, scope: Scope, receive: Rece
     body: bytes | None = b""  # a declared length above the cap is refused before a byte of the body is read
     if declared is None or declared <= limit:
         body = await read_body(receive, limit, receiver.settings.tuning.body_timeout)
-    answer: Answer = receiver.answer(receiver.receive_body, environ, body)
+    if threads is None:
+        answer: Answer = receiver.answer(receiver.receive_body, environ, body)
+    else:
+        answer = await asyncio.get_running_loop().run_in_executor(
+            threads, receiver.answer, receiver.receive_body, environ, body)
     status = answer[0]
     _, headers, data = encode_answer(*answer)
     raw_headers = [(name.lower().encode(), value.encode()) for name, value in headers]
