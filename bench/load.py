@@ -15,17 +15,20 @@ repository root:
 
 With ``--floor`` the same burst goes to ``bench/ack_floor.py``: gunicorn
 configured as ``serve`` configures it, answering 202 at once, so the latency
-of the generator and gunicorn alone is printed (no accounting: there is no
-flux-review behind it).
+of the generator and the server alone is printed (no accounting: there is no
+flux-review behind it). ``--floor-gthread``: the same with gunicorn's
+``gthread`` worker and 8 threads, the server ``serve`` ran before.
 
 With ``--server-timing`` the web process runs under ``bench/timed_serve.py``
-and the seconds it spent per webhook inside the application (and within
+and the seconds it spent per webhook inside the receiver (and within
 that in the ledger's and in huey's writes) are printed beside the
 latency the load generator saw, which also holds the generator's own cost
-and the wait for a server thread. ``--review-delay`` (0.5 s by default) set past
+and the wait for the server's event loop. Every run prints how long the web
+worker process ran on a CPU during the burst and how long it was ready to
+run but waited for one (other processes on the machine). ``--review-delay`` (0.5 s by default) set past
 the burst keeps the reviews from competing with the webhook; ``--web-threads``
-and ``--switch-interval`` (with ``--server-timing``) change gunicorn's threads
-and Python's switch interval in the web process, for experiments.
+and ``--switch-interval`` (with ``--server-timing``) change the threads of
+the Flask routes and Python's switch interval in the web process, for experiments.
 ``--server-timing`` also prints the pauses of the garbage collector in the
 web process during the burst. ``--latency-only`` stops after the burst (no
 accounting; for quick A/B runs of the acknowledgement path), and
@@ -89,15 +92,16 @@ class TimedBotProcess(BotProcess):
         return self
 
 
-def ack_floor(folder: Path, threads: int) -> BotProcess:
-    """gunicorn serving ``bench/ack_floor.py`` with serve's worker settings, ready for deliveries."""
+def ack_floor(folder: Path, gthread: bool) -> BotProcess:
+    """gunicorn serving ``bench/ack_floor.py`` with serve's worker settings (or gthread's), ready for deliveries."""
     port = free_port()
     process = BotProcess([], {**os.environ, "PYTHONPATH": str(ROOT)}, folder / "floor.log", port)
+    server = (["--worker-class", "gthread", "--threads", "8", "ack_floor:app"] if gthread else
+              ["--worker-class", "bot.server.WebWorker", "ack_floor:asgi_app"])
     with open(process.log_path, "ab") as log:
         process.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("gunicorn")), "--pythonpath", str(TIMED_SERVE.parent),
-             "--worker-class", "gthread", "--workers", "1", "--threads", str(threads), "--keep-alive", "5",
-             "--bind", f"127.0.0.1:{port}", "ack_floor:app"],
+             "--workers", "1", "--keep-alive", "5", "--bind", f"127.0.0.1:{port}", *server],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     wait_until(process._healthy, 30.0, 0.1, f"gunicorn on port {port}")
     return process
@@ -162,12 +166,29 @@ def parent_of(pid: int) -> int | None:
         return None
 
 
+def web_worker(server: int) -> int:
+    """gunicorn's worker process: the child of ``server`` that answers the webhooks."""
+    return next(pid for pid in process_tree(server) if pid != server and parent_of(pid) == server)
+
+
+def scheduled(pid: int) -> tuple[float, float]:
+    """Seconds the threads of ``pid`` ran on a CPU, and waited for one while ready to run (Linux schedstat)."""
+    ran = waited = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:
+            continue
+        ran, waited = ran + int(fields[0]), waited + int(fields[1])
+    return ran / 1e9, waited / 1e9
+
+
 def record_profile(server: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy recording gunicorn's worker (the child of ``server``): where the web process spends its CPU."""
     found = os.environ.get("PY_SPY") or shutil.which("py-spy")
     if found is None:
         raise SystemExit("py-spy not found: install it in a virtual environment of its own and set PY_SPY")
-    worker = next(pid for pid in process_tree(server) if pid != server and parent_of(pid) == server)
+    worker = web_worker(server)
     recorder = subprocess.Popen([found, "record", "--pid", str(worker), "--format", "raw", "--rate", "500",
                                  "--gil", "--nonblocking", "--threads", "--output", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -190,9 +211,12 @@ def main() -> int:
                              "competes with the webhook)")
     parser.add_argument("--floor", action="store_true",
                         help="send the burst to gunicorn answering 202 at once (bench/ack_floor.py) instead")
+    parser.add_argument("--floor-gthread", action="store_true",
+                        help="--floor with gunicorn's gthread worker (8 threads), the server serve ran before")
     parser.add_argument("--switch-interval", type=float,
                         help="with --server-timing: the web process's sys.setswitchinterval, for an experiment")
-    parser.add_argument("--web-threads", type=int, help="with --server-timing: gunicorn's threads, for an experiment")
+    parser.add_argument("--web-threads", type=int,
+                        help="with --server-timing: the threads of the Flask routes, for an experiment")
     parser.add_argument("--generator", choices=("wrk", "python"), default="wrk",
                         help="what sends the burst: wrk (C, keep-alive connections; the published figures) or "
                              "Python threads")
@@ -203,6 +227,7 @@ def main() -> int:
                         help="stop after the burst: latency and answers only, no wait for the reviews (for A/B "
                              "runs of the acknowledgement path; the published figures account for every delivery)")
     args = parser.parse_args()
+    args.floor = args.floor or args.floor_gthread
     if args.generator == "wrk" and wrk_burst.find_wrk() is None:
         print(wrk_burst.INSTALL_HINT, file=sys.stderr)
         return 2
@@ -217,9 +242,7 @@ def main() -> int:
                                   redis_url=store.url if store else None, review_delay=str(args.review_delay))
             timing = folder / "timing.log"
             if args.floor:
-                from bot.server import WEB_THREADS
-
-                processes.append(ack_floor(folder, args.web_threads or WEB_THREADS))
+                processes.append(ack_floor(folder, args.floor_gthread))
             elif args.server_timing:
                 env["FLUX_REVIEW_BENCH_TIMING"] = str(timing)
                 if args.switch_interval:
@@ -238,19 +261,21 @@ def main() -> int:
             sender: Sender | None = None
             if args.generator == "wrk":
                 sender = functools.partial(wrk_burst.send, folder=folder / "wrk")
-            cpu_before, server_before = os.times(), tree_cpu(web)
+            answering = web_worker(web)
+            cpu_before, server_before, sched_before = os.times(), tree_cpu(web), scheduled(answering)
             wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             burst_started = time.time()
             recorder = record_profile(processes[0].proc.pid, args.py_spy) if args.py_spy and processes[0].proc else None
             result = run_burst(processes[0].url, SECRET, sim, burst, sender) if sender else run_burst(
                 processes[0].url, SECRET, sim, burst)
-            cpu_after, server_after = os.times(), tree_cpu(web)
+            cpu_after, server_after, sched_after = os.times(), tree_cpu(web), scheduled(answering)
             if recorder is not None:
                 recorder.send_signal(signal.SIGINT)
                 recorder.wait(30)
             wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             mode = f"scale-out, {args.workers} worker processes on Redis" if store else "embedded"
-            mode = "floor (gunicorn answering 202 at once)" if args.floor else mode
+            server = "gunicorn's gthread worker" if args.floor_gthread else "serve's server"
+            mode = f"floor ({server} answering 202 at once)" if args.floor else mode
             print(f"{mode}: {len(result.latencies)} deliveries answered in {result.seconds:.2f} s at concurrency "
                   f"{burst.concurrency} ({len(result.latencies) / result.seconds:.0f}/s), sent by {args.generator}")
             print(f"acknowledgement latency: p50 {result.percentile(0.5) * 1000:.1f} ms, "
@@ -265,6 +290,8 @@ def main() -> int:
             else:
                 print(f"CPU during the burst: load generator (its threads and the simulator) {here:.2f} s, "
                       f"web server process and its children {server_cpu:.2f} s")
+            print(f"the web worker process during the burst: on a CPU {sched_after[0] - sched_before[0]:.2f} s, "
+                  f"ready but waiting for a CPU {sched_after[1] - sched_before[1]:.2f} s")
             if args.server_timing:
                 print_server_times(server_times(timing, burst_started), result.seconds)
                 print_collections(collections(timing, burst_started))

@@ -1,9 +1,11 @@
 """``python -m bot`` with a timer around each webhook, for the load test: where a delivery's time goes on the server.
 
 The load generator's latency includes its own cost (its threads, the
-simulator in its process, loopback) and the wait for one of the server's
-threads. This launcher runs the same server and writes, per request, the
-seconds the server spent inside the application, and within it in the
+simulator in its process, loopback) and the wait for the server (its event
+loop, or one of its threads). This launcher runs the same server and writes,
+per delivery, the seconds the receiver spent on it once its body was read
+(``WebhookReceiver.receive_body``: the checks, the routing and the writes;
+the server's event loop runs nothing else meanwhile), and within them in the
 ledger's write (``SqliteStore._insert`` or ``RedisStore._insert``) and in huey's wake-up write
 (``Queue.wake``), one line each to the file named by ``FLUX_REVIEW_BENCH_TIMING``:
 
@@ -12,7 +14,7 @@ ledger's write (``SqliteStore._insert`` or ``RedisStore._insert``) and in huey's
 and one line per collection of Python's cyclic garbage collector in the
 worker process (a pause of every thread), ``gc:<generation> <start> <seconds> 0 0``.
 
-``FLUX_REVIEW_BENCH_WEB_THREADS`` sets gunicorn's threads (``bot.server.WEB_THREADS``) and
+``FLUX_REVIEW_BENCH_WEB_THREADS`` sets the threads of the Flask routes (``bot.server.WEB_THREADS``) and
 ``FLUX_REVIEW_BENCH_SWITCH_INTERVAL`` Python's thread switch interval, for experiments.
 Used by ``bench/load.py --server-timing``; not part of the App.
 """
@@ -24,11 +26,11 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from bot import jobs, server
+from bot import jobs, server, webhooks
 from bot.__main__ import main
 from bot.state import redis_store, sqlite_store
 
@@ -49,19 +51,21 @@ def _timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _middleware(app: Callable[..., Iterable[bytes]], out: Any) -> Callable[..., Iterable[bytes]]:
-    def timed_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+def _timed_receiver(receive: Callable[..., Any], out: Any) -> Callable[..., Any]:
+    """``WebhookReceiver.receive_body`` writing one line per delivery (and the collections seen since)."""
+    @wraps(receive)
+    def timed(self: webhooks.WebhookReceiver, environ: dict[str, Any], body: bytes | None) -> Any:
         _local.ledger = _local.wake = 0.0
         wall, started = time.time(), time.perf_counter()
-        body = list(app(environ, start_response))
-        seconds = time.perf_counter() - started
-        with _lock:
-            out.write(f"{environ.get('PATH_INFO', '')} {wall:.6f} {seconds:.6f} {_local.ledger:.6f} "
-                      f"{_local.wake:.6f}\n")
-            while _collections:
-                out.write(_collections.pop(0))
-        return body
-    return timed_app
+        try:
+            return receive(self, environ, body)
+        finally:
+            seconds = time.perf_counter() - started
+            with _lock:
+                out.write(f"/webhook {wall:.6f} {seconds:.6f} {_local.ledger:.6f} {_local.wake:.6f}\n")
+                while _collections:
+                    out.write(_collections.pop(0))
+    return timed
 
 
 def _watch_collections() -> None:
@@ -83,16 +87,16 @@ def _watch_collections() -> None:
 
 
 def install(path: str) -> None:
-    """Wrap the ledger's insert, huey's wake-up and the application built in gunicorn's worker."""
+    """Wrap the ledger's insert, huey's wake-up and the receiver, and watch the collector in gunicorn's worker."""
     out = open(path, "a", buffering=1)  # noqa: SIM115 - open for the process's life, a line per request
     for store in (sqlite_store.SqliteStore, redis_store.RedisStore):
         store._insert = _timed("ledger", store._insert)
     jobs.Queue.wake = _timed("wake", jobs.Queue.wake)
+    webhooks.WebhookReceiver.receive_body = _timed_receiver(webhooks.WebhookReceiver.receive_body, out)
     load = server.Server.load
 
     def timed_load(self: server.Server) -> Any:
         app = load(self)
-        app.wsgi_app = _middleware(app.wsgi_app, out)
         _watch_collections()
         return app
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.credentials import Credentials
 from bot.jobs import Queue
-from bot.metrics import QUEUE_DEPTH
+from bot.metrics import QUEUE_DEPTH, page
 from bot.readiness import Readiness
 from bot.settings import Settings
 from bot.setup_page import install_setup
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
 
     @app.get("/metrics")
     def metrics() -> Response:
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        return Response(page(), mimetype=CONTENT_TYPE_LATEST)
 
     @app.errorhandler(413)
     def too_large(_: Exception) -> tuple[Response, int]:

@@ -1,21 +1,29 @@
 """The queue: one task API (huey) over two storages, plus the reaper that makes jobs survive crashes.
 
 Embedded mode keeps huey's queue in SQLite under ``DATA_DIR`` and runs the
-consumer as threads of the web process (``flux-review serve``). Scale-out
-mode (``REDIS_URL``) keeps it in Redis; web processes only enqueue and
-``flux-review worker`` processes consume, on any machines.
+consumer in the review worker process that ``flux-review serve`` starts
+(``bot.consumer``). Scale-out mode (``REDIS_URL``) keeps it in Redis; web
+processes only enqueue and ``flux-review worker`` processes consume, on any
+machines.
 
-huey carries wake-ups ("look at job X"), debounced by
-``FLUX_REVIEW_REVIEW_DELAY`` so a burst of pushes wakes the newest job
-once. What a job *is* lives in the ledger (``bot.state``), written before
-the webhook is answered. huey drops a message as soon as a worker takes
-it, so the reaper closes the gap: it wakes jobs whose wake-up was lost and
-jobs whose lease expired because their process died, and, in embedded
-mode, every job left running by the previous process as soon as it starts.
+What a job *is* lives in the ledger (``bot.state``), written before the
+webhook is answered, with the time it is due: ``FLUX_REVIEW_REVIEW_DELAY``
+after its delivery, so a burst of pushes wakes the newest job once. huey
+carries wake-ups ("look at job X"). In scale-out mode the web process
+enqueues each new job's wake-up, delayed until it is due. In embedded mode
+it does not: the reaper of the review worker process reads the ledger every
+``FLUX_REVIEW_QUEUE_POLL`` seconds and wakes the jobs that are due, so
+answering a delivery costs one commit (the ledger's) instead of two, and
+the ledger stays the one place a job is written. huey drops a message as
+soon as a worker takes it, so the reaper also closes that gap: it wakes
+jobs whose wake-up was lost and jobs whose lease expired because their
+process died, and, in embedded mode, every job left running by the
+previous process as soon as it starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -23,19 +31,20 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
 from huey.consumer import Consumer
 from huey.storage import SqliteStorage
 
-from bot import metrics
+from bot import logs, metrics
 from bot.review_request import ReviewRequest
 from bot.settings import Settings
 from bot.state import FINALIZING, Accepted, Store
+from bot.state.writers import WriteLock
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +70,8 @@ def build_huey(settings: Settings) -> Huey:
 
 
 class WakeUpStorage(SqliteStorage):
-    """huey's SQLite queue with ``synchronous=NORMAL``, as the ledger has, instead of huey's default FULL.
+    """huey's SQLite queue with ``synchronous=NORMAL``, as the ledger has, instead of huey's default FULL,
+    and its writers of every process queued on one lock (``bot.state.writers``), as the ledger's are.
 
     In WAL mode FULL syncs the log to disk at every commit: one fsync per
     accepted delivery, taken under SQLite's write lock, so a burst of
@@ -71,10 +81,29 @@ class WakeUpStorage(SqliteStorage):
     job: the job is in the ledger, and the reaper wakes it.
     """
 
+    _writers: WriteLock | None = None  # made at the first write: huey writes its tables from its constructor
+
     def _create_connection(self):  # type: ignore[no-untyped-def]  # huey's own hook, untyped there
         connection = super()._create_connection()
         connection.execute("pragma synchronous=normal")
         return connection
+
+    @contextlib.contextmanager
+    def db(self, commit: bool = False, close: bool = False) -> Iterator[Any]:
+        """huey's transaction, entered holding the queue's write lock when it writes.
+
+        The review worker process takes wake-ups (a write) each time it polls
+        the queue, while the web process adds them: without the lock a delivery
+        met SQLite's busy handler and its sleeps.
+        """
+        if not commit:
+            with super().db(commit=False, close=close) as cursor:
+                yield cursor
+            return
+        if self._writers is None:
+            self._writers = WriteLock(Path(self.filename))
+        with self._writers.held(), super().db(commit=True, close=close) as cursor:
+            yield cursor
 
 
 class Queue:
@@ -95,17 +124,26 @@ class Queue:
         self._finalize: Callable[[str], None] | None = None
         self._review_task = self.huey.task(name=REVIEW_TASK)(self._run_review)
         self._finalize_task = self.huey.task(name=FINALIZE_TASK)(self._run_finalize)
+        # Embedded mode: a new job's first wake-up comes from the reaper reading the ledger (module docstring).
+        self.wakes_from_ledger = not settings.redis_url
 
     # -- web side ------------------------------------------------------------------
     def submit(self, delivery: str, request: ReviewRequest) -> Accepted:
-        """Persist a review job (with its delivery id) and wake it after the debounce delay."""
+        """Persist a review job (with its delivery id), due after the debounce delay.
+
+        Scale-out mode also enqueues its wake-up for then, and lets the reaper
+        look at it ``requeue_after`` later in case that wake-up is lost;
+        embedded mode's reaper wakes it when it is due.
+        """
         now = self.clock()
         delay = self.settings.tuning.review_delay
+        requeue_after = 0.0 if self.wakes_from_ledger else self.settings.tuning.requeue_after
         accepted = self.store.accept(delivery, now, key=request.key, payload=request.to_payload(),
-                                     wake_at=now + delay, requeue_after=self.settings.tuning.requeue_after)
+                                     wake_at=now + delay, requeue_after=requeue_after)
         if accepted.job_id is not None:
             metrics.JOBS_QUEUED.labels(request.reason or "unknown").inc()
-            self.wake(accepted.job_id, delay)
+            if not self.wakes_from_ledger:
+                self.wake(accepted.job_id, delay)
         return accepted
 
     def wake(self, job_id: str, delay: float = 0.0) -> None:
@@ -154,11 +192,13 @@ class Queue:
                 log.info("forgot %d old delivery ids and finished jobs", pruned)
         due = self.store.take_due(now, grace)
         for job in due:
-            log.info("job %s (%s): waking it again (state %s)", job.id, job.key, job.state)
-            if job.state == FINALIZING:
-                self.wake_finalizer(job.id)
-            else:
-                self.wake(job.id)
+            with logs.scope(job=job.id):
+                # Embedded mode: every new job passes here once (its first wake-up); otherwise a lost one.
+                log.info("job %s (%s): due, waking it (state %s)", job.id, job.key, job.state)
+                if job.state == FINALIZING:
+                    self.wake_finalizer(job.id)
+                else:
+                    self.wake(job.id)
         return len(due)
 
 
@@ -175,15 +215,18 @@ class Workers:
     ``embedded`` takes an exclusive lock on ``DATA_DIR`` (two embedded
     servers on one data folder would each think the other's jobs orphaned)
     and then treats every job still marked running as left by a dead
-    process, so it is resumed at once.
+    process, so it is resumed at once. ``lock_held``: the process was handed
+    the lock by the one that took it (``bot.consumer``) and does not take it.
     """
 
-    def __init__(self, queue: Queue, *, threads: int, embedded: bool) -> None:
+    def __init__(self, queue: Queue, *, threads: int, embedded: bool, lock_held: bool = False) -> None:
         self.queue = queue
         self.threads = threads
         self.embedded = embedded
+        self.lock_held = lock_held
         tuning = queue.settings.tuning
-        self.reap_interval = max(0.2, min(tuning.job_lease / 4, 10.0))
+        # Embedded mode's reaper wakes every new job: it reads the ledger as often as huey's consumer polls.
+        self.reap_interval = tuning.queue_poll if queue.wakes_from_ledger else max(0.2, min(tuning.job_lease / 4, 10.0))
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
         self._lock_file: IO[str] | None = None
@@ -192,7 +235,8 @@ class Workers:
     def prepare(self) -> None:
         """Take the data-folder lock and recover orphans (embedded mode), before any thread starts."""
         if self.embedded:
-            self._lock_file = _lock_data_dir(self.queue.settings.data_dir)
+            if not self.lock_held:
+                self._lock_file = lock_data_dir(self.queue.settings.data_dir)
             orphans = self.queue.store.expire_leases(self.queue.clock())
             if orphans:
                 log.warning("resuming %d job(s) left running by a previous process", len(orphans))
@@ -257,15 +301,27 @@ class Workers:
 
 def ensure_data_dir_free(data_dir: Path) -> None:
     """Fail early, with the reason, when another embedded server already runs jobs from ``data_dir``."""
-    _lock_data_dir(data_dir).close()
+    lock_data_dir(data_dir).close()
 
 
-def _lock_data_dir(data_dir: Path) -> IO[str]:
+def lock_data_dir(data_dir: Path, wait: float = 0.0, clock: Callable[[], float] = time.monotonic) -> IO[str]:
+    """The data folder's lock, held as long as the returned file is open (in this process or a child given it).
+
+    ``wait``: seconds to keep trying, for a web worker process started again
+    while the review worker process of the one before it finishes its reviews.
+    ``RuntimeError`` when another process still holds it.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     handle = open(data_dir / "consumer.lock", "w")  # noqa: SIM115 - held for the process's life
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    deadline = clock() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if clock() < deadline:
+                time.sleep(0.1)
+                continue
         handle.close()
         raise RuntimeError(
             f"another flux-review process already runs jobs from {data_dir}; "

@@ -1,7 +1,7 @@
 """Assembling a worker process: GitHub clients, the job runner and the consumer threads.
 
-Shared by ``flux-review serve`` (embedded mode: threads inside the web
-process) and ``flux-review worker`` (scale-out mode). Write pacing is per
+Shared by ``flux-review serve`` (embedded mode: the review worker process
+it starts, ``bot.consumer``) and ``flux-review worker`` (scale-out mode). Write pacing is per
 process in embedded mode and shared through Redis in scale-out mode, so
 an installation's writes stay a second apart however many workers run.
 """
@@ -17,11 +17,13 @@ from bot.settings import Settings
 from bot.worker import JobRunner
 
 
-def build_workers(queue: Queue, *, threads: int | None = None, settings: Settings | None = None) -> Workers:
+def build_workers(queue: Queue, *, threads: int | None = None, settings: Settings | None = None,
+                  lock_held: bool = False) -> Workers:
     """Workers bound to a runner for ``queue``; not started yet.
 
     ``settings`` default to the queue's; setup mode passes the registered App's, since the queue was opened
-    before the App had credentials.
+    before the App had credentials. ``lock_held``: embedded mode's review worker process, given the data
+    folder's lock by the web worker (``bot.consumer``).
     """
     settings = settings if settings is not None else queue.settings
     pacer: Pacer
@@ -32,4 +34,5 @@ def build_workers(queue: Queue, *, threads: int | None = None, settings: Setting
     apps = GitHubApps(settings, pacer)
     runner = JobRunner(settings, queue.store, queue, apps, worker_identity())
     queue.bind(runner.review, runner.finalize)
-    return Workers(queue, threads=threads or settings.tuning.workers, embedded=not settings.scale_out)
+    return Workers(queue, threads=threads or settings.tuning.workers, embedded=not settings.scale_out,
+                   lock_held=lock_held)

@@ -140,15 +140,17 @@ class WebhookReceiver:
         else is as it was: each check, in the same order, and the same answers
         (JSON as Flask writes it).
         """
+        status_line, headers, data = encode_answer(*self.answer(self.receive, environ))
+        start_response(status_line, headers)
+        return [data]
+
+    def answer(self, receive: Callable[..., Answer], *args: Any) -> Answer:
+        """``receive(*args)``, or a 500 logged with its traceback when it fails unexpectedly."""
         try:
-            status, body = self.receive(environ)
+            return receive(*args)
         except Exception:
             log.exception("webhook: unexpected error")
-            status, body = 500, {"error": "internal server error"}
-        data = (json.dumps(body, separators=(",", ":"), sort_keys=True) + "\n").encode()
-        start_response(_STATUS_LINES.get(status) or f"{status} {HTTPStatus(status).phrase}",
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-        return [data]
+            return 500, {"error": "internal server error"}
 
     @logs.scoped
     def receive(self, environ: Environ) -> Answer:
@@ -158,6 +160,21 @@ class WebhookReceiver:
         if declared is not None and declared > limit:
             return _answer("payload too large", 413, "too-large")
         body = read_body(environ, limit, self.settings.tuning.body_timeout, self.clock_monotonic)
+        return self._received(environ, body)
+
+    @logs.scoped
+    def receive_body(self, environ: Environ, body: bytes | None) -> Answer:
+        """Like ``receive``, for a server that read the body itself: ``body`` is what ``read_body`` would
+        return (None when the client was too slow or left, at most ``limit + 1`` bytes) and ``environ``
+        holds the request's headers under their WSGI names; a declared length above the cap is refused
+        whatever the body, and the server need not read it."""
+        declared = content_length(environ)
+        if declared is not None and declared > self.settings.tuning.max_webhook_bytes:
+            return _answer("payload too large", 413, "too-large")
+        return self._received(environ, body)
+
+    def _received(self, environ: Environ, body: bytes | None) -> Answer:
+        limit = self.settings.tuning.max_webhook_bytes
         if body is None:
             return _answer("request body too slow", 408, "slow-body")
         if len(body) > limit:
@@ -211,6 +228,13 @@ class WebhookReceiver:
             log.info("installation %s (%s): %s, +%d -%d repositories", decision.installation_id,
                      decision.account, decision.action, len(decision.added), len(decision.removed))
         return _answer_json({"status": "recorded"}, 202, event, "recorded")
+
+
+def encode_answer(status: int, body: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status line, headers and bytes of an answer: JSON as Flask writes it."""
+    data = (json.dumps(body, separators=(",", ":"), sort_keys=True) + "\n").encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    return _STATUS_LINES.get(status) or f"{status} {HTTPStatus(status).phrase}", headers, data
 
 
 def _payload(mimetype: str, body: bytes) -> dict[str, Any] | None:

@@ -63,9 +63,9 @@ def test_the_engine_command_line_offers_the_app_commands_when_installed() -> Non
 def test_a_second_embedded_server_on_one_data_folder_is_refused(tmp_path: Path) -> None:
     from bot_support.keys import key_pair
 
-    from bot.jobs import _lock_data_dir
+    from bot.jobs import lock_data_dir
 
-    held = _lock_data_dir(tmp_path)
+    held = lock_data_dir(tmp_path)
     try:
         done = run_bot("serve", "--port", "1", APP_ID="1", PRIVATE_KEY=key_pair()[0], WEBHOOK_SECRET="s",
                        DATA_DIR=str(tmp_path))

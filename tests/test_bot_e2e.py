@@ -216,6 +216,43 @@ def test_clients_that_stall_their_body_cost_a_connection_not_the_service(
         server.stop()
 
 
+def test_a_review_worker_process_killed_mid_review_is_started_again_and_finishes_the_job(
+        sim: GitHubSim, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from bot_support.observe import process_tree
+
+    _repo, _, head = pull_with_broken_yaml(sim, "acme/child", installation_id=18)
+    gate = sim.add_fault(Fault("GET", rf"^archive:/acme/child/legacy.tar.gz/{head}$", "gate"))
+    env = bot_environment(APP_ID, key_pair()[0], SECRET, sim.url, tmp_path / "data")
+    server = serve(env, tmp_path / "bot.log")
+    try:
+        deliver(server.url, "pull_request", payloads.pull_request("opened", "acme/child", 1, head,
+                                                                  installation_id=18), SECRET)
+        wait_until(gate.entered.is_set, REVIEW_TIMEOUT, what="the review to reach the head archive")
+        [run] = sim.runs_for(head)
+        assert server.proc is not None
+        [reviewer] = [pid for pid in process_tree(server.proc.pid) if b"bot.consumer" in _command(pid)]
+        os.kill(reviewer, signal.SIGKILL)
+        sim.clear_faults()
+        finished = completed_run(sim, head)
+        assert server.proc.poll() is None and _health(server.url) == 200  # the web side never stopped
+        assert "review worker process" in server.log() and "exited with -9" in server.log()
+    finally:
+        server.stop()
+    assert finished["id"] == run["id"]  # the job resumed in the new process, on the same run
+    assert finished["conclusion"] == "failure"
+    assert [r["status"] for r in sim.runs_for(head)] == ["completed"]
+
+
+def _command(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _health(url: str) -> int | None:
     import requests
 

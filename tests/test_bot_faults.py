@@ -11,6 +11,8 @@ here:
 
 - SIGKILL of the server mid-review (embedded):
     test_bot_e2e.py::test_job_killed_mid_review_finishes_after_restart
+- SIGKILL of embedded mode's review worker process alone, mid-review:
+    test_bot_e2e.py::test_a_review_worker_process_killed_mid_review_is_started_again_and_finishes_the_job
 - SIGKILL of a worker mid-review (scale-out):
     test_bot_e2e_redis.py::test_a_killed_worker_s_job_is_finished_by_the_other_worker
 - restart of Redis in scale-out mode:

@@ -21,22 +21,36 @@ def make_queue(tmp_path: Path, **tuning: object) -> Queue:
     return Queue(settings, SqliteStore(tmp_path / "state.db"))
 
 
-def test_submit_persists_the_job_before_returning_and_schedules_its_wakeup(tmp_path: Path) -> None:
+def test_submit_persists_the_job_before_returning_due_after_the_delay(tmp_path: Path) -> None:
     queue = make_queue(tmp_path, review_delay=30.0)
+    queue.clock = lambda: 1000.0
     accepted = queue.submit("d-1", REQUEST)
     job = queue.store.get(accepted.job_id)
-    assert job is not None and job.state == QUEUED and job.key == REQUEST.key
+    assert job is not None and job.state == QUEUED and job.key == REQUEST.key and job.due_at == 1030.0
     assert ReviewRequest.from_payload(job.payload) == REQUEST
-    assert queue.huey.scheduled_count() + queue.huey.pending_count() == 1
+    # Embedded mode: no wake-up written to huey; the ledger says when the job is due.
+    assert queue.huey.scheduled_count() + queue.huey.pending_count() == 0
     assert queue.submit("d-1", REQUEST).duplicate
+    assert [job.id for job in queue.store.take_due(1029.0, 60.0)] == []
+    assert [job.id for job in queue.store.take_due(1030.0, 60.0)] == [accepted.job_id]
+
+
+def test_in_scale_out_mode_submit_also_schedules_the_wakeup(tmp_path: Path) -> None:
+    queue = make_queue(tmp_path, review_delay=30.0)
+    queue.wakes_from_ledger = False  # as with REDIS_URL; huey here stays on SQLite
+    queue.clock = lambda: 1000.0
+    accepted = queue.submit("d-1", REQUEST)
     assert queue.huey.scheduled_count() + queue.huey.pending_count() == 1
+    job = queue.store.get(accepted.job_id)
+    assert job is not None and job.due_at == 1030.0 + queue.settings.tuning.requeue_after  # in case it is lost
 
 
-def test_the_queue_survives_the_process_its_messages_are_in_sqlite(tmp_path: Path) -> None:
+def test_the_reaper_wakes_a_due_job_and_its_wakeup_outlives_the_process(tmp_path: Path) -> None:
     queue = make_queue(tmp_path, review_delay=0.0)
     queue.submit("d-1", REQUEST)
+    assert queue.reap() == 1
     again = Queue(queue.settings, SqliteStore(tmp_path / "state.db"), build_huey(queue.settings))
-    assert again.huey.pending_count() == 1
+    assert again.huey.pending_count() == 1  # the wake-up is in SQLite too
 
 
 def test_the_wakeup_queue_syncs_like_the_ledger_not_at_every_commit(tmp_path: Path) -> None:

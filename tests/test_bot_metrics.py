@@ -188,3 +188,36 @@ def _answers(url: str) -> bool:
         return requests.get(f"{url}/metrics", timeout=2).status_code == 200
     except requests.RequestException:
         return False
+
+
+def test_the_page_adds_the_review_worker_process_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+    other = CollectorRegistry()
+    Counter("flux_review_jobs_total", "Review jobs finished, by outcome", ["outcome"],
+            registry=other).labels("success").inc(3)
+    Gauge("flux_review_jobs_running", "Review jobs running in this process now", registry=other).set(2)
+    Counter("flux_review_webhooks_total", "not the review process's to report", ["event", "outcome"],
+            registry=other).labels("ping", "pong").inc(7)
+    server, thread = start_http_server(0, addr="127.0.0.1", registry=other)
+    monkeypatch.setattr(metrics, "_other_processes", [])
+    try:
+        own = _parsed(metrics.page())
+        before = value(own, "flux_review_jobs_total", outcome="success") or 0
+        metrics.include_process(lambda: f"http://127.0.0.1:{server.server_port}/metrics")
+        samples = _parsed(metrics.page())
+        assert value(samples, "flux_review_jobs_total", outcome="success") == before + 3
+        assert value(samples, "flux_review_jobs_running") == 2
+        # Webhooks are the web process's alone: the other process's count is not added.
+        assert value(samples, "flux_review_webhooks_total", event="ping", outcome="pong") == value(
+            own, "flux_review_webhooks_total", event="ping", outcome="pong")
+        metrics._other_processes[:] = [lambda: None]  # restarting: this process's figures alone
+        assert value(_parsed(metrics.page()), "flux_review_jobs_total", outcome="success") == (before or None)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def _parsed(page: bytes) -> Samples:
+    return {(sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(page.decode()) for sample in family.samples}

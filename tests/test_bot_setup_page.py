@@ -220,10 +220,10 @@ def test_a_server_worker_started_after_setup_serves_the_stored_app(tmp_path: Pat
     settings = Settings.from_env({"DATA_DIR": str(tmp_path), "FLUX_REVIEW_WORKERS": "1"}, setup=True)
     credentials.save(tmp_path, Credentials(app_id="55", private_key=key_pair()[0], webhook_secret="w"))
     server = Server(settings)
-    app = server.load()
+    app = server.load().flask  # the Flask app behind the server's ASGI application
     try:
         assert components_of(app).settings.app_id == "55"
-        assert server.workers is not None and server.workers.consumer is not None
+        assert server.consumer is not None and server.consumer.pid is not None
         assert app.test_client().get("/setup").status_code == 404
     finally:
         server._worker_exit(None, None)

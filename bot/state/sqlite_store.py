@@ -9,7 +9,9 @@ The threads of one process also take a lock of their own before ``BEGIN
 IMMEDIATE``: SQLite's busy handler polls with growing sleeps (up to 100 ms),
 so under a burst of webhooks a thread slept long after the write lock was
 free; a thread waiting on the process's lock starts the moment it is.
-SQLite's timeout still serialises writers of other processes.
+Writers of other processes (embedded mode's review worker process) wait
+on a lock of the operating system as well (``bot.state.writers``), for the
+same reason; SQLite's timeout stays as the last resort.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.state.base import TERMINAL, JobRecord, PullRecord, Store, _Change
+from bot.state.writers import WriteLock
 
 _SCHEMA = """
 create table if not exists deliveries (id text primary key, received_at real not null);
@@ -52,7 +55,7 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
-        self._writing = threading.Lock()
+        self._writing = WriteLock(self.path)
         self._db().executescript(_SCHEMA)
 
     # -- connections ---------------------------------------------------------------
@@ -70,7 +73,7 @@ class SqliteStore(Store):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         db = self._db()
-        with self._writing:
+        with self._writing.held():
             db.execute("begin immediate")
             try:
                 yield db
@@ -124,6 +127,26 @@ class SqliteStore(Store):
             tuple(TERMINAL),
         ).fetchall()
         return [job_id for job_id, due in rows if float(due) <= now]
+
+    def take_due(self, now: float, grace: float) -> list[JobRecord]:
+        """As ``Store.take_due``, in one transaction however many jobs are due.
+
+        In embedded mode the reaper takes every new job once it is due, a few
+        hundred at a time during a burst: one turn of the write lock for all of
+        them, rather than one each between the web process's writes.
+        """
+        if not self._due_ids(now):
+            return []  # nothing due: the write lock is not taken
+        taken: list[JobRecord] = []
+        with self._transaction() as db:
+            for job_id in self._due_ids(now):
+                job = self._read_job(db, job_id)
+                if job is None or job.state in TERMINAL or job.due_at is None or job.due_at > now:
+                    continue
+                job.due_at = now + grace
+                db.execute("update jobs set due_at = ? where id = ?", (job.to_fields()["due_at"], job.id))
+                taken.append(job)
+        return taken
 
     def _ids_in_state(self, state: str) -> list[str]:
         return [row[0] for row in self._db().execute("select id from jobs where state = ?", (state,))]

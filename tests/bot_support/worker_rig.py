@@ -26,6 +26,7 @@ class RecordingQueue:
     settings: Settings
     woken: list[tuple[str, float]] = field(default_factory=list)
     finalizers: list[tuple[str, float]] = field(default_factory=list)
+    wakes_from_ledger: bool = False  # submit records a wake-up, as scale-out mode enqueues one
 
     def wake(self, job_id: str, delay: float = 0.0) -> None:
         self.woken.append((job_id, delay))
