@@ -1,7 +1,7 @@
 """``flux-review serve``: gunicorn in one worker process, which starts the review worker process.
 
-Why gunicorn: it is the production server the deployment already uses
-(Procfile), and its master supervises the worker process (restarted if it
+Why gunicorn: it is a production server (the Procfile's ``web`` runs this
+command too), and its master supervises the worker process (restarted if it
 crashes or stops answering its heartbeat) and stops it gracefully on
 SIGTERM. The worker is uvicorn's (``WebWorker``): an event loop and a C
 HTTP parser, where gunicorn's ``gthread`` worker parsed each request in
