@@ -37,7 +37,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from checks.model import KubeObject
@@ -252,16 +252,32 @@ class Bootstrap:
         that a helmfile release of the same name bootstraps, or a group or upstream project a
         bootstrap script names.
         """
-        found: set[str] = set()
-        for entry in set(table().values()):
-            if self.names & set(entry.charts) or any(_names(text, (*entry.groups, *entry.projects))
-                                                     for text in self.texts):
-                found.update(entry.groups)
+        found = set(self._installed)
         for release in releases:
             names = {release.release.name, str(release.release.spec.get("releaseName") or "")}
             if self.names & names:
                 found.update(release.groups)
         return found
+
+
+    @cached_property
+    def _installed(self) -> frozenset[str]:
+        """The groups of the table's charts a helmfile installs or a script names: the same for every
+        cluster (most repositories have neither, and nothing is searched)."""
+        found: set[str] = set()
+        if not self.names and not self.texts:
+            return frozenset()
+        for entry in _entries():
+            if self.names & set(entry.charts) or any(_names(text, (*entry.groups, *entry.projects))
+                                                     for text in self.texts):
+                found.update(entry.groups)
+        return frozenset(found)
+
+
+@cache
+def _entries() -> tuple[ChartCRDs, ...]:
+    """The table's entries, each once (several charts share one), in a fixed order."""
+    return tuple(dict.fromkeys(table().values()))
 
 
 def _names(text: str, markers: Iterable[str]) -> bool:

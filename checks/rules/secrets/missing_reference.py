@@ -17,7 +17,6 @@ reader itself does not count.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -115,48 +114,18 @@ _BUILTIN_GROUPS = frozenset(("", "apps", "batch", "networking.k8s.io", "policy",
                              "autoscaling", "storage.k8s.io", "apiextensions.k8s.io", "kustomize.config.k8s.io"))
 
 
-class _Producers:
-    """What creates Secrets and ConfigMaps in one cluster, by (kind, namespace) and by name alone.
+class _Produced:
+    """Secrets and ConfigMaps some objects create: by (kind, namespace, name), by name alone, and by the
+    prefixes (a release or object name) of the names charts and operators create."""
 
-    Each entry keeps the ids of the objects that produce it, so that a reader
-    is not satisfied by itself (a HelmRelease whose chart would create the
-    Secret its own valuesFrom reads).
-    """
-
-    def __init__(self, model: RepoModel, cluster: Cluster) -> None:
+    def __init__(self) -> None:
         self.exact: dict[tuple[str, str | None, str], set[str]] = {}
         self.names: dict[tuple[str, str], set[str]] = {}
         # (namespace, release or object name) -> producers: a name that starts with it and a dash is theirs.
         self.prefixes: dict[tuple[str | None, str], set[str]] = {}
-        for obj in cluster.objects:
-            self._add(obj, obj.namespace)
-        for obj in model.unrendered_objects():
-            self._add(obj, obj.namespace)
-            for kind, name in self._produced(obj):
-                self.names.setdefault((kind, name), set()).add(obj.id)
-        self.model = model
 
-    @cached_property
-    def mentions(self) -> frozenset[str]:
-        found = self.model.memo.get("secret_mentions")  # the same for every cluster: read once per model
-        if found is None:
-            found = self.model.memo["secret_mentions"] = _mentions(self._texts)
-        return found
-
-    @cached_property
-    def _texts(self) -> list[str]:
-        found = self.model.memo.get("secret_texts")
-        if found is None:
-            found = self.model.memo["secret_texts"] = _mention_texts(self.model)
-        return found
-
-    def mentioned(self, name: str) -> bool:
-        """Whether the scripts and docs name it; a word of them is written in them, so most names
-        are ruled out by a substring search before their words are collected."""
-        return any(name in text for text in self._texts) and name in self.mentions
-
-    def _add(self, obj: KubeObject, namespace: str | None) -> None:
-        for kind, name in self._produced(obj):
+    def add(self, obj: KubeObject, namespace: str | None) -> None:
+        for kind, name in _produced(obj):
             self.exact.setdefault((kind, namespace, name), set()).add(obj.id)
         if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux and obj.name):
             if obj.kind == "HelmRelease":
@@ -165,43 +134,50 @@ class _Producers:
                 self.prefixes.setdefault((str(target) if target else namespace, str(release)), set()).add(obj.id)
             self.prefixes.setdefault((namespace, obj.name), set()).add(obj.id)
 
-    @staticmethod
-    def _produced(obj: KubeObject) -> Iterator[tuple[str, str]]:
-        kind, name = obj.kind, obj.name
-        if kind in ("Secret", "ConfigMap") and obj.api_version == "v1":
-            yield kind, name
-            return
-        if kind in ("ExternalSecret", "ClusterExternalSecret"):
-            spec = obj.get("spec", "externalSecretSpec") if kind == "ClusterExternalSecret" else obj.spec
-            target = spec.get("target") if isinstance(spec, dict) else None
-            target_name = target.get("name") if isinstance(target, dict) else None
-            yield "Secret", str(target_name or obj.get("spec", "externalSecretName") or name)
-            return
-        if kind == "SealedSecret":
-            yield "Secret", str(obj.get("spec", "template", "metadata", "name") or name)
-            return
-        if kind == "Certificate" and obj.get("spec", "secretName"):
-            yield "Secret", str(obj.get("spec", "secretName"))
-        spec = obj.spec  # asked of every object: its target and destination are looked up once
-        target, destination = spec.get("target"), spec.get("destination")
-        target = target if isinstance(target, dict) else {}
-        destination = destination if isinstance(destination, dict) else {}
-        for key in ("secretName", "configMapName"):
-            value = target.get(key) or destination.get(key)
-            if isinstance(value, str):
-                yield ("Secret" if key == "secretName" else "ConfigMap"), value
-        if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux):
-            # Operators (ObjectBucketClaim, OnePasswordItem, VaultStaticSecret...) often create a
-            # Secret or ConfigMap named after their object.
-            yield "Secret", name
-            yield "ConfigMap", name
+
+class _Producers:
+    """What creates Secrets and ConfigMaps in one cluster, by (kind, namespace) and by name alone.
+
+    Each entry keeps the ids of the objects that produce it, so that a reader
+    is not satisfied by itself (a HelmRelease whose chart would create the
+    Secret its own valuesFrom reads). What the objects no cluster renders
+    produce counts in every cluster: it is collected once per model.
+    """
+
+    def __init__(self, model: RepoModel, cluster: Cluster) -> None:
+        self.own = _Produced()
+        for obj in cluster.objects:
+            self.own.add(obj, obj.namespace)
+        unrendered = model.memo.get("secret_producers_unrendered")
+        if unrendered is None:
+            unrendered = model.memo["secret_producers_unrendered"] = _Produced()
+            for obj in model.unrendered_objects():
+                unrendered.add(obj, obj.namespace)
+                for kind, name in _produced(obj):
+                    unrendered.names.setdefault((kind, name), set()).add(obj.id)
+        self.unrendered: _Produced = unrendered
+        self.model = model
+
+    @cached_property
+    def _texts(self) -> list[str]:
+        found = self.model.memo.get("secret_texts")  # the same for every cluster: read once per model
+        if found is None:
+            found = self.model.memo["secret_texts"] = _mention_texts(self.model)
+        return found
+
+    def mentioned(self, name: str) -> bool:
+        """Whether the scripts and docs name it as one of their words."""
+        return any(_is_word_of(text, name) for text in self._texts)
 
     def sources(self, kind: str, namespace: str | None, name: str) -> set[str]:
         """The ids of the objects that create the Secret or ConfigMap."""
-        found = self.exact.get((kind, namespace, name), set()) | self.names.get((kind, name), set())
+        own, unrendered = self.own, self.unrendered
+        found = (own.exact.get((kind, namespace, name), set()) | unrendered.exact.get((kind, namespace, name), set())
+                 | unrendered.names.get((kind, name), set()))
         parts = name.split("-")
         for end in range(1, len(parts) + 1):  # the name itself and each of its dash-separated prefixes
-            found |= self.prefixes.get((namespace, "-".join(parts[:end])), set())
+            prefix = (namespace, "-".join(parts[:end]))
+            found |= own.prefixes.get(prefix, set()) | unrendered.prefixes.get(prefix, set())
         return found
 
     def produces(self, kind: str, namespace: str | None, name: str, reader: str) -> bool:
@@ -209,7 +185,39 @@ class _Producers:
         return bool(self.sources(kind, namespace, name) - {reader}) or self.mentioned(name)
 
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
+def _produced(obj: KubeObject) -> Iterator[tuple[str, str]]:
+    kind, name = obj.kind, obj.name
+    if kind in ("Secret", "ConfigMap") and obj.api_version == "v1":
+        yield kind, name
+        return
+    if kind in ("ExternalSecret", "ClusterExternalSecret"):
+        spec = obj.get("spec", "externalSecretSpec") if kind == "ClusterExternalSecret" else obj.spec
+        target = spec.get("target") if isinstance(spec, dict) else None
+        target_name = target.get("name") if isinstance(target, dict) else None
+        yield "Secret", str(target_name or obj.get("spec", "externalSecretName") or name)
+        return
+    if kind == "SealedSecret":
+        yield "Secret", str(obj.get("spec", "template", "metadata", "name") or name)
+        return
+    if kind == "Certificate" and obj.get("spec", "secretName"):
+        yield "Secret", str(obj.get("spec", "secretName"))
+    spec = obj.spec  # asked of every object: its target and destination are looked up once
+    target, destination = spec.get("target"), spec.get("destination")
+    target = target if isinstance(target, dict) else {}
+    destination = destination if isinstance(destination, dict) else {}
+    for key in ("secretName", "configMapName"):
+        value = target.get(key) or destination.get(key)
+        if isinstance(value, str):
+            yield ("Secret" if key == "secretName" else "ConfigMap"), value
+    if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux):
+        # Operators (ObjectBucketClaim, OnePasswordItem, VaultStaticSecret...) often create a
+        # Secret or ConfigMap named after their object.
+        yield "Secret", name
+        yield "ConfigMap", name
+
+
+# A word of the scripts and docs: a run of these characters from its first letter or digit to its last.
+_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 
 def _mention_texts(model: RepoModel) -> list[str]:
@@ -231,16 +239,27 @@ def _mention_texts(model: RepoModel) -> list[str]:
     return texts
 
 
-def _mentions(texts: list[str]) -> frozenset[str]:
-    """The words of the scripts and docs."""
-    words: set[str] = set()
-    for text in texts:
-        found = set(_WORD.findall(text))  # each word once: a text repeats most of its words
-        words |= found
-        for word in found:
-            if "." in word:
-                words.update(word.split("."))  # `cluster-secrets.yaml` names `cluster-secrets` too
-    return frozenset(words)
+def _is_word_of(text: str, name: str) -> bool:
+    """Whether ``name`` is a word of the text, or a dot-separated part of one (`cluster-secrets.yaml`
+    names `cluster-secrets` too).
+
+    Only the words around each place the name is written are spelled out: collecting every word of
+    every script and doc cost more than the rest of the rule, to look up a name or two.
+    """
+    if not name or not _WORD_CHARACTERS.issuperset(name):
+        return False
+    start = text.find(name)
+    while start >= 0:
+        left, right = start, start + len(name)
+        while left and text[left - 1] in _WORD_CHARACTERS:
+            left -= 1
+        while right < len(text) and text[right] in _WORD_CHARACTERS:
+            right += 1
+        word = text[left:right].strip(".-")
+        if len(word) >= 2 and (word == name or name in word.split(".")):
+            return True
+        start = text.find(name, right)  # the rest of this run spells the same word
+    return False
 
 
 def _references(obj: KubeObject) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:

@@ -70,6 +70,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             variables = resolver.of(obj.rendered_by)
             if variables is None or variables.runs is None:
                 continue
+            if variables.runs and variables.names is None:
+                continue  # a substituteFrom object the repository does not show may supply any name
+            if not variables.runs and not resolver.supplied_in_cluster():
+                continue  # without postBuild only a name supplied elsewhere in the cluster is reported: none is
             if guessed_whole_repository(model, cluster, obj.rendered_by):
                 continue
             if substitution_disabled(obj.labels(), obj.annotations()):

@@ -64,6 +64,16 @@ def test_out_of_band_secrets_are_not_reported() -> None:
                "secrets/missing-reference") == []
 
 
+def test_a_name_the_docs_write_as_a_word_or_part_of_a_file_name_is_out_of_band() -> None:
+    base = {"clusters/prod/apps.yaml": APPS}
+    for doc, quiet in (("Create `cluster-secrets` first.", True), ("See cluster-secrets.yaml.", True),
+                       ("sops -d ./cluster-secrets.sops.yaml", True), ("--cluster-secrets-", True),
+                       ("my-cluster-secrets is another one", False), ("cluster-secrets2", False),
+                       ("Cluster-Secrets", False), ("xcluster-secrets.yaml", False)):
+        files = {**base, "apps/release.yaml": _values_from("cluster-secrets"), "README.md": doc}
+        assert (run(files, "secrets/missing-reference") == []) is quiet, doc
+
+
 def test_a_release_does_not_create_what_its_own_values_from_reads() -> None:
     # helm-controller reads valuesFrom before installing the chart: `app-values` would be the chart's, too late.
     for name in ("app-values", "app"):
