@@ -42,6 +42,7 @@ class NamedCluster(Protocol):
 C = TypeVar("C", bound=NamedCluster)
 
 VARIABLE = "CLUSTER_NAME"
+_STATING_KINDS = frozenset(("Kustomization", "ConfigMap"))  # the kinds _substituted reads
 # A name as Kubernetes tooling writes one; anything else (a template, a ${VAR}) names nothing.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 _TALOS_LINE = re.compile(r"^\s*clusterName:\s*[\"']?(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,62})[\"']?\s*(?:#.*)?$")
@@ -144,7 +145,9 @@ def named(clusters: Found, objects: Iterable[KubeObject], ignored: Callable[[str
     if len(clusters) != 1 or clusters[0][0] != ONE_CLUSTER:
         return clusters, ""
     _, root, folder, roots = clusters[0]
-    name = stated((o for o in objects if not archived(o.path) and not ignored(o.path)), snapshot)
+    # Only these kinds can state a name: no other object's path is asked about (each asks the ignore rules).
+    name = stated((o for o in objects if o.kind in _STATING_KINDS and not archived(o.path) and not ignored(o.path)),
+                  snapshot)
     if name is not None:
         return [(name.name, root, folder, roots)], name.basis
     return [(of_folder(folder, roots, prefix), root, folder, roots)], "its folder"
