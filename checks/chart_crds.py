@@ -267,9 +267,10 @@ class Bootstrap:
         found: set[str] = set()
         if not self.names and not self.texts:
             return frozenset()
+        named = _named_markers(self.texts)
         for entry in _entries():
-            if self.names & set(entry.charts) or any(_names(text, (*entry.groups, *entry.projects))
-                                                     for text in self.texts):
+            if self.names & set(entry.charts) or not named.isdisjoint(entry.groups) or not named.isdisjoint(
+                    entry.projects):
                 found.update(entry.groups)
         return frozenset(found)
 
@@ -280,10 +281,37 @@ def _entries() -> tuple[ChartCRDs, ...]:
     return tuple(dict.fromkeys(table().values()))
 
 
-def _names(text: str, markers: Iterable[str]) -> bool:
-    """True when the text names one of the markers as a whole word (``cert-manager.io``, ``rook/rook``).
+def _named_markers(texts: Iterable[str]) -> set[str]:
+    """The table's groups and projects the texts name as a whole word (``cert-manager.io``, ``rook/rook``).
 
-    The substring test first: most markers are not in the text at all, and the search is the slow part.
+    The texts are searched as one, joined by a line break: no marker spans one, and a line
+    break is a word boundary.
     """
-    return any(marker in text and re.search(rf"(?<![\w-]){re.escape(marker)}(?![\w-])", text)
-               for marker in markers)
+    text = "\n".join(texts)
+    return {marker for marker in _markers() if marker in text and _whole_word(text, marker)}
+
+
+def _whole_word(text: str, marker: str) -> bool:
+    """Whether ``marker`` occurs in ``text`` with neither a word character nor a dash on either side.
+
+    As ``(?<![\\w-])marker(?![\\w-])`` decides it, without a regular expression: a search that
+    starts with a look-behind tries every position of a long script in Python's ``re``.
+    """
+    start, size = text.find(marker), len(marker)
+    while start >= 0:
+        end = start + size
+        if (start == 0 or not _word_or_dash(text[start - 1])) and (end == len(text) or not _word_or_dash(text[end])):
+            return True
+        start = text.find(marker, start + 1)
+    return False
+
+
+def _word_or_dash(char: str) -> bool:
+    """``[\\w-]`` of Python's ``re`` on text: a Unicode letter or digit (``str.isalnum``), ``_`` or ``-``."""
+    return char.isalnum() or char in "_-"
+
+
+@cache
+def _markers() -> tuple[str, ...]:
+    """Every group and project of the table, each once."""
+    return tuple(dict.fromkeys(m for entry in _entries() for m in (*entry.groups, *entry.projects)))

@@ -138,14 +138,15 @@ class Kustomizer:
         self.snapshot = snapshot
         self.load = load
         self.ignored = ignored
+        self._kfiles: dict[str, str | None] = {}
 
     # -- folders ------------------------------------------------------------
     def kustomization_file(self, folder: str) -> str | None:
-        files = set(self.snapshot.listdir(folder)[0])
-        for name in KUSTOMIZATION_FILES:
-            if name in files:
-                return posixpath.join(folder, name) if folder else name
-        return None
+        if folder not in self._kfiles:  # asked again by every build that includes the folder
+            files = set(self.snapshot.listdir(folder)[0])
+            self._kfiles[folder] = next((posixpath.join(folder, name) if folder else name
+                                         for name in KUSTOMIZATION_FILES if name in files), None)
+        return self._kfiles[folder]
 
     def build_folder(self, folder: str, patches: list[Patch] | None = None,
                      components: list[tuple[str, Pos]] | None = None,

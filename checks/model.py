@@ -85,6 +85,9 @@ def field_path(path: Iterable[str | int]) -> str:
     return text
 
 
+_dict_get = dict.get
+
+
 class _cached:
     """``functools.cached_property`` without its lock (Python 3.11 takes one on every first read).
 
@@ -164,14 +167,22 @@ class KubeObject:
         return spec if isinstance(spec, dict) else {}
 
     def get(self, *path: str | int) -> Any:
-        """The value at a path of keys and indexes, or None."""
+        """The value at a path of keys and indexes, or None.
+
+        Rules ask it of every object many times, almost always a path of mapping keys: a
+        mapping is read without asking first whether it is one (anything else refuses
+        ``dict.get``).
+        """
         node: Any = self.body
         for step in path:
-            if isinstance(node, dict):
-                node = node.get(step)
-            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-                node = node[step]
-            else:
+            try:
+                node = _dict_get(node, step)
+            except TypeError:
+                if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                    node = node[step]
+                else:
+                    return None
+            if node is None:
                 return None
         return node
 

@@ -54,7 +54,7 @@ def variables_of(parent: KubeObject, cluster: object, written: Iterable[KubeObje
     post = post if isinstance(post, dict) else {}
     values: dict[str, str] = {}
     complete = True
-    written = list(written)
+    written = written if isinstance(written, list) else list(written)  # the model's list: not copied per call
     for entry in post.get("substituteFrom") or []:
         if not isinstance(entry, dict):
             complete = False

@@ -43,12 +43,13 @@ from checks.layout import (
 from checks.loading import ParseCache, collector_paused, read_or_note, unreadable_folders
 from checks.model import CLUSTER_SCOPED, KubeObject, object_id
 from checks.patches import Selector
-from checks.resourceset import MayCreate, expand, stand_in
+from checks.resourceset import RESOURCESET, MayCreate, expand, stand_in
 from checks.source import RepoSnapshot, artifact_path, normalize
 from checks.unapplied import never_applied
 from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq, load_yaml
 
 _YAML_SUFFIXES = (".yaml", ".yml")
+_NOTHING: tuple[tuple[KubeObject, ...], tuple[MayCreate, ...]] = ((), ())  # what any other kind creates
 
 
 @dataclass
@@ -177,6 +178,7 @@ class _ModelBuilder:
         self.origins: dict[str, str] = {}
         self.bootstrap_sources: dict[str, frozenset[str]] = {}
         self.source_ignores = SourceIgnores(snapshot)
+        self._generators: dict[int, tuple[int, list[KubeObject], dict]] = {}  # per cluster, as rendered
         self.chart_folders = {p.rpartition("/")[0] for p in snapshot.sizes if p.endswith("Chart.yaml")
                               and p.rpartition("/")[2] == "Chart.yaml"}
 
@@ -271,7 +273,6 @@ class _ModelBuilder:
     def _ignore_rules(self, objects: list[KubeObject]) -> IgnoreRules | PrefixedRules:
         """The repository-wide rules are the bootstrap source's, which delivers the cluster folders (another
         source of this repository filters only what its own Kustomizations read: ``_source_ignore``)."""
-        self.source_ignores = SourceIgnores(self.snapshot)
         return self.source_ignores.bootstrap(objects, self.prefix)
 
     def _source_ignore(self, ks: KubeObject, cluster: Cluster | None) -> IgnoreRules | PrefixedRules:
@@ -301,10 +302,12 @@ class _ModelBuilder:
         """ExternalArtifacts of the cluster's own ArtifactGenerators first: clusters often reuse names."""
         if cluster is None:
             return self.artifacts
-        generators = [o for o in cluster.objects if o.kind == "ArtifactGenerator" and o.is_flux]
-        if not generators:
-            return self.artifacts
-        return {**self.artifacts, **generated_artifacts(generators, self._is_repository)}
+        seen, generators, artifacts = self._generators.get(id(cluster), (0, [], self.artifacts))
+        if new := [o for o in cluster.objects[seen:] if o.kind == "ArtifactGenerator" and o.is_flux]:
+            generators = generators + new  # objects are only appended while rendering: scan what was added since
+            artifacts = {**self.artifacts, **generated_artifacts(generators, self._is_repository)}
+        self._generators[id(cluster)] = (len(cluster.objects), generators, artifacts)
+        return artifacts
 
     def _strip_prefix(self, path: str) -> str:
         if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
@@ -397,7 +400,7 @@ class _ModelBuilder:
                     namespace, source = ks.namespace or "default", "parent"
                 obj = KubeObject(rendered.body, rendered.path, rendered.doc_index, namespace, source,
                                  cluster=name, rendered_by=ks.id)
-                generated, unknown = expand(obj, name)  # what a ResourceSet creates, in the same cluster
+                generated, unknown = expand(obj, name) if kind == RESOURCESET else _NOTHING  # what it creates
                 cluster.unknown += unknown
                 for made in [obj, *generated]:
                     cluster.add(made)
@@ -420,7 +423,7 @@ class _ModelBuilder:
         node = RenderNode(ks, folder, external)
         if external or folder is None:
             return node
-        rules = self._source_ignore(ks, cluster)
+        rules = self._source_ignore(ks, cluster)  # asked once: it searches the cluster for the source
         excluded = bool(folder) and rules.ignored(folder + "/") and all(
             rules.ignored(path) for path in self.snapshot.walk_files(folder))
         if folder and (excluded or not self.snapshot.is_dir(folder)):
@@ -435,7 +438,7 @@ class _ModelBuilder:
             components=_components(ks, folder),
             target_namespace=str(target) if isinstance(target, str) and target else None,
             target_pos=ks.pos("spec", "targetNamespace"),
-            ignored=self._source_ignore(ks, cluster).ignored,
+            ignored=rules.ignored,
         )
         self.problems.extend(node.build.problems)
         return node

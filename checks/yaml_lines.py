@@ -23,6 +23,8 @@ def lines(text: str) -> list[str]:
     """The text's lines: LF, CRLF or CR ends a line, nothing else (``str.splitlines`` splits on more)."""
     if not text:
         return []
+    if "\r" not in text:  # as every loaded text is (decoding normalises line ends): no pattern to run
+        return text.removesuffix("\n").split("\n")
     return LINE_BREAK.split(text.removesuffix("\n").removesuffix("\r"))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import random
+import re
 from importlib import resources
 
 import pytest
@@ -14,7 +16,9 @@ from checks.chart_crds import (
     _SCRIPT,
     Bootstrap,
     ReleaseCRDs,
+    _markers,
     _may_bootstrap,
+    _whole_word,
     parse_table,
     release_crds,
     table,
@@ -200,6 +204,22 @@ def test_scripts_naming_a_group_or_an_upstream_project_apply_its_crds() -> None:
     assert {"monitoring.coreos.com", "external-secrets.io", "generators.external-secrets.io"} <= groups
     assert "ceph.rook.io" not in groups  # rook/rook-ceph is not the project rook/rook
     assert not {"longhorn.io", "keda.sh"} & groups  # not a script
+
+
+def test_a_marker_is_named_as_the_word_search_decides() -> None:
+    """The search without a regular expression answers as ``(?<![\\w-])marker(?![\\w-])`` does."""
+    pieces = ["-", "_", ".", "/", " ", "\n", "x", "9", "\u00e9", "\u0663", "\u00b2", "\u2019"]
+    draw = random.Random(7)
+    for _ in range(3000):
+        marker = draw.choice(_markers())
+        text = "".join(draw.choice([*pieces, marker, marker[:-1]]) for _ in range(draw.randint(0, 8)))
+        expected = re.search(rf"(?<![\w-]){re.escape(marker)}(?![\w-])", text) is not None
+        assert _whole_word(text, marker) == expected, (text, marker)
+
+
+def test_scripts_are_searched_as_one_text_without_joining_words_across_them() -> None:
+    found = _bootstrap(**{"a.sh": "echo rook", "b.sh": "/rook applied"})
+    assert "ceph.rook.io" not in found.groups()  # `rook` ends one script and `/rook` begins the next
 
 
 @pytest.mark.parametrize("path", [

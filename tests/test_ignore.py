@@ -128,6 +128,18 @@ def test_the_literal_pieces_of_a_glob_never_refuse_a_path_it_matches(pattern: st
     assert bool(parsed.regex.match(path))
 
 
+def test_the_last_matching_pattern_is_the_one_each_pattern_alone_decides() -> None:
+    """``IgnoreRules`` reads its patterns without a call each: it picks what ``_pattern_matches`` picks."""
+    text = "/*\n!/apps/\n*.png\n!keep.png\napps/**/tmp/\n**/.sops.yaml\nscratch\n!/apps/scratch\n"
+    found = IgnoreRules(parse_patterns(text) + parse_patterns("*.yaml\n!base/", "apps"))
+    paths = ["apps", "apps/a.png", "apps/keep.png", "apps/x/tmp", "apps/x/tmp/y.yaml", "apps/base",
+             "apps/base/k.yaml", "scratch", "apps/scratch", "x/.sops.yaml", ".sops.yaml", "README.md", "apps/x/y.yml"]
+    for path in paths:
+        for folder in (False, True):
+            expected = max((i for i, p in enumerate(found.patterns) if _pattern_matches(p, path, folder)), default=-1)
+            assert found._last_matching(path, folder) == expected, (path, folder)
+
+
 def test_a_glob_with_a_replacement_character_is_left_to_re2() -> None:
     (parsed,) = parse_patterns("caf\ufffd.yaml")
     assert parsed.needles == ()  # RE2 matches U+FFFD against a name that is not UTF-8

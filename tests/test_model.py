@@ -101,6 +101,9 @@ def test_get_follows_keys_and_indexes() -> None:
     assert ks.get("spec", "dependsOn", "name") is None
     assert ks.get("spec", "interval", "deeper") is None
     assert ks.get("missing") is None
+    assert ks.get("spec", "interval", 0) is None  # a string is not indexed
+    assert ks.get("spec", "dependsOn", -1) is None  # nor is a list from its end
+    assert ks.get("missing", "deeper", 0) is None
     assert ks.spec["interval"] == "10m"
     assert ks.labels() == {"tier": "apps"}
     assert ks.annotations() == {"owner": "platform"}

@@ -53,14 +53,27 @@ class Text:
 
 
 def _holds_placeholder(node: Any) -> bool:
-    """Quick walk before the positioned one: most objects hold no ``${`` at all."""
+    """Quick walk before the positioned one: most objects hold no ``${`` at all (a call per map or list,
+    none per string: asked of the metadata of every object whose file writes no ``${``)."""
     if isinstance(node, str):
         return "${" in node
     if isinstance(node, dict):
-        return any(("${" in key if isinstance(key, str) else False) or _holds_placeholder(value)
-                   for key, value in node.items())
+        for key, value in node.items():
+            if isinstance(key, str) and "${" in key:
+                return True
+            if isinstance(value, str):
+                if "${" in value:
+                    return True
+            elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
+                return True
+        return False
     if isinstance(node, list):
-        return any(_holds_placeholder(item) for item in node)
+        for item in node:
+            if isinstance(item, str):
+                if "${" in item:
+                    return True
+            elif isinstance(item, _CONTAINERS) and _holds_placeholder(item):
+                return True
     return False
 
 
@@ -73,8 +86,10 @@ def _may_hold_placeholder(model: RepoModel, obj: KubeObject) -> bool:
     loaded = model.files.get(obj.path)
     if loaded is not None and not _file_holds(model, obj.path) and 0 <= obj.doc_index < len(loaded.docs):
         root = loaded.docs[obj.doc_index].root
-        if isinstance(root, dict) and all(
-                value is root.get(key) for key, value in obj.body.items() if key != "metadata"):
+        if isinstance(root, dict):
+            for key, value in obj.body.items():
+                if value is not root.get(key) and key != "metadata":
+                    return True
             return _holds_placeholder(obj.body.get("metadata"))
     return True
 
