@@ -252,43 +252,45 @@ class Bootstrap:
         that a helmfile release of the same name bootstraps, or a group or upstream project a
         bootstrap script names.
         """
-        found = set(self._installed)
-        for release in releases:
-            names = {release.release.name, str(release.release.spec.get("releaseName") or "")}
-            if self.names & names:
-                found.update(release.groups)
-        return found
+        releases = list(releases)
+        candidates = {group for entry in _entries() for group in entry.groups}
+        candidates.update(group for release in releases for group in release.groups)
+        return {group for group in candidates if self.installs(group, releases)}
 
+    def installs(self, group: str, releases: Iterable[ReleaseCRDs] = ()) -> bool:
+        """Whether ``group`` is one of ``groups(releases)``, searching the texts only for the markers of
+        the table's entries that define it: a rule asks of the few groups its objects use."""
+        if not self.names and not self.texts:  # most repositories have neither, and nothing is searched
+            return False
+        for entry in _entries():
+            if group in entry.groups and (self.names & set(entry.charts) or any(
+                    self._named(marker) for marker in (*entry.groups, *entry.projects))):
+                return True
+        return any(group in release.groups and self.names & {
+            release.release.name, str(release.release.spec.get("releaseName") or "")} for release in releases)
+
+    def _named(self, marker: str) -> bool:
+        """Whether a script or helmfile names the marker as a whole word (each marker searched once)."""
+        answer = self._markers_named.get(marker)
+        if answer is None:
+            text = self._joined
+            answer = self._markers_named[marker] = marker in text and _whole_word(text, marker)
+        return answer
 
     @cached_property
-    def _installed(self) -> frozenset[str]:
-        """The groups of the table's charts a helmfile installs or a script names: the same for every
-        cluster (most repositories have neither, and nothing is searched)."""
-        found: set[str] = set()
-        if not self.names and not self.texts:
-            return frozenset()
-        named = _named_markers(self.texts)
-        for entry in _entries():
-            if self.names & set(entry.charts) or not named.isdisjoint(entry.groups) or not named.isdisjoint(
-                    entry.projects):
-                found.update(entry.groups)
-        return frozenset(found)
+    def _joined(self) -> str:
+        """The texts as one, joined by a line break: no marker spans one, and a line break is a word boundary."""
+        return "\n".join(self.texts)
+
+    @cached_property
+    def _markers_named(self) -> dict[str, bool]:
+        return {}
 
 
 @cache
 def _entries() -> tuple[ChartCRDs, ...]:
     """The table's entries, each once (several charts share one), in a fixed order."""
     return tuple(dict.fromkeys(table().values()))
-
-
-def _named_markers(texts: Iterable[str]) -> set[str]:
-    """The table's groups and projects the texts name as a whole word (``cert-manager.io``, ``rook/rook``).
-
-    The texts are searched as one, joined by a line break: no marker spans one, and a line
-    break is a word boundary.
-    """
-    text = "\n".join(texts)
-    return {marker for marker in _markers() if marker in text and _whole_word(text, marker)}
 
 
 def _whole_word(text: str, marker: str) -> bool:
@@ -309,9 +311,3 @@ def _whole_word(text: str, marker: str) -> bool:
 def _word_or_dash(char: str) -> bool:
     """``[\\w-]`` of Python's ``re`` on text: a Unicode letter or digit (``str.isalnum``), ``_`` or ``-``."""
     return char.isalnum() or char in "_-"
-
-
-@cache
-def _markers() -> tuple[str, ...]:
-    """Every group and project of the table, each once."""
-    return tuple(dict.fromkeys(m for entry in _entries() for m in (*entry.groups, *entry.projects)))

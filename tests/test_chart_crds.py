@@ -16,7 +16,7 @@ from checks.chart_crds import (
     _SCRIPT,
     Bootstrap,
     ReleaseCRDs,
-    _markers,
+    _entries,
     _may_bootstrap,
     _whole_word,
     parse_table,
@@ -209,9 +209,10 @@ def test_scripts_naming_a_group_or_an_upstream_project_apply_its_crds() -> None:
 def test_a_marker_is_named_as_the_word_search_decides() -> None:
     """The search without a regular expression answers as ``(?<![\\w-])marker(?![\\w-])`` does."""
     pieces = ["-", "_", ".", "/", " ", "\n", "x", "9", "\u00e9", "\u0663", "\u00b2", "\u2019"]
+    markers = sorted({m for entry in _entries() for m in (*entry.groups, *entry.projects)})
     draw = random.Random(7)
     for _ in range(3000):
-        marker = draw.choice(_markers())
+        marker = draw.choice(markers)
         text = "".join(draw.choice([*pieces, marker, marker[:-1]]) for _ in range(draw.randint(0, 8)))
         expected = re.search(rf"(?<![\w-]){re.escape(marker)}(?![\w-])", text) is not None
         assert _whole_word(text, marker) == expected, (text, marker)
@@ -220,6 +221,16 @@ def test_a_marker_is_named_as_the_word_search_decides() -> None:
 def test_scripts_are_searched_as_one_text_without_joining_words_across_them() -> None:
     found = _bootstrap(**{"a.sh": "echo rook", "b.sh": "/rook applied"})
     assert "ceph.rook.io" not in found.groups()  # `rook` ends one script and `/rook` begins the next
+
+
+def test_a_group_is_installed_exactly_when_it_is_among_the_groups() -> None:
+    found = _bootstrap(**{"helmfile.yaml": "releases:\n  - name: cert-manager\n    chart: jetstack/cert-manager\n",
+                          "scripts/crds.sh": "kubectl apply -k github.com/kedacore/keda//config/crd"})
+    groups = found.groups()
+    assert {"cert-manager.io", "keda.sh"} <= groups
+    for group in {g for entry in _entries() for g in entry.groups} | {"example.com"}:
+        assert found.installs(group) == (group in groups), group
+    assert not Bootstrap().installs("cert-manager.io")
 
 
 @pytest.mark.parametrize("path", [

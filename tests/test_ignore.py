@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from checks.ignore import IgnoreRules, SourceIgnores, _pattern_matches, parse_patterns
+from checks.ignore import IgnoreRules, SourceIgnores, _compile, _expression, _pattern_matches, _Plain, parse_patterns
 from checks.source import RepoSnapshot
 
 
@@ -138,6 +140,20 @@ def test_the_last_matching_pattern_is_the_one_each_pattern_alone_decides() -> No
         for folder in (False, True):
             expected = max((i for i, p in enumerate(found.patterns) if _pattern_matches(p, path, folder)), default=-1)
             assert found._last_matching(path, folder) == expected, (path, folder)
+
+
+def test_plain_globs_match_as_re2_matches_their_expression() -> None:
+    draw = random.Random(5)
+    globs = ["*", "clusters", "a.yaml", "a/b", "", ".git", "x-y"]
+    for glob in globs:
+        for anchored in (True, False) if "/" not in glob else (True,):
+            fast = _compile(glob, anchored)
+            assert isinstance(fast, _Plain) == (anchored or glob != "*"), glob
+            slow = _expression(glob, anchored)
+            for _ in range(400):
+                path = "".join(draw.choice(["a", "/", "\n", ".", "\udcff", "x", glob, "/" + glob])
+                               for _ in range(draw.randint(0, 5)))
+                assert bool(fast.match(path)) == bool(slow.match(path)), (glob, anchored, path)
 
 
 def test_a_glob_with_a_replacement_character_is_left_to_re2() -> None:

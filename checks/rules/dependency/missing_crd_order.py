@@ -122,7 +122,7 @@ class _Providers:
     renders). ``possible``: Kustomizations that may install the group (a release whose values or CRD
     policy the repository does not settle, or a ResourceSet whose objects flux-operator applies when it
     can, named by its own id); they make the order unknowable, so the group is left alone, as are the
-    groups the repository's bootstrap installs before Flux runs (``bootstrapped``).
+    groups the repository's bootstrap installs before Flux runs (``bootstrapped``, asked as needed).
     """
 
     def __init__(self, cluster: Cluster, bootstrap: Bootstrap) -> None:
@@ -152,15 +152,18 @@ class _Providers:
                         self.certain[group].setdefault(obj.rendered_by, installed)
                     else:
                         self.possible[group].add(obj.rendered_by)
-        self.bootstrapped = bootstrap.groups(releases) if self.certain else set()
+        self.bootstrap, self.releases = bootstrap, releases
+        self.bootstrapped: dict[str, bool] = {}  # asked of a group only when it has one sure provider
 
     def sole(self, group: str) -> tuple[str, ReleaseCRDs | None] | None:
         """The one Kustomization installing the group's CRDs and how, when no other one may."""
         certain = self.certain.get(group)
-        if (not certain or len(certain) != 1 or not self.possible.get(group, set()) <= certain.keys()
-                or group in self.bootstrapped):
+        if not certain or len(certain) != 1 or not self.possible.get(group, set()) <= certain.keys():
             return None
-        return next(iter(certain.items()))
+        bootstrapped = self.bootstrapped.get(group)
+        if bootstrapped is None:
+            bootstrapped = self.bootstrapped[group] = self.bootstrap.installs(group, self.releases)
+        return None if bootstrapped else next(iter(certain.items()))
 
 
 class _Order:
