@@ -55,8 +55,8 @@ def _parsed(text: str, base: str) -> tuple[Pattern, ...]:
         if negate:
             line = line[1:]
         only_folders = line.endswith("/")
-        line = line.strip("/") if only_folders else line
-        anchored = "/" in line.rstrip("/")
+        line = line.rstrip("/")  # a slash that ends it means folders; one that starts it, the source's root
+        anchored = "/" in line
         line = line.lstrip("/")
         patterns.append(Pattern(base, _compile(line, anchored), negate, only_folders, _needles(line)))
     return tuple(patterns)

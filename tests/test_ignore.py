@@ -142,6 +142,16 @@ def test_the_last_matching_pattern_is_the_one_each_pattern_alone_decides() -> No
             assert found._last_matching(path, folder) == expected, (path, folder)
 
 
+def test_a_folder_pattern_with_a_leading_slash_is_anchored_at_the_root() -> None:
+    """go-git reads ``/kubernetes/`` as a folder at the root (the slash that starts it stays), and
+    ``kubernetes/`` as a folder of that name anywhere."""
+    rooted, anywhere = rules("/kubernetes/"), rules("kubernetes/")
+    assert rooted.ignored("kubernetes/") and rooted.ignored("kubernetes/apps/a.yaml")
+    assert not rooted.ignored("clusters/kubernetes/") and not rooted.ignored("clusters/kubernetes/a.yaml")
+    assert anywhere.ignored("kubernetes/") and anywhere.ignored("clusters/kubernetes/a.yaml")
+    assert not anywhere.ignored("kubernetes")  # a file of that name is not a folder
+
+
 def test_plain_globs_match_as_re2_matches_their_expression() -> None:
     draw = random.Random(5)
     globs = ["*", "clusters", "a.yaml", "a/b", "", ".git", "x-y"]
