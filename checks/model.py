@@ -220,3 +220,22 @@ class KubeObject:
         meta = self.body.get("metadata")
         value = meta.get("labels") if isinstance(meta, dict) else None
         return value if isinstance(value, dict) else {}
+
+
+def identified(obj: KubeObject) -> KubeObject:
+    """The object with its identity (kind, name, id...) read at once, as its cached properties read it.
+
+    The model builder makes an object per rendering of every document, and nearly every one
+    is asked all of these: one function reads them together, without a descriptor call each.
+    """
+    body, namespace = obj.body, obj.namespace
+    api_version, kind = str(body.get("apiVersion") or ""), str(body.get("kind") or "")
+    meta = body.get("metadata")
+    name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
+    group = api_version.rpartition("/")[0]
+    known = obj.__dict__
+    known["api_version"], known["kind"], known["group"], known["name"] = api_version, kind, group, name
+    known["is_flux"] = FLUX_KINDS.get(kind) == group
+    known["id"] = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+    known["key"] = (kind, namespace, name)
+    return obj

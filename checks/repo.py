@@ -41,7 +41,7 @@ from checks.layout import (
     synced_folders,
 )
 from checks.loading import ParseCache, collector_paused, read_or_note, unreadable_folders
-from checks.model import CLUSTER_SCOPED, KubeObject, object_id
+from checks.model import CLUSTER_SCOPED, KubeObject, identified, object_id
 from checks.patches import Selector
 from checks.resourceset import RESOURCESET, MayCreate, expand, stand_in
 from checks.source import RepoSnapshot, artifact_path, normalize
@@ -251,7 +251,7 @@ class _ModelBuilder:
                     continue
                 namespace = meta.get("namespace")
                 namespace = str(namespace) if namespace and root["kind"] not in CLUSTER_SCOPED else None
-                found.append(KubeObject(root, path, doc.index, namespace))
+                found.append(identified(KubeObject(root, path, doc.index, namespace)))
         return found
 
     # -- which sources are this repository --------------------------------
@@ -398,8 +398,8 @@ class _ModelBuilder:
                     namespace = None
                 elif namespace is None:
                     namespace, source = ks.namespace or "default", "parent"
-                obj = KubeObject(rendered.body, rendered.path, rendered.doc_index, namespace, source,
-                                 cluster=name, rendered_by=ks.id)
+                obj = identified(KubeObject(rendered.body, rendered.path, rendered.doc_index, namespace, source,
+                                            cluster=name, rendered_by=ks.id))
                 generated, unknown = expand(obj, name) if kind == RESOURCESET else _NOTHING  # what it creates
                 cluster.unknown += unknown
                 for made in [obj, *generated]:

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from checks.model import FLUX_KINDS, KubeObject, api_group, is_flux, object_id
+from checks.model import FLUX_KINDS, KubeObject, api_group, identified, is_flux, object_id
 from checks.yaml_docs import Pos, load_yaml
 
 
@@ -131,3 +131,20 @@ def test_objects_without_metadata_or_spec_are_harmless() -> None:
     assert odd.name == "" and odd.api_version == "" and odd.spec == {}
     assert odd.labels() == {} and odd.annotations() == {}
     assert not odd.is_flux
+
+
+@pytest.mark.parametrize("body", [
+    {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": {"name": "apps"}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": 7}},
+    {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": ["not", "a", "map"]},
+    {"apiVersion": 2, "kind": None},
+    {"kind": "Kustomization", "metadata": {}},
+    {},
+])
+@pytest.mark.parametrize("namespace", ["flux-system", None, ""])
+def test_identity_read_at_once_is_what_the_properties_read(body: dict, namespace: str | None) -> None:
+    names = ("api_version", "kind", "group", "name", "is_flux", "id", "key")
+    lazy = KubeObject(body, "a.yaml", 0, namespace)
+    eager = identified(KubeObject(body, "a.yaml", 0, namespace))
+    assert set(names) <= set(eager.__dict__)  # read at once, not on first use
+    assert [getattr(eager, n) for n in names] == [getattr(lazy, n) for n in names]

@@ -114,15 +114,22 @@ def _clean_document(model: RepoModel, obj: KubeObject) -> Any:
     be walked. A backslash counts as a ``${`` (a double-quoted escape, ``\\x24{`` or a
     line continuation after ``$``, spells it without writing it). None when not known.
     """
-    loaded = model.files.get(obj.path)
-    if loaded is None or not 0 <= obj.doc_index < len(loaded.docs) or len(loaded.starts) != len(loaded.docs):
+    memo = model.memo.setdefault("clean_documents", {})  # a document rendered into several clusters: read once
+    where = (obj.path, obj.doc_index)
+    if where not in memo:
+        memo[where] = _clean_root(model.files.get(obj.path), obj.doc_index)
+    return memo[where]
+
+
+def _clean_root(loaded: Any, index: int) -> Any:
+    if loaded is None or not 0 <= index < len(loaded.docs) or len(loaded.starts) != len(loaded.docs):
         return None
     text, starts = loaded.text, loaded.starts
-    start = starts[obj.doc_index]
-    end = starts[obj.doc_index + 1] if obj.doc_index + 1 < len(starts) else len(text)
+    start = starts[index]
+    end = starts[index + 1] if index + 1 < len(starts) else len(text)
     if text.find("${", start, end) >= 0 or text.find("\\", start, end) >= 0:
         return None
-    return loaded.docs[obj.doc_index].root
+    return loaded.docs[index].root
 
 
 def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
@@ -138,9 +145,44 @@ def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
     if found is None:
         found = []
         if _may_hold_placeholder(model, obj):
-            _texts(obj.body, [], None, found, _clean_document(model, obj))
+            _body_texts(model.memo.setdefault("placeholder_parts", {}), obj.body, found,
+                        _clean_document(model, obj))
         texts[id(obj)] = found
     return found
+
+
+def _body_texts(parts: dict[tuple[int, Any, Pos | None, int], tuple[Any, Any, list[Text]]], body: Any,
+                found: list[Text], clean: Any) -> None:
+    """``_texts`` of a body, each of its top-level values walked once per model.
+
+    A file rendered into several clusters gives each an object of its own, with its own
+    metadata, but the same ``spec``: its strings are found once (``parts`` keeps the values
+    it was asked of alive, so their ids stay theirs).
+    """
+    if not isinstance(body, dict):
+        _texts(body, [], None, found, clean)
+        return
+    key_pos, value_pos = getattr(body, "key_pos", {}), getattr(body, "value_pos", {})
+    clean_map = clean if isinstance(clean, dict) else None
+    for key, value in body.items():
+        if isinstance(key, str) and "${" in key:
+            found.append(Text(_spelled([(False, key)]), key, key_pos.get(key, getattr(body, "pos", None))))
+        if isinstance(value, str):
+            if "${" in value:
+                _texts(value, [(False, key)], value_pos.get(key), found)
+            continue
+        if not isinstance(value, _CONTAINERS):
+            continue
+        below = clean_map.get(key) if clean_map is not None else None
+        if value is below:
+            continue
+        pos = value_pos.get(key)
+        known = parts.get((id(value), key, pos, id(below)))
+        if known is None:
+            part: list[Text] = []
+            _texts(value, [(False, key)], pos, part, below)
+            known = parts[(id(value), key, pos, id(below))] = (value, below, part)
+        found.extend(known[2])
 
 
 def _texts(node: Any, steps: list[tuple[bool, Any]], pos: Pos | None, found: list[Text], clean: Any = None) -> None:
