@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from checks.findings import Severity
@@ -58,7 +59,11 @@ class RuleSettings:
 
     enabled: bool = True
     severity: Severity | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+# What a rule the configuration does not name runs with: shared, so its options cannot be written.
+_UNCONFIGURED = RuleSettings(options=MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,9 @@ class Config:
         return _release(self.flux_version or DEFAULT_FLUX_VERSION)
 
     def rule(self, rule_id: str) -> RuleSettings:
-        return self.rules.get(rule_id, RuleSettings())
+        """What the configuration says about a rule (asked of every rule and finding of an analysis)."""
+        settings = self.rules.get(rule_id)
+        return settings if settings is not None else _UNCONFIGURED
 
     def may_silence(self, rule_id: str) -> bool:
         """Whether a change may add a suppression of ``rule_id`` (``suppressions.forbid`` says no)."""

@@ -39,6 +39,8 @@ def test_defaults() -> None:
     assert defaults.fail_on is Severity.ERROR
     assert defaults.rules == {}
     assert defaults.rule("structure/yaml-invalid") == RuleSettings(enabled=True, severity=None, options={})
+    with pytest.raises(TypeError):  # one shared answer for every unconfigured rule: no rule may write to it
+        defaults.rule("structure/yaml-invalid").options["depth"] = 3  # type: ignore[index]
     assert defaults.include == () and defaults.exclude == ()
     assert defaults.cluster_roots == ("clusters/*",)
     assert defaults.repository_url is None and defaults.repository_sources == ()

@@ -8,7 +8,7 @@ yields findings; it knows nothing about output formats or configuration.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ class RuleContext:
 
     model: RepoModel
     previous: RepoModel | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def config(self) -> Config:
