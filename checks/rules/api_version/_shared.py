@@ -90,7 +90,7 @@ def _written_flux_objects(model: RepoModel, previous: RepoModel | None,
                 if (obj.path, obj.doc_index) not in ids:
                     ids[obj.path, obj.doc_index] = obj.id
                 found = clusters.setdefault((obj.path, obj.doc_index), [])
-                if cluster not in found:
+                if not found or found[-1] is not cluster:  # clusters are walked one after another
                     found.append(cluster)
     versions = {c.name: _version(c, model, previous) for c in model.clusters}
     unclustered = None if model.clusters else _unclustered(model, previous)

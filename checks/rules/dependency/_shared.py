@@ -52,10 +52,21 @@ class Dependency:
         return self.name if self.namespace == self.dependent.namespace else f"{self.namespace}/{self.name}"
 
 
-def dependencies(obj: KubeObject) -> list[Dependency]:
-    """The literal dependsOn entries of a Flux Kustomization or HelmRelease."""
+def dependencies(obj: KubeObject) -> tuple[Dependency, ...]:
+    """The literal dependsOn entries of a Flux Kustomization or HelmRelease.
+
+    Read once per object (kept with it: an object's body never changes once the model is
+    built), though every dependency rule asks, some of them several times.
+    """
     if not obj.is_flux or obj.kind not in DEPENDS_ON_KINDS or obj.implicit:
-        return []
+        return ()
+    known = obj.__dict__.get("_dependencies")
+    if known is None:
+        known = obj.__dict__["_dependencies"] = tuple(_read_dependencies(obj))
+    return known
+
+
+def _read_dependencies(obj: KubeObject) -> list[Dependency]:
     entries = obj.get("spec", "dependsOn")
     if not isinstance(entries, list):
         return []
