@@ -58,22 +58,19 @@ def _holds_placeholder(node: Any) -> bool:
     if isinstance(node, str):
         return "${" in node
     if isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(key, str) and "${" in key:
-                return True
-            if isinstance(value, str):
-                if "${" in value:
-                    return True
-            elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
-                return True
+        if any(isinstance(key, str) and "${" in key for key in node):
+            return True
+        values: Iterable[Any] = node.values()
+    elif isinstance(node, list):
+        values = node
+    else:
         return False
-    if isinstance(node, list):
-        for item in node:
-            if isinstance(item, str):
-                if "${" in item:
-                    return True
-            elif isinstance(item, _CONTAINERS) and _holds_placeholder(item):
+    for value in values:
+        if isinstance(value, str):
+            if "${" in value:
                 return True
+        elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
+            return True
     return False
 
 
