@@ -64,6 +64,7 @@ def _analyze(snapshot: RepoSnapshot, config: Config, previous: Analysis | None,
     findings: dict[tuple[str, str, int, str], Finding] = {}
     ran: set[str] = set()
     templates = template_lines(model.objects)
+    contexts: dict[int, RuleContext] = {}  # rules the configuration does not name share one options object
     for rule in RULES:
         settings = config.rule(rule.id)
         if not settings.enabled:
@@ -71,7 +72,10 @@ def _analyze(snapshot: RepoSnapshot, config: Config, previous: Analysis | None,
         if rule.needs_base and previous is None:
             continue
         ran.add(rule.id)
-        context = RuleContext(model, previous.model if previous else None, settings.options)
+        context = contexts.get(id(settings.options))
+        if context is None:
+            context = contexts[id(settings.options)] = RuleContext(
+                model, previous.model if previous else None, settings.options)
         for finding in rule.check(context):
             _collect(findings, _without_template_fix(finding, templates), config)
     suppressions = apply_suppressions(_one_per_template_line(list(findings.values()), templates),

@@ -55,14 +55,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
         for obj in flux_objects(ctx):
             for path, hours in _duration_fields(obj):
-                found = _duration_field(obj, *path)
-                if found is None:
-                    continue
-                value, pos = found
-                if isinstance(value, str) and is_flux_duration(value, hours):
-                    continue
+                value = obj.get(*path)
+                if value is None or substituted(value) or (isinstance(value, str) and is_flux_duration(value, hours)):
+                    continue  # unset, left to postBuild, or valid: where it was written is needed only if not
                 field = ".".join(path[1:])
-                yield _invalid_finding(ctx, obj, path, field, value, pos, hours)
+                yield _invalid_finding(ctx, obj, path, field, value, obj.key_pos(*path), hours)
 
     return drop_repeats(findings())
 
@@ -81,14 +78,6 @@ def _duration_fields(obj: KubeObject) -> list[tuple[tuple[str, ...], bool]]:
     elif obj.kind in TIMEOUT_WITHOUT_HOURS:
         fields.append((("spec", "timeout"), False))
     return fields
-
-
-def _duration_field(obj: KubeObject, *path: str) -> tuple[Any, Pos] | None:
-    """The value of a duration field and where it was written, when it is set and literal."""
-    value = obj.get(*path)
-    if value is None or substituted(value):
-        return None
-    return value, obj.key_pos(*path)
 
 
 def _invalid_finding(ctx: RuleContext, obj: KubeObject, path: tuple[str, ...], field: str, value: Any,

@@ -185,35 +185,36 @@ class _Producers:
         return bool(self.sources(kind, namespace, name) - {reader}) or self.mentioned(name)
 
 
-def _produced(obj: KubeObject) -> Iterator[tuple[str, str]]:
+def _produced(obj: KubeObject) -> list[tuple[str, str]]:
+    """(kind, name) of the Secrets and ConfigMaps an object creates. Asked of every object of every
+    cluster: a list, and no lookups past the kinds that settle it."""
     kind, name = obj.kind, obj.name
     if kind in ("Secret", "ConfigMap") and obj.api_version == "v1":
-        yield kind, name
-        return
+        return [(kind, name)]
     if kind in ("ExternalSecret", "ClusterExternalSecret"):
         spec = obj.get("spec", "externalSecretSpec") if kind == "ClusterExternalSecret" else obj.spec
         target = spec.get("target") if isinstance(spec, dict) else None
         target_name = target.get("name") if isinstance(target, dict) else None
-        yield "Secret", str(target_name or obj.get("spec", "externalSecretName") or name)
-        return
+        return [("Secret", str(target_name or obj.get("spec", "externalSecretName") or name))]
     if kind == "SealedSecret":
-        yield "Secret", str(obj.get("spec", "template", "metadata", "name") or name)
-        return
+        return [("Secret", str(obj.get("spec", "template", "metadata", "name") or name))]
+    found = []
     if kind == "Certificate" and obj.get("spec", "secretName"):
-        yield "Secret", str(obj.get("spec", "secretName"))
-    spec = obj.spec  # asked of every object: its target and destination are looked up once
+        found.append(("Secret", str(obj.get("spec", "secretName"))))
+    spec = obj.spec  # its target and destination are looked up once
     target, destination = spec.get("target"), spec.get("destination")
-    target = target if isinstance(target, dict) else {}
-    destination = destination if isinstance(destination, dict) else {}
-    for key in ("secretName", "configMapName"):
-        value = target.get(key) or destination.get(key)
-        if isinstance(value, str):
-            yield ("Secret" if key == "secretName" else "ConfigMap"), value
-    if obj.kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux):
+    if isinstance(target, dict) or isinstance(destination, dict):
+        target = target if isinstance(target, dict) else {}
+        destination = destination if isinstance(destination, dict) else {}
+        for key in ("secretName", "configMapName"):
+            value = target.get(key) or destination.get(key)
+            if isinstance(value, str):
+                found.append((("Secret" if key == "secretName" else "ConfigMap"), value))
+    if kind == "HelmRelease" or (obj.group not in _BUILTIN_GROUPS and not obj.is_flux):
         # Operators (ObjectBucketClaim, OnePasswordItem, VaultStaticSecret...) often create a
         # Secret or ConfigMap named after their object.
-        yield "Secret", name
-        yield "ConfigMap", name
+        found += (("Secret", name), ("ConfigMap", name))
+    return found
 
 
 # A word of the scripts and docs: a run of these characters from its first letter or digit to its last.

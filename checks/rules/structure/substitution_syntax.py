@@ -71,9 +71,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             variables = resolver.of(obj.rendered_by)
             if variables is None or variables.runs is not True:
                 continue  # no substitution, no parse
-            if substitution_disabled(obj.labels(), obj.annotations()):
+            texts = placeholder_texts(model, obj)  # found once per model; most objects hold none
+            if not texts or substitution_disabled(obj.labels(), obj.annotations()):
                 continue
-            for text in placeholder_texts(model, obj):
+            for text in texts:
                 for problem in parse(text.text).problems:
                     found.add(cluster.name, _syntax_problem(model, obj, text, problem))
         for ks_id in cluster.renders:

@@ -74,11 +74,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue  # a substituteFrom object the repository does not show may supply any name
             if not variables.runs and not resolver.supplied_in_cluster():
                 continue  # without postBuild only a name supplied elsewhere in the cluster is reported: none is
-            if guessed_whole_repository(model, cluster, obj.rendered_by):
+            texts = placeholder_texts(model, obj)  # found once per model; most objects hold none
+            if not texts or guessed_whole_repository(model, cluster, obj.rendered_by):
                 continue
             if substitution_disabled(obj.labels(), obj.annotations()):
                 continue
-            for text in placeholder_texts(model, obj):
+            for text in texts:
                 for ref in parse(text.text).references:
                     if ref.has_default:
                         continue
