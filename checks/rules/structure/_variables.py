@@ -53,24 +53,27 @@ class Text:
 
 
 def _holds_placeholder(node: Any) -> bool:
-    """Quick walk before the positioned one: most objects hold no ``${`` at all (a call per map or list,
-    none per string: asked of the metadata of every object whose file writes no ``${``)."""
+    """Quick walk before the positioned one: most objects hold no ``${`` at all (one loop per map or
+    list, keys and values together: asked of the metadata of every object whose file writes no ``${``)."""
     if isinstance(node, str):
         return "${" in node
     if isinstance(node, dict):
-        if any(isinstance(key, str) and "${" in key for key in node):
-            return True
-        values: Iterable[Any] = node.values()
-    elif isinstance(node, list):
-        values = node
-    else:
-        return False
-    for value in values:
-        if isinstance(value, str):
-            if "${" in value:
+        for key, value in node.items():
+            if isinstance(key, str) and "${" in key:
                 return True
-        elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
-            return True
+            if isinstance(value, str):
+                if "${" in value:
+                    return True
+            elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
+                return True
+        return False
+    if isinstance(node, list):
+        for value in node:
+            if isinstance(value, str):
+                if "${" in value:
+                    return True
+            elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
+                return True
     return False
 
 
