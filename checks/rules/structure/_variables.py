@@ -53,27 +53,25 @@ class Text:
 
 
 def _holds_placeholder(node: Any) -> bool:
-    """Quick walk before the positioned one: most objects hold no ``${`` at all (one loop per map or
-    list, keys and values together: asked of the metadata of every object whose file writes no ``${``)."""
+    """Quick walk before the positioned one: most objects hold no ``${`` at all (plain loops, no
+    generator per mapping: asked of the metadata of every object whose file writes no ``${``)."""
     if isinstance(node, str):
         return "${" in node
     if isinstance(node, dict):
-        for key, value in node.items():
+        for key in node:
             if isinstance(key, str) and "${" in key:
                 return True
-            if isinstance(value, str):
-                if "${" in value:
-                    return True
-            elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
-                return True
+        values: Iterable[Any] = node.values()
+    elif isinstance(node, list):
+        values = node
+    else:
         return False
-    if isinstance(node, list):
-        for value in node:
-            if isinstance(value, str):
-                if "${" in value:
-                    return True
-            elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
+    for value in values:
+        if isinstance(value, str):
+            if "${" in value:
                 return True
+        elif isinstance(value, _CONTAINERS) and _holds_placeholder(value):
+            return True
     return False
 
 
