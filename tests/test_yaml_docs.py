@@ -11,7 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.findings import Severity
-from checks.yaml_docs import _ALIAS, Pos, YamlFile, YamlLimits, YMap, YSeq, compose_nodes, decode_text, load_yaml
+from checks.yaml_docs import (
+    _ALIAS,
+    _ANCHOR,
+    Pos,
+    YamlFile,
+    YamlLimits,
+    YMap,
+    YSeq,
+    compose_nodes,
+    decode_text,
+    load_yaml,
+    may_hold_aliases,
+)
 
 
 def load(text: str | bytes, **kwargs: object) -> YamlFile:
@@ -437,15 +449,53 @@ def test_lines_after_characters_libyaml_takes_for_line_breaks_are_numbered_as_ed
 
 # -- what loading remembers for later readers --------------------------------------------------------
 
-# The alias pattern as first written: a `*` at a line start or after a space, [, {, a comma or a colon,
-# followed by a name character. The one in use is rewritten to start with `*` (much faster); same answers.
-_READABLE_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s\[\]{},]", re.M)
+# The alias and anchor patterns as first written: a `*` (`&`) at a line start or after a space, [, {, a comma,
+# a colon or a question mark, followed by a name character. The ones in use are rewritten to start with `*`
+# (`&`), much faster; same answers.
+_READABLE_ALIAS = re.compile(r"(?:^|[\s\[{,:?])\*[^\s\[\]{},]", re.M)
+_READABLE_ANCHOR = re.compile(r"(?:^|[\s\[{,:?])&[^\s\[\]{},]", re.M)
 
 
 @settings(max_examples=500, derandomize=True, database=None, deadline=None)
-@given(st.text(alphabet=st.sampled_from("* \t\n\r[]{},:ab&-\u00a0\u2028\x85"), max_size=12))
-def test_the_alias_pattern_finds_what_its_readable_form_finds(text: str) -> None:
+@given(st.text(alphabet=st.sampled_from("* \t\n\r[]{},:?ab&-\u00a0\u2028\x85"), max_size=12))
+def test_the_alias_patterns_find_what_their_readable_forms_find(text: str) -> None:
     assert (_ALIAS.search(text) is None) == (_READABLE_ALIAS.search(text) is None)
+    assert (_ANCHOR.search(text) is None) == (_READABLE_ANCHOR.search(text) is None)
+
+
+def _libyaml_reads_an_alias(text: str) -> bool:
+    """Whether libyaml composes the text with an alias in it (an alias of no anchor refuses the file)."""
+    try:
+        compose_nodes(text)
+        return any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return False
+
+
+@settings(max_examples=1500, derandomize=True, database=None, deadline=None)
+@given(st.sampled_from(["a: &x [1]\nb: {}*x\n", "a: &x [1]\nb: [{}*x]\n", "a: &x [1]\nb: {{{}*x}}\n",
+                        "a: &x [1]\nb: [k, {}*x]\n", "{}&x [1]\n", "b: [{}&x 1, *x]\n", "b: {{k: {}&x 1, c: *x}}\n"]),
+       st.text(alphabet=st.sampled_from("[]{},?:-!&*|>'\"%@#` \tab\n"), max_size=3))
+def test_every_alias_libyaml_reads_is_found_before_converting(template: str, between: str) -> None:
+    # Without aliases values are converted without counting their expansion: a missed alias is a YAML bomb let in.
+    text = template.format(between)
+    if _libyaml_reads_an_alias(text):
+        assert may_hold_aliases(text)
+
+
+def test_a_bomb_of_flow_keys_is_rejected_without_expansion() -> None:
+    # In a flow collection `?` starts a key with nothing after it: `[?*a]` is an alias libyaml reads.
+    lines = ["l0: &l0 [x,x,x,x,x,x,x,x,x,x]"]
+    lines += [f"l{n}: &l{n} [{', '.join([f'?*l{n - 1}'] * 10)}]" for n in range(1, 10)]  # 10**10 values
+    loaded = load("\n".join(lines) + "\n")
+    assert rules(loaded) == [("structure/yaml-invalid", 1)]
+    assert "alias expansion" in loaded.problems[0].message
+
+
+def test_a_star_or_an_ampersand_alone_is_not_an_alias() -> None:
+    assert not may_hold_aliases('schedule: "0 0 * * *"\nimage: "*:*"\n')  # no anchor: no alias can be read
+    assert not may_hold_aliases("url: https://example.com/?a=1&b=2\n")
+    assert may_hold_aliases("a: &x 1\nb: *x\n")
 
 
 def test_lines_are_split_once_and_follow_a_new_text() -> None:
