@@ -25,6 +25,7 @@ _BOOL_TRUE = frozenset(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On",
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
 _MERGE = _TAG + "merge"
+_INT, _BOOL, _NULL, _FLOAT, _BINARY = (_TAG + name for name in ("int", "bool", "null", "float", "binary"))
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class Converter:
         self.duplicates: list[tuple[YMap, Any, int, int]] = []
         self.tracking = True
         self.documents = 0
-        self.constructor = yaml.constructor.SafeConstructor()
+        self.constructor: yaml.constructor.SafeConstructor | None = None  # made when a float or odd int needs it
         self.lines: dict[int, Pos] = {}  # one-line positions by 0-based line, shared by the values written there
 
     def pos(self, node: Node) -> Pos:
@@ -253,7 +254,8 @@ class Converter:
                 seq.pos = placeholder
                 self.seen[id(node)] = seq
             items = seq.item_pos
-            last_written, bound = True, node.start_mark.index
+            # Without aliases every item is written after the one before it; an alias may point back.
+            last_written, bound = True, node.start_mark.index if tracking else 0
             for item in node.value:
                 if item.__class__ is ScalarNode:  # _at, inlined as for the values of a mapping
                     seq.append(item.value if item.tag == _STR else self._scalar(item))
@@ -269,10 +271,11 @@ class Converter:
                     value, item_pos = self._convert_at(item, depth + 1)
                     seq.append(value)
                 items.append(item_pos)
-                index = item.start_mark.index
-                last_written = index > bound
-                if last_written:
-                    bound = index
+                if tracking:
+                    index = item.start_mark.index
+                    last_written = index > bound
+                    if last_written:
+                        bound = index
             # _collection_pos, inlined (as below for a mapping): it runs for every collection
             start = node.start_mark.line + 1 + offset
             if items and last_written and not node.flow_style:
@@ -340,7 +343,9 @@ class Converter:
                 if key not in mapping:
                     mapping.set(key, value, merged.key_pos[key], merged.value_pos[key])
         # Of the last entry (the last merge or key): whether its value was written after its key, not an alias.
-        last_written = bool(node.value) and node.value[-1][1].start_mark.index > node.value[-1][0].start_mark.index
+        # Without aliases a value is always written after its key (``last_pos`` is None without entries).
+        last_written = not tracking or (
+            bool(node.value) and node.value[-1][1].start_mark.index > node.value[-1][0].start_mark.index)
         start = node.start_mark.line + 1 + offset
         if last_pos is not None and last_written and not node.flow_style:
             end = last_pos.end_line
@@ -363,20 +368,20 @@ class Converter:
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag, value = node.tag, node.value
-        if tag == _TAG + "str" or node.style:
+        if tag == _STR or node.style:
             return value
-        if tag == _TAG + "int":
+        if tag == _INT:
             try:
                 return int(value.replace("_", ""), 10)
             except ValueError:
                 return self._construct(node)
-        if tag == _TAG + "bool":
+        if tag == _BOOL:
             return value in _BOOL_TRUE
-        if tag == _TAG + "null":
+        if tag == _NULL:
             return None
-        if tag == _TAG + "float":
+        if tag == _FLOAT:
             return self._construct(node)
-        if tag == _TAG + "binary":
+        if tag == _BINARY:
             try:
                 return base64.b64decode(value)
             except ValueError:
@@ -384,6 +389,8 @@ class Converter:
         return value  # timestamps, `=`, and unknown tags stay text, as Kubernetes reads them
 
     def _construct(self, node: ScalarNode) -> Any:
+        if self.constructor is None:
+            self.constructor = yaml.constructor.SafeConstructor()
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, IndexError):  # `!!int abc`, `!!int` alone, an integer of 4,301 digits
