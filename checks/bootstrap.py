@@ -10,7 +10,6 @@ source, and a reference to one is a real problem.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,7 +61,7 @@ def bootstrap_sources(files: Iterable[str], roots: Iterable[KubeObject], synced:
                 ref.get("namespace") or ks.namespace or BOOTSTRAP_NAMESPACE) == BOOTSTRAP_NAMESPACE:
             ref_kind = str(ref.get("kind") or "GitRepository")
             kinds.add(ref_kind)
-    if any(posixpath.basename(path).startswith("gotk-sync") for path in files):
+    if any(path.rpartition("/")[2].startswith("gotk-sync") for path in files):  # basename, without a call each
         kinds.add("GitRepository")
     return frozenset(k for k in kinds if k in ("GitRepository", "OCIRepository"))
 

@@ -21,7 +21,6 @@ no pin at all, and is not taken.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -91,7 +90,7 @@ def evidence(files: Mapping[str, YamlFile]) -> list[FluxVersion]:
 
 
 def _in_file(path: str, loaded: YamlFile) -> Iterator[FluxVersion]:
-    name = posixpath.basename(path)
+    name = path.rpartition("/")[2]  # posixpath.basename, asked of every file
     if name.startswith("gotk-components"):
         for number, line in enumerate(loaded.lines[:10], start=1):
             match = _HEADER.match(line.strip())

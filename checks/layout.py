@@ -21,6 +21,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from checks.bootstrap import BOOTSTRAP_NAMESPACE
@@ -247,8 +248,12 @@ def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
     return found
 
 
+@lru_cache(maxsize=4096)
 def normalise_url(url: str) -> str:
-    """A repository URL in the form every URL of that repository shares: no scheme, user, ``.git`` or case."""
+    """A repository URL in the form every URL of that repository shares: no scheme, user, ``.git`` or case.
+
+    Remembered: every rendering of a Kustomization compares the URLs of its cluster's sources.
+    """
     url = url.strip().lower().removesuffix("/").removesuffix(".git")
     url = re.sub(r"^[a-z+]+://", "", url)
     url = re.sub(r"^[^@/]+@", "", url)

@@ -199,7 +199,7 @@ def load_sops_configs(snapshot: RepoSnapshot) -> list[SopsConfig]:
     """Every ``.sops.yaml`` of a snapshot with its creation rules."""
     configs = []
     for path in snapshot.paths():
-        if posixpath.basename(path) not in CONFIG_NAMES:
+        if path.rpartition("/")[2] not in CONFIG_NAMES:  # basename, asked of every path
             continue
         try:
             loaded = load_yaml(path, snapshot.read(path))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -35,11 +35,14 @@ __all__ = ["Pos", "YMap", "YSeq", "YamlDoc", "YamlFile", "YamlLimits", "compose_
 _ALIAS = re.compile(r"\*(?<![^\s\[{,:?]\*)[^\s\[\]{},]")
 _ANCHOR = re.compile(r"&(?<![^\s\[{,:?]&)[^\s\[\]{},]")
 _POSITIONED = (YMap, YSeq)
+_new_doc = tuple.__new__
 
 
-@dataclass(frozen=True)
-class YamlDoc:
-    """One document of a file; ``index`` counts from 0 within the file."""
+class YamlDoc(NamedTuple):
+    """One document of a file; ``index`` counts from 0 within the file.
+
+    A named tuple, as ``Pos`` is: one is made per document of every file, without a Python-level ``__init__``.
+    """
 
     path: str
     index: int
@@ -133,7 +136,7 @@ def load_yaml(path: str, data: bytes, limits: YamlLimits | None = None, line_off
             return result
         # Without aliases a collection's own position, found bottom-up, is the document's: not walked again.
         pos = root.pos if not has_aliases and root.__class__ in _POSITIONED else converter.pos(node)
-        result.docs.append(YamlDoc(path, index, root, pos))
+        result.docs.append(_new_doc(YamlDoc, (path, index, root, pos)))
         result.starts.append(node.start_mark.index)
     return result
 

@@ -112,7 +112,7 @@ def _cluster_anchor(model: RepoModel, cluster: Cluster) -> tuple[str, int] | Non
             path = posixpath.join(folder, name)
             if path in model.files:
                 return path, 1
-        direct = sorted(p for p in model.files if posixpath.dirname(p) == folder)
+        direct = sorted(p for p in model.files if p.rpartition("/")[0] == folder)  # dirname, per file
         if direct:
             return direct[0], 1
     nodes = [node.kustomization for node in cluster.renders.values() if not node.kustomization.implicit]

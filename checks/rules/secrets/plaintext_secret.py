@@ -219,7 +219,7 @@ def _encrypt_advice(path: str, configs: list[SopsConfig]) -> str:
 def _generator_literals(model: RepoModel, rendered: set[str]) -> Iterator[Finding]:
     """kustomize secretGenerator ``literals`` and ``envs`` written in plain text."""
     for path, loaded in model.files.items():
-        if posixpath.basename(path) not in KUSTOMIZATION_FILES or not loaded.docs or _example_file(path, rendered):
+        if path.rpartition("/")[2] not in KUSTOMIZATION_FILES or not loaded.docs or _example_file(path, rendered):
             continue
         root = loaded.docs[0].root
         generators = root.get("secretGenerator") if isinstance(root, YMap) else None

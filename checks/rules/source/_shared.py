@@ -62,7 +62,7 @@ def checked_objects(model: RepoModel) -> Iterator[KubeObject]:
     folders = model.memo.get("kustomization_folders")  # the same for the seven rules that ask
     if folders is None:
         folders = model.memo["kustomization_folders"] = {
-            posixpath.dirname(path) for path in model.files if posixpath.basename(path) in KUSTOMIZATION_FILES}
+            path.rpartition("/")[0] for path in model.files if path.rpartition("/")[2] in KUSTOMIZATION_FILES}
     for obj in model.unrendered_judged():
         if posixpath.dirname(obj.path) not in folders:
             yield obj

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from checks.findings import Finding, Severity, merge_repeats
 from checks.model import KubeObject
@@ -79,8 +80,10 @@ def _insecure(ctx: RuleContext) -> Iterator[Finding]:
                 object=obj.id, key=f"spec.{field_name}")
 
 
+@lru_cache(maxsize=4096)
 def _internal_host(url: str) -> bool:
-    """Addresses inside the cluster or the machine, where TLS is usually not the point."""
+    """Addresses inside the cluster or the machine, where TLS is usually not the point (remembered: asked of
+    every source of every cluster)."""
     match = re.match(r"^(?:[a-z]+://)?(?:[^@/]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)", url.strip().lower())
     host = match.group("host") if match else ""
     return (not host or "." not in host or host.endswith((".svc", ".svc.cluster.local", ".cluster.local", ".local"))
