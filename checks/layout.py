@@ -248,16 +248,23 @@ def flux_instance_syncs(files: Mapping[str, YamlFile]) -> list[Sync]:
     return found
 
 
-@lru_cache(maxsize=4096)
 def normalise_url(url: str) -> str:
     """A repository URL in the form every URL of that repository shares: no scheme, user, ``.git`` or case.
 
-    Remembered: every rendering of a Kustomization compares the URLs of its cluster's sources.
+    Remembered (every rendering of a Kustomization compares the URLs of its cluster's sources), except a
+    URL with a user part: a credential written into it is not kept past the review that read it.
     """
+    return _normalised(url) if "@" not in url else _normalise(url)
+
+
+def _normalise(url: str) -> str:
     url = url.strip().lower().removesuffix("/").removesuffix(".git")
     url = re.sub(r"^[a-z+]+://", "", url)
     url = re.sub(r"^[^@/]+@", "", url)
     return url.replace(":", "/", 1) if "/" not in url.split(":", 1)[0] else url
+
+
+_normalised = lru_cache(maxsize=4096)(_normalise)
 
 
 def own_urls(files: Mapping[str, YamlFile], configured: str | None = None) -> list[str]:

@@ -15,6 +15,7 @@ from checks.layout import (
     flux_instance_syncs,
     generated_artifacts,
     nearest_folder,
+    normalise_url,
     pushed_artifacts,
     segment_match,
     split_clusters,
@@ -334,3 +335,14 @@ def test_a_git_source_of_the_configured_url_under_another_name_reads_this_reposi
     known = build_model(RepoSnapshot.from_mapping(files), Config(repository_url="git@github.com:acme/fleet"))
     node = known.clusters[0].renders["Kustomization/apps/policies"]
     assert not node.external and known.clusters[0].find("ConfigMap", "apps", "p")
+
+
+def test_urls_of_one_repository_normalise_alike_and_a_credential_in_one_is_not_remembered() -> None:
+    import checks.layout as layout
+
+    assert normalise_url("https://GitHub.com/Org/Repo.git/") == normalise_url("ssh://git@github.com/org/repo") \
+        == normalise_url("git@github.com:org/repo") == "github.com/org/repo"
+    remembered = layout._normalised.cache_info().currsize
+    assert normalise_url("https://user:s3cret@git.example.com/org/repo.git") == "git.example.com/org/repo"
+    assert layout._normalised.cache_info().currsize == remembered  # a URL with a user part is not kept
+

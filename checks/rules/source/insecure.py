@@ -80,14 +80,23 @@ def _insecure(ctx: RuleContext) -> Iterator[Finding]:
                 object=obj.id, key=f"spec.{field_name}")
 
 
-@lru_cache(maxsize=4096)
 def _internal_host(url: str) -> bool:
-    """Addresses inside the cluster or the machine, where TLS is usually not the point (remembered: asked of
-    every source of every cluster)."""
+    """Addresses inside the cluster or the machine, where TLS is usually not the point.
+
+    Remembered (asked of every source of every cluster), except a URL with a user part: a credential
+    written into it is not kept past the review that read it.
+    """
+    return _internal(url) if "@" not in url else _host_is_internal(url)
+
+
+def _host_is_internal(url: str) -> bool:
     match = re.match(r"^(?:[a-z]+://)?(?:[^@/]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)", url.strip().lower())
     host = match.group("host") if match else ""
     return (not host or "." not in host or host.endswith((".svc", ".svc.cluster.local", ".cluster.local", ".local"))
             or host in ("localhost", "127.0.0.1", "[::1]"))
+
+
+_internal = lru_cache(maxsize=4096)(_host_is_internal)
 
 
 def _honours_insecure(obj: KubeObject) -> bool:

@@ -37,3 +37,15 @@ def test_cluster_internal_http_and_https_pass() -> None:
                                     "ref:\n  branch: main\n"),
     }
     assert run(files, "source/insecure") == []
+
+
+def test_a_credential_in_an_http_url_is_judged_and_not_remembered() -> None:
+    from checks.rules.source import insecure
+
+    files = {"clusters/prod/git.yaml": obj("GitRepository", "git", "interval: 5m\n"
+                                           "url: http://user:s3cret@git.example.com/org/repo\nref:\n  branch: main\n")}
+    remembered = insecure._internal.cache_info().currsize
+    found = run(files, "source/insecure")
+    assert [f.key for f in found] == ["spec.url"] and "s3cret" not in found[0].message
+    assert insecure._internal.cache_info().currsize == remembered
+
