@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from checks.kustomize import Rendered, apply_patch, inline_patches
+from checks.kustomize import apply_patch, inline_patches
 from checks.model import KubeObject
 from checks.patches import Selector
+from checks.rendered import Rendered
 from checks.yaml_docs import Pos, YMap
 
 BOOTSTRAP_NAMESPACE = "flux-system"

@@ -22,58 +22,15 @@ from functools import lru_cache
 from typing import Any
 
 from checks.findings import Finding, Severity
-from checks.model import CLUSTER_SCOPED, KUSTOMIZE_CONFIG_GROUP, api_group
-from checks.patches import PatchError, Selector, clone, is_builtin, json6902, own_copy, private_copy, strategic_merge
+from checks.model import KUSTOMIZE_CONFIG_GROUP, api_group
+from checks.patches import PatchError, Selector, clone, is_builtin, json6902, own_copy, strategic_merge
+from checks.rendered import Rendered, apply_common_annotations, apply_name_affixes, set_namespaces
 from checks.source import RepoSnapshot, normalize
 from checks.yaml_docs import Pos, YamlFile, YMap, YSeq, load_yaml
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _REMOTE_PREFIXES = ("http://", "https://", "git@", "ssh://", "git::", "github.com/", "gitlab.com/",
                     "bitbucket.org/", "oci://")
-
-
-@dataclass
-class Rendered:
-    """An object on its way through a build; ``owned`` once the body is a private copy."""
-
-    body: YMap
-    path: str
-    doc_index: int
-    namespace_source: str = "own"
-    owned: bool = False
-
-    def writable(self) -> YMap:
-        if not self.owned:
-            self.body = private_copy(self.body)
-            self.owned = True
-        return self.body
-
-    @property
-    def namespace(self) -> str | None:
-        meta = self.body.get("metadata")
-        value = meta.get("namespace") if isinstance(meta, dict) else None
-        return str(value) if value not in (None, "") else None
-
-    def set_namespace(self, namespace: str, source: str, pos: Pos) -> None:
-        meta = self.body.get("metadata")
-        if not isinstance(meta, YMap):
-            return
-        if not self.owned:
-            # Copy only the body's top level and metadata: the rest stays shared
-            # until a patch needs a private copy (most objects are never patched).
-            body = _shallow(self.body)
-            meta = _shallow(meta)
-            body["metadata"] = meta
-            self.body = body
-        meta.set("namespace", namespace, pos, pos)
-        self.namespace_source = source
-
-
-def _shallow(mapping: YMap) -> YMap:
-    copy = dict.__new__(YMap)  # YMap(pos) and three updates, without a Python-level __init__ per object
-    copy.update(mapping)
-    copy.pos, copy.key_pos, copy.value_pos = mapping.pos, dict(mapping.key_pos), dict(mapping.value_pos)
-    return copy
 
 
 @dataclass(frozen=True)
@@ -116,6 +73,13 @@ class Build:
         self.generated_folders |= other.generated_folders
 
 
+def _fresh(build: Build) -> Build:
+    """A copy of a build whose objects share its bodies unowned: whatever changes one copies it first."""
+    return Build([Rendered(o.body, o.path, o.doc_index, o.namespace_source) for o in build.objects],
+                 set(build.files), list(build.problems), list(build.non_manifests), list(build.remote),
+                 set(build.kustomization_files), set(build.generated_folders))
+
+
 @dataclass(frozen=True)
 class Patch:
     """One patch to apply: a strategic merge document or JSON 6902 operations, and a target."""
@@ -139,6 +103,9 @@ class Kustomizer:
         self.load = load
         self.ignored = ignored
         self._kfiles: dict[str, str | None] = {}
+        # What a kustomization file or a generated folder renders before the patches and namespace of the
+        # Kustomization that builds it: clusters that build one folder with patches of their own share it.
+        self._assembled: dict[tuple[Any, ...], tuple[Build, YMap | None]] = {}
 
     # -- folders ------------------------------------------------------------
     def kustomization_file(self, folder: str) -> str | None:
@@ -162,14 +129,20 @@ class Kustomizer:
             build = self._build_kfile(kfile, (), None, patches or [], components or [],
                                       target_namespace, target_pos)
         else:
-            build = self._build_generated(folder, patches or [], components or [], ignored or self.ignored)
+            ignored = ignored or self.ignored
+            key = (folder, tuple(components or ()), ignored)
+            if key not in self._assembled:
+                self._assembled[key] = (self._build_generated(folder, components or [], ignored), None)
+            build = _fresh(self._assembled[key][0])
+            self._apply_patches(build, patches or [])
             if target_namespace:
-                _set_namespaces(build.objects, target_namespace, "targetNamespace",
+                set_namespaces(build.objects, target_namespace, "targetNamespace",
                                 target_pos or Pos(folder, 1, 1))
         return build
 
-    def _build_generated(self, folder: str, patches: list[Patch], components: list[tuple[str, Pos]],
+    def _build_generated(self, folder: str, components: list[tuple[str, Pos]],
                          ignored: Callable[[str], bool]) -> Build:
+        """What Flux's generated kustomization takes from a folder, before the Kustomization's patches."""
         build = Build()
         build.generated_folders.add(folder)
         for kind, path in self._generated_resources(folder, ignored):
@@ -180,7 +153,6 @@ class Kustomizer:
                 self._add_file(build, path, generated=True)
         for component, pos in components:
             self._add_component(build, folder, component, pos, ())
-        self._apply_patches(build, patches)
         return build
 
     def _generated_resources(self, folder: str, ignored: Callable[[str], bool]) -> list[tuple[str, str]]:
@@ -206,36 +178,52 @@ class Kustomizer:
     def _build_kfile(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
                      extra_patches: list[Patch], extra_components: list[tuple[str, Pos]],
                      target_namespace: str | None, target_pos: Pos | None) -> Build:
+        if stack or accumulated is not None:
+            build, doc = self._kfile_resources(kfile, stack, accumulated, extra_components)
+        else:  # built on its own: the same each time it is asked, whichever Kustomization asks
+            key = (kfile, tuple(extra_components))
+            if key not in self._assembled:
+                self._assembled[key] = self._kfile_resources(kfile, stack, None, extra_components)
+            assembled, doc = self._assembled[key]
+            build = _fresh(assembled)
+        if doc is None:
+            return build
+        self._apply_patches(build, extra_patches)
+        namespace = doc.get("namespace")
+        if target_namespace:
+            set_namespaces(build.objects, target_namespace, "targetNamespace",
+                            target_pos or doc.pos)
+        elif isinstance(namespace, str) and namespace:
+            set_namespaces(build.objects, namespace, "kustomization.yaml", doc.value_pos["namespace"])
+        apply_name_affixes(build.objects, doc)
+        apply_common_annotations(build.objects, doc)
+        return build
+
+    def _kfile_resources(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
+                         extra_components: list[tuple[str, Pos]]) -> tuple[Build, YMap | None]:
+        """A kustomization file's resources, components, generators and own patches, and the file
+        (None when it cannot be read, or includes itself): what its namespace and affixes then change."""
         build = accumulated if accumulated is not None else Build()
         folder = posixpath.dirname(kfile)
         if kfile in stack:
             build.problems.append(_missing(kfile, 1, f"{kfile} includes itself through its resources "
                                            "(a kustomize cycle); the build fails.", "cycle"))
-            return build
+            return build, None
         stack = (*stack, kfile)
         build.files.add(kfile)
         build.kustomization_files.add(kfile)
         loaded = self.load(kfile)
         doc = loaded.docs[0].root if loaded.docs else None
         if not isinstance(doc, YMap):
-            return build
+            return build, None
         for key in ("resources", "bases"):
             for entry, pos in _entries(doc.get(key)):
                 self._add_resource(build, folder, entry, pos, stack)
         for entry, pos in [*_entries(doc.get("components")), *extra_components]:
             self._add_component(build, folder, entry, pos, stack)
         self._add_generated(build, doc, folder, kfile)
-        patches = self._kfile_patches(doc, folder, kfile, build)
-        self._apply_patches(build, patches + extra_patches)
-        namespace = doc.get("namespace")
-        if target_namespace:
-            _set_namespaces(build.objects, target_namespace, "targetNamespace",
-                            target_pos or doc.pos)
-        elif isinstance(namespace, str) and namespace:
-            _set_namespaces(build.objects, namespace, "kustomization.yaml", doc.value_pos["namespace"])
-        _apply_name_affixes(build.objects, doc)
-        _apply_common_annotations(build.objects, doc)
-        return build
+        self._apply_patches(build, self._kfile_patches(doc, folder, kfile, build))
+        return build, doc
 
     def _add_resource(self, build: Build, folder: str, entry: str, pos: Pos, stack: tuple[str, ...]) -> None:
         if is_remote(entry):
@@ -449,58 +437,6 @@ def _is_object(body: YMap) -> bool:
     return (isinstance(body.get("kind"), str) and bool(body.get("kind")) and isinstance(meta, YMap)
             and isinstance(meta.get("name"), str | int) and not isinstance(meta.get("name"), bool)
             and meta.get("name") != "")
-
-
-def _set_namespaces(objects: list[Rendered], namespace: str, source: str, pos: Pos) -> None:
-    for obj in objects:
-        if obj.body.get("kind") == "Namespace" and obj.body.get("apiVersion") == "v1":
-            _rename_namespace(obj, namespace)
-            continue
-        if obj.body.get("kind") in CLUSTER_SCOPED:
-            continue
-        if obj.namespace != namespace or obj.namespace_source != source:
-            obj.set_namespace(namespace, source, pos)
-
-
-def _rename_namespace(obj: Rendered, namespace: str) -> None:
-    """kustomize's namespace transformer renames v1 Namespace objects too (its
-    ``metadata/name`` field spec for kind Namespace): ``name: _`` under
-    ``namespace: media`` becomes Namespace ``media``."""
-    meta = obj.body.get("metadata")
-    if not isinstance(meta, YMap) or meta.get("name") == namespace:
-        return
-    meta = obj.writable().get("metadata")
-    if isinstance(meta, YMap):
-        meta["name"] = namespace
-
-
-def _apply_name_affixes(objects: list[Rendered], doc: YMap) -> None:
-    prefix = doc.get("namePrefix") if isinstance(doc.get("namePrefix"), str) else ""
-    suffix = doc.get("nameSuffix") if isinstance(doc.get("nameSuffix"), str) else ""
-    if not prefix and not suffix:
-        return
-    for obj in objects:
-        if obj.body.get("kind") in ("Namespace", "CustomResourceDefinition"):
-            continue
-        meta = obj.writable().get("metadata")
-        if isinstance(meta, YMap) and meta.get("name"):
-            meta["name"] = f"{prefix}{meta['name']}{suffix}"
-
-
-def _apply_common_annotations(objects: list[Rendered], doc: YMap) -> None:
-    common = doc.get("commonAnnotations")
-    if not isinstance(common, YMap) or not common:
-        return
-    for obj in objects:
-        meta = obj.writable().get("metadata")
-        if not isinstance(meta, YMap):
-            continue
-        annotations = meta.get("annotations")
-        if not isinstance(annotations, YMap):
-            annotations = YMap(common.pos)
-            meta.set("annotations", annotations, common.pos, common.pos)
-        for key, value in common.items():
-            annotations.set(key, value, common.key_pos[key], common.value_pos[key])
 
 
 def _entries(value: Any) -> list[tuple[str, Pos]]:

@@ -492,6 +492,58 @@ def test_patches_do_not_leak_into_the_source_documents() -> None:
     assert by_name(plain, "database").body["spec"]["interval"] == "15m"
 
 
+def _shared_kustomizer(files: Mapping[str, str]) -> Kustomizer:
+    """A Kustomizer whose files are loaded once, as the model's are: builds share their documents."""
+    snapshot = RepoSnapshot.from_mapping({p: textwrap.dedent(t) for p, t in files.items()})
+    cache: dict[str, Any] = {}
+
+    def load(path: str) -> Any:
+        if path not in cache:
+            cache[path] = load_yaml(path, snapshot.read(path))
+        return cache[path]
+
+    return Kustomizer(snapshot, load)
+
+
+def _interval_patch(interval: str) -> list[Any]:
+    return inline_patches(f"spec:\n  interval: {interval}\n", Pos("ks.yaml", 20, 22),
+                          Selector(kind="HelmRelease", name="database"))
+
+
+@pytest.mark.parametrize("layout", [
+    {  # a kustomization file whose own patch and namespace change the objects first
+        "app/kustomization.yaml": "namespace: apps\nresources:\n  - releases.yaml\npatches:\n"
+                                  "  - target:\n      name: database\n    patch: |\n      - op: add\n"
+                                  "        path: /spec/timeout\n        value: 2m\n",
+        "app/releases.yaml": RELEASES,
+    },
+    {  # a folder without one, holding a base whose own patch changed it
+        "app/releases/kustomization.yaml": "resources:\n  - releases.yaml\npatches:\n  - target:\n"
+                                           "      name: database\n    patch: |\n      - op: add\n"
+                                           "        path: /spec/timeout\n        value: 2m\n",
+        "app/releases/releases.yaml": RELEASES,
+    },
+])
+def test_a_folder_built_again_with_other_patches_keeps_each_build_its_own(layout: dict[str, str]) -> None:
+    # Clusters build one folder each with patches and a namespace of their own: what one
+    # build changes never reaches the other builds, nor the folder's own documents.
+    kustomizer = _shared_kustomizer(layout)
+    first = kustomizer.build_folder("app", patches=_interval_patch("1m"), target_namespace="one")
+    second = kustomizer.build_folder("app", patches=_interval_patch("2m"), target_namespace="two")
+    plain = kustomizer.build_folder("app")
+    for result, interval in ((first, "1m"), (second, "2m"), (plain, "15m")):
+        database = by_name(result, "database").body
+        assert database["spec"]["interval"] == interval
+        assert database["spec"]["timeout"] == "2m"
+        assert by_name(result, "web-api").body["spec"]["interval"] == "15m"
+    assert {o.namespace for o in first.objects} == {"one"}
+    assert {o.namespace for o in second.objects} == {"two"}
+    assert {o.namespace for o in plain.objects} == ({"apps"} if "app/kustomization.yaml" in layout else {None})
+    assert first.files == second.files == plain.files
+    first.files.add("elsewhere.yaml")
+    assert "elsewhere.yaml" not in kustomizer.build_folder("app").files
+
+
 def test_flux_patches_run_after_file_patches_and_before_name_affixes() -> None:
     flux_patch = inline_patches("spec:\n  interval: 5m\n", Pos("ks.yaml", 20, 22),
                                 Selector(kind="HelmRelease", name="database"))
