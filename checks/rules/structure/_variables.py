@@ -138,14 +138,16 @@ def placeholder_texts(model: RepoModel, obj: KubeObject) -> list[Text]:
     """
     if obj.generated_by:
         return []
+    # By body: a document no cluster's patches changed is one body in every cluster that renders it
+    # (a body is read from one document, and the model keeps it alive, so its id stays its own).
     texts = model.memo.setdefault("placeholder_texts", {})
-    found = texts.get(id(obj))
+    found = texts.get(id(obj.body))
     if found is None:
         found = []
         if _may_hold_placeholder(model, obj):
             _body_texts(model.memo.setdefault("placeholder_parts", {}), obj.body, found,
                         _clean_document(model, obj))
-        texts[id(obj)] = found
+        texts[id(obj.body)] = found
     return found
 
 
