@@ -24,7 +24,7 @@ import yaml
 
 from checks.config import Config
 from checks.engine import analyze
-from checks.kustomize import _parse_inline
+from checks.kustomize import forget_inline_patches
 from checks.repo import build_model
 from checks.source import RepoSnapshot
 
@@ -40,8 +40,8 @@ def _best(function, repeat: int) -> float:
 
 
 def _cold(function, snapshot: RepoSnapshot) -> object:
-    """Run without what an earlier run left in the inline-patch cache."""
-    _parse_inline.cache_clear()
+    """Run without what an earlier run left in the inline-patch caches."""
+    forget_inline_patches()
     return function(snapshot, Config())
 
 

@@ -27,6 +27,7 @@ from checks.patches import PatchError, Selector, clone, is_builtin, json6902, ow
 from checks.rendered import Rendered, apply_common_annotations, apply_name_affixes, set_namespaces
 from checks.source import RepoSnapshot, normalize
 from checks.yaml_docs import Pos, YamlFile, YMap, YSeq, load_yaml
+from checks.yaml_values import relocated
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _REMOTE_PREFIXES = ("http://", "https://", "git@", "ssh://", "git::", "github.com/", "gitlab.com/",
@@ -370,9 +371,35 @@ def inline_patches(text: str, pos: Pos, selector: Selector | None) -> list[Patch
 
 @lru_cache(maxsize=1024)
 def _parse_inline(path: str, text: str, offset: int) -> tuple[tuple[Any, Pos], ...]:
-    """Parsed once: a parent's patch is copied into every child it patches. Never mutated."""
+    """Parsed once per place: a parent's patch is copied into every child it patches. Never mutated.
+
+    The same text written in another place (every cluster's copy of one bootstrap patch) is
+    the first parse of it, moved there.
+    """
+    first = _FIRST_PARSE.get(text)
+    if first is not None:
+        first_path, first_offset, parsed = first
+        delta = offset - first_offset
+        if first_path != path or delta:
+            return tuple((relocated(root, path, delta), Pos(path, pos.line + delta, pos.end_line + delta))
+                         for root, pos in parsed)
+        return parsed
     loaded = load_yaml(path, text.encode(), line_offset=offset)
-    return tuple((doc.root, doc.pos) for doc in loaded.docs if doc.root is not None)
+    parsed = tuple((doc.root, doc.pos) for doc in loaded.docs if doc.root is not None)
+    if len(_FIRST_PARSE) >= 1024:
+        _FIRST_PARSE.clear()
+    _FIRST_PARSE[text] = (path, offset, parsed)
+    return parsed
+
+
+# Inline patch texts already parsed, with where: bounded as the place cache is.
+_FIRST_PARSE: dict[str, tuple[str, int, tuple[tuple[Any, Pos], ...]]] = {}
+
+
+def forget_inline_patches() -> None:
+    """Parse inline patches again from now on (a benchmark measures a first review)."""
+    _parse_inline.cache_clear()
+    _FIRST_PARSE.clear()
 
 
 def apply_patch(objects: list[Rendered], patch: Patch) -> None:

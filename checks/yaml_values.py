@@ -397,6 +397,48 @@ class Converter:
             return node.value
 
 
+def relocated(value: Any, path: str, delta: int) -> Any:
+    """A copy of a loaded value as if written in ``path``, ``delta`` lines further down.
+
+    The same YAML text embedded in several files (each cluster's copy of one inline patch) is
+    parsed once and moved. Scalars are shared; a collection that aliases made shared stays one
+    copy (each distinct container is copied once, so an alias never expands).
+    """
+    return _Relocation(path, delta).copy(value)
+
+
+class _Relocation:
+    def __init__(self, path: str, delta: int) -> None:
+        self.path = path
+        self.delta = delta
+        self.copies: dict[int, Any] = {}
+        self.moved: dict[Pos, Pos] = {}  # one-line positions are shared by every value on their line
+
+    def move(self, pos: Pos) -> Pos:
+        new = self.moved.get(pos)
+        if new is None:
+            new = self.moved[pos] = _new_pos(Pos, (self.path, pos.line + self.delta, pos.end_line + self.delta))
+        return new
+
+    def copy(self, value: Any) -> Any:
+        if not isinstance(value, YMap | YSeq):
+            return value
+        copy = self.copies.get(id(value))
+        if copy is not None:
+            return copy
+        move = self.move
+        if isinstance(value, YMap):
+            copy = self.copies[id(value)] = YMap(move(value.pos))
+            key_pos, value_pos = value.key_pos, value.value_pos
+            for key, item in value.items():
+                copy.set(key, self.copy(item), move(key_pos[key]), move(value_pos[key]))
+        else:
+            copy = self.copies[id(value)] = YSeq(move(value.pos))
+            for item, pos in zip(value, value.item_pos, strict=True):
+                copy.add(self.copy(item), move(pos))
+        return copy
+
+
 def _container_paths(root: Any) -> dict[int, str]:
     """The key path (``spec.values[0]``) of every mapping and list under a document root."""
     paths: dict[int, str] = {}

@@ -575,6 +575,17 @@ def test_inline_patch_positions_for_block_and_single_line_patches() -> None:
     assert flow[0].content["spec"].value_pos["x"] == Pos("ks.yaml", 10, 10)
 
 
+
+def test_one_inline_patch_written_in_two_files_lands_in_each() -> None:
+    text = "- op: replace\n  path: /spec/interval\n  value: 5m\n"
+    first = inline_patches(text, Pos("clusters/staging/ks.yaml", 8, 11), None)
+    second = inline_patches(text, Pos("clusters/production/ks.yaml", 20, 23), None)
+    assert first[0].origin == Pos("clusters/staging/ks.yaml", 9, 11)
+    assert second[0].origin == Pos("clusters/production/ks.yaml", 21, 23)
+    assert second[0].content == first[0].content
+    assert second[0].content[0].value_pos["value"] == Pos("clusters/production/ks.yaml", 23, 23)
+    assert first[0].content[0].value_pos["value"] == Pos("clusters/staging/ks.yaml", 11, 11)
+
 # -- generators ---------------------------------------------------------------------------------------------
 
 def test_generators_make_config_maps_and_secrets() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from checks.yaml_compose import compose_nodes
-from checks.yaml_docs import YamlLimits
-from checks.yaml_values import Converter, Pos, TooBig, YMap, YSeq
+from checks.yaml_docs import YamlLimits, load_yaml
+from checks.yaml_values import Converter, Pos, TooBig, YMap, YSeq, relocated
 
 
 def convert(text: str, limits: YamlLimits | None = None, aliases: bool = False) -> object:
@@ -41,3 +41,42 @@ def test_nesting_beyond_the_cap_is_too_big_on_its_line() -> None:
     with pytest.raises(TooBig) as refused:
         convert("a:\n  b:\n    c:\n      d: 1\n", YamlLimits(max_depth=2))
     assert refused.value.line == 4  # `d: 1`, the mapping one level deeper than allowed
+
+
+def _positions(value: object) -> list[object]:
+    """Every position of a loaded value, in order, with the values themselves."""
+    if isinstance(value, YMap):
+        return [value.pos, *(part for key, item in value.items()
+                             for part in (key, value.key_pos[key], value.value_pos[key], *_positions(item)))]
+    if isinstance(value, YSeq):
+        return [value.pos, *(part for item, pos in zip(value, value.item_pos, strict=True)
+                             for part in (pos, *_positions(item)))]
+    return [value]
+
+
+RELOCATED = "- op: add\n  path: /spec/values\n  value:\n    a: |\n      one\n      two\n    b: [1, {c: 2}]\n"
+
+
+def test_a_relocated_value_is_the_value_parsed_in_its_new_place() -> None:
+    [here] = load_yaml("a.yaml", RELOCATED.encode(), line_offset=3).docs
+    [there] = load_yaml("b.yaml", RELOCATED.encode(), line_offset=10).docs
+    moved = relocated(here.root, "b.yaml", 7)
+    assert moved == there.root
+    assert _positions(moved) == _positions(there.root)
+    assert _positions(here.root) == _positions(load_yaml("a.yaml", RELOCATED.encode(), line_offset=3).docs[0].root)
+    assert moved is not here.root and moved[0]["value"] is not here.root[0]["value"]
+
+
+def test_relocation_keeps_an_aliased_value_one_copy() -> None:
+    # Aliases that expand to 65,536 values move as 16 lists: each distinct collection is copied once.
+    text = "a: &a [x, x]\n" + "".join(f"{name}: &{name} [*{prev}, *{prev}]\n"
+                                    for prev, name in zip("abcdefghijklmno", "bcdefghijklmnop", strict=True))
+    [doc] = load_yaml("a.yaml", text.encode()).docs
+    moved = relocated(doc.root, "b.yaml", 1)
+    assert moved["p"][0] is moved["p"][1] is moved["o"]
+    assert moved["a"].pos == Pos("b.yaml", 2, 2)
+
+
+def test_scalars_are_relocated_as_themselves() -> None:
+    assert relocated("text", "b.yaml", 3) == "text"
+    assert relocated(None, "b.yaml", 3) is None
