@@ -148,6 +148,7 @@ class PushedArtifact:
 
 
 _CI_FILES = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$|^\.gitlab-ci\.ya?ml$|^(Taskfile|justfile|Makefile)")
+_CI_STARTS = (".github/workflows/", ".gitlab-ci.", "Taskfile", "justfile", "Makefile")  # what _CI_FILES starts with
 _FLUX_PUSH = re.compile(r"flux\s+push\s+artifact\b")
 _PATH_FLAG = re.compile(r"--path(?:=|\s+)[\"']?(?P<path>[^\"'\s\\]+)")
 _PUSH_ACTION = re.compile(r"uses:\s*['\"]?[\w.-]+/distribution/actions/push@")
@@ -159,13 +160,15 @@ def pushed_artifacts(snapshot: RepoSnapshot, max_bytes: int = 256 * 1024) -> lis
     may continue over ``\\`` lines) and the flux-operator distribution ``push`` action's ``path:``."""
     found: list[PushedArtifact] = []
     for file in snapshot.paths():
-        if not _CI_FILES.match(file) or snapshot.size(file) > max_bytes:
+        if (not file.startswith(_CI_STARTS) or not _CI_FILES.match(file)  # a string test first: asked of every file
+                or snapshot.size(file) > max_bytes):
             continue
         try:
             text = snapshot.read(file).decode("utf-8", "replace")
         except (OSError, KeyError):
             continue
-        if "push" not in text:  # both patterns below need it: most workflows are not searched line by line
+        # A line matches only if the whole text does: most workflows (a `git push`) are not searched line by line.
+        if "push" not in text or not (_FLUX_PUSH.search(text) or _PUSH_ACTION.search(text)):
             continue
         lines = text.splitlines()
         for number, line in enumerate(lines):

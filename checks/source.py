@@ -99,6 +99,7 @@ class RepoSnapshot:
     skipped: list[SkippedMember] = field(default_factory=list)
     _cache: dict[str, bytes] = field(default_factory=dict, repr=False)
     _dirs: dict[str, tuple[list[str], list[str]]] | None = field(default=None, repr=False)
+    _sorted: list[str] | None = field(default=None, repr=False)
 
     # -- constructors -------------------------------------------------------
     @classmethod
@@ -264,8 +265,10 @@ class RepoSnapshot:
 
     # -- reading ------------------------------------------------------------
     def paths(self) -> list[str]:
-        """Every file path, sorted."""
-        return sorted(self.sizes)
+        """Every file path, sorted once (a model asks several times; ``sizes`` never changes). Read only."""
+        if self._sorted is None:
+            self._sorted = sorted(self.sizes)
+        return self._sorted
 
     def __contains__(self, path: object) -> bool:
         return isinstance(path, str) and path in self.sizes

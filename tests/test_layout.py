@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from checks.config import Config
 from checks.layout import (
     ONE_CLUSTER,
@@ -160,6 +162,20 @@ jobs:
     assert artifact_root(pushed) == "kubernetes"
     assert artifact_root([*pushed, PushedArtifact("", "x", 1)]) is None
     assert artifact_root([]) is None
+
+
+@pytest.mark.parametrize("path", [".gitlab-ci.yml", "Makefile", "Taskfile.yaml", "justfile",
+                                  ".github/workflows/release.yml"])
+def test_every_kind_of_ci_file_is_read_for_pushes(path: str) -> None:
+    text = "build:\n\tflux build artifact\n\tgit push origin main\n\tflux push artifact oci://r/app:1 \\\n" \
+           "\t  --path=./deploy --source=x\n"
+    snap = RepoSnapshot.from_mapping({path: text, ".github/scripts/push.yaml": text})
+    assert [(p.folder, p.path, p.line) for p in pushed_artifacts(snap)] == [("deploy", path, 4)]
+
+
+def test_a_ci_file_that_only_pushes_commits_names_no_artifact() -> None:
+    workflow = "on:\n  push:\njobs:\n  x:\n    steps:\n      - run: git push --force\n        path: ./deploy\n"
+    assert pushed_artifacts(RepoSnapshot.from_mapping({".github/workflows/sync.yaml": workflow})) == []
 
 
 def test_flux_instance_syncs_from_the_object_chart_values_and_values_files() -> None:

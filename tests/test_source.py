@@ -99,6 +99,7 @@ def test_normalize_gives_repo_relative_posix_paths(raw: str, expected: str) -> N
 def test_mapping_snapshot_normalises_paths_and_encodes_text() -> None:
     snapshot = RepoSnapshot.from_mapping({"./apps/a.yaml": "a: 1\n", "apps//b.yaml": b"b: 2\n", "./": "x"})
     assert snapshot.paths() == ["apps/a.yaml", "apps/b.yaml"]
+    assert snapshot.paths() is snapshot.paths()  # sorted once
     assert snapshot.read("apps/a.yaml") == b"a: 1\n"
     assert snapshot.size("apps/b.yaml") == 5
     assert "apps/a.yaml" in snapshot

@@ -94,16 +94,19 @@ def _written_flux_objects(model: RepoModel, previous: RepoModel | None,
                     found.append(cluster)
     versions = {c.name: _version(c, model, previous) for c in model.clusters}
     unclustered = None if model.clusters else _unclustered(model, previous)
-    running: dict[tuple[FluxVersion | None, ...], Running] = {}  # most documents share their clusters' versions
+    # Most documents share their clusters: by their names (a version's hash is a Python call per field).
+    running: dict[tuple[str, ...], Running] = {}
     for obj in model.objects:
         if obj.is_flux and obj.kind in CURRENT_API_VERSIONS:
             key = (obj.path, obj.doc_index)
             if (model.clusters and key not in clusters) or obj.path in model.facts.unapplied:
                 continue  # no cluster applies it, or no build would: see RepoModel.unrendered_judged
-            candidates = tuple(versions[c.name] for c in clusters.get(key, [])) or (unclustered,)
-            if candidates not in running:
-                running[candidates] = _running(model.config, list(candidates))
-            yield obj, ids.get(key, obj.id), running[candidates]
+            names = tuple(c.name for c in clusters.get(key, ()))
+            found = running.get(names)
+            if found is None:
+                candidates = [versions[name] for name in names] or [unclustered]
+                found = running[names] = _running(model.config, candidates)
+            yield obj, ids.get(key, obj.id), found
 
 
 def _version(cluster: Cluster, model: RepoModel, previous: RepoModel | None) -> FluxVersion | None:
