@@ -3,7 +3,9 @@
 Prints, per corpus: files, YAML files, objects, seconds for the full model
 build and for all rules, the compose-only floor, the ratios, and the wall
 time of a whole `flux-review check` process (its bytecode cached, as an
-installed package has it, whatever PYTHONDONTWRITEBYTECODE says). Run by hand:
+installed package has it, whatever PYTHONDONTWRITEBYTECODE says). Each corpus is
+measured in a Python process of its own, as `check` reads one repository: what an
+earlier, larger corpus left in the heap does not weigh on the next one. Run by hand:
 
     .venv/bin/python bench/engine.py [CORPORA_DIR] [--repeat N]
 """
@@ -61,35 +63,44 @@ def main() -> None:
     here = pathlib.Path(__file__).resolve().parent.parent
     parser.add_argument("corpora", nargs="?", default=str(here.parent / "shared" / "corpora"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # CORPORA is one corpus
     args = parser.parse_args()
     root = pathlib.Path(args.corpora)
     if not root.is_dir():
         sys.exit(f"{root}: no such folder")
+    if args.one:
+        print(_measure(root, args.repeat))
+        return
+    print(f"{'corpus':<40} {'files':>6} {'yaml':>5} {'objects':>7} {'floor s':>8} {'model s':>8} "
+          f"{'x floor':>7} {'rules s':>8} {'x floor':>7} {'process s':>9}", flush=True)
+    for corpus in sorted(p for p in root.iterdir() if p.is_dir()):
+        subprocess.run([sys.executable, __file__, str(corpus), "--one", "--repeat", str(args.repeat)], check=True)
+
+
+def _measure(corpus: pathlib.Path, repeat: int) -> str:
+    """One corpus's line of the table."""
     exe = pathlib.Path(sys.executable).with_name("flux-review")
     cache = tempfile.TemporaryDirectory(prefix="flux-review-pyc-")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = cache.name
-    print(f"{'corpus':<40} {'files':>6} {'yaml':>5} {'objects':>7} {'floor s':>8} {'model s':>8} "
-          f"{'x floor':>7} {'rules s':>8} {'x floor':>7} {'process s':>9}")
-    for corpus in sorted(p for p in root.iterdir() if p.is_dir()):
-        snapshot = RepoSnapshot.from_folder(corpus)
-        for path in snapshot.paths():
-            snapshot.read(path)  # measure parsing, not the disk
-        floor = _best(lambda s=snapshot: _floor(s), args.repeat)
-        model_time = _best(lambda s=snapshot: _cold(build_model, s), args.repeat)
-        rules_time = _best(lambda s=snapshot: _cold(analyze, s), args.repeat)
-        model = build_model(snapshot, Config())
-        process = []
-        command = [str(exe), "check", str(corpus), "--format", "json"]
-        subprocess.run(command, capture_output=True, check=False, env=env)  # compile and cache the bytecode
-        for _ in range(args.repeat):
-            started = time.perf_counter()
-            subprocess.run(command, capture_output=True, check=False, env=env)
-            process.append(time.perf_counter() - started)
-        yaml_files = sum(1 for p in snapshot.paths() if p.endswith((".yaml", ".yml")))
-        print(f"{corpus.name:<40} {len(snapshot.sizes):>6} {yaml_files:>5} {len(model.objects):>7} "
-              f"{floor:>8.4f} {model_time:>8.4f} {model_time / floor:>7.2f} {rules_time:>8.4f} "
-              f"{rules_time / floor:>7.2f} {statistics.median(process):>9.3f}")
+    snapshot = RepoSnapshot.from_folder(corpus)
+    for path in snapshot.paths():
+        snapshot.read(path)  # measure parsing, not the disk
+    floor = _best(lambda s=snapshot: _floor(s), repeat)
+    model_time = _best(lambda s=snapshot: _cold(build_model, s), repeat)
+    rules_time = _best(lambda s=snapshot: _cold(analyze, s), repeat)
+    model = build_model(snapshot, Config())
+    process = []
+    command = [str(exe), "check", str(corpus), "--format", "json"]
+    subprocess.run(command, capture_output=True, check=False, env=env)  # compile and cache the bytecode
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False, env=env)
+        process.append(time.perf_counter() - started)
+    yaml_files = sum(1 for p in snapshot.paths() if p.endswith((".yaml", ".yml")))
+    return (f"{corpus.name:<40} {len(snapshot.sizes):>6} {yaml_files:>5} {len(model.objects):>7} "
+            f"{floor:>8.4f} {model_time:>8.4f} {model_time / floor:>7.2f} {rules_time:>8.4f} "
+            f"{rules_time / floor:>7.2f} {statistics.median(process):>9.3f}")
 
 
 if __name__ == "__main__":

@@ -450,10 +450,10 @@ def test_lines_after_characters_libyaml_takes_for_line_breaks_are_numbered_as_ed
 # -- what loading remembers for later readers --------------------------------------------------------
 
 # The alias and anchor patterns as first written: a `*` (`&`) at a line start or after a space, [, {, a comma,
-# a colon or a question mark, followed by a name character. The ones in use are rewritten to start with `*`
-# (`&`), much faster; same answers.
-_READABLE_ALIAS = re.compile(r"(?:^|[\s\[{,:?])\*[^\s\[\]{},]", re.M)
-_READABLE_ANCHOR = re.compile(r"(?:^|[\s\[{,:?])&[^\s\[\]{},]", re.M)
+# a colon or a question mark, followed by a character of a name as libyaml reads one. The ones in use are
+# rewritten to start with `*` (`&`), much faster; same answers.
+_READABLE_ALIAS = re.compile(r"(?:^|[\s\[{,:?])\*[0-9A-Za-z_-]", re.M)
+_READABLE_ANCHOR = re.compile(r"(?:^|[\s\[{,:?])&[0-9A-Za-z_-]", re.M)
 
 
 @settings(max_examples=500, derandomize=True, database=None, deadline=None)
@@ -496,6 +496,17 @@ def test_a_star_or_an_ampersand_alone_is_not_an_alias() -> None:
     assert not may_hold_aliases('schedule: "0 0 * * *"\nimage: "*:*"\n')  # no anchor: no alias can be read
     assert not may_hold_aliases("url: https://example.com/?a=1&b=2\n")
     assert may_hold_aliases("a: &x 1\nb: *x\n")
+    # A quoted cron schedule and a script's `&&` start no token libyaml reads as an alias or an anchor.
+    assert not may_hold_aliases('on:\n  schedule:\n    - cron: "0 0 * * *"\nrun: |\n  cd /tmp && make\n')
+
+
+@pytest.mark.parametrize("first", [chr(c) for c in range(33, 127)] + ["\u00e9", "\u00a0", "\u2028", "\U0001f600"])
+def test_every_name_libyaml_reads_after_a_star_is_found(first: str) -> None:
+    # The patterns know which characters libyaml takes in an anchor's name: any other makes it refuse the file.
+    for text in (f"a: &{first}x 1\nb: *{first}x\n", f"a: &{first} 1\nb: [*{first}]\n",
+                 f"a: &{first}x [1]\nb: {{k: *{first}x}}\n"):
+        if _libyaml_reads_an_alias(text):
+            assert may_hold_aliases(text), text
 
 
 def test_lines_are_split_once_and_follow_a_new_text() -> None:
