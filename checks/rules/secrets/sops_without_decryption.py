@@ -119,14 +119,13 @@ def _encrypted_files(model: RepoModel, cluster: Cluster, ks_id: str,
     """
     found: dict[str, dict[str, Any]] = {}
     for obj in rendered:
-        if not obj.implicit and not _decrypt_disabled(obj):
-            meta = sops_metadata(obj.body)
-            if meta is not None:
-                found.setdefault(obj.path, meta)
+        meta = sops_metadata(obj.body)  # first: one lookup, and most objects are not encrypted
+        if meta is not None and not obj.implicit and not _decrypt_disabled(obj):
+            found.setdefault(obj.path, meta)
     node = cluster.renders.get(ks_id)
     if node and node.build:
         object_files = {o.path for o in rendered}
-        for path in sorted(node.build.files - node.build.kustomization_files - object_files):
+        for path in node.build.files - node.build.kustomization_files - object_files:  # sorted below
             meta = _sops_file_metadata(model, path)
             if meta is not None:
                 found.setdefault(path, meta)
