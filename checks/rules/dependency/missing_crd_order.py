@@ -85,12 +85,17 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if not providers.certain:
                 continue
             used: dict[tuple[str, str], set[str]] = defaultdict(set)
+            provided: dict[str, bool] = {}  # by API group: a cluster's objects share a few groups
             for obj in cluster.objects:
                 if (obj.implicit or obj.rendered_by is None or obj.kind == "CustomResourceDefinition"
                         or obj.generated_by):  # flux-operator applies a ResourceSet's objects, retrying
                     continue
-                if providers.sole(obj.group) is not None:
-                    used[(obj.rendered_by, obj.group)].add(obj.kind)
+                group = obj.group
+                sole = provided.get(group)
+                if sole is None:
+                    sole = provided[group] = providers.sole(group) is not None
+                if sole:
+                    used[(obj.rendered_by, group)].add(obj.kind)
             order = _Order(cluster)
             kustomizations = order.kustomizations
             for (consumer_id, group), kinds in sorted(used.items()):
