@@ -341,3 +341,61 @@ def test_the_substitutions_both_rules_share_keep_no_cycle_through_the_model() ->
     finally:
         if was_enabled:
             gc.enable()
+
+
+WIDGET = """\
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: web
+spec:
+  replicas: 2
+  containers:
+    - name: web
+      image: nginx
+      env:
+        - name: A
+          value: plain
+        - name: B
+          value: ${FIRST}
+  script: |
+    echo start
+    echo ${SECOND}
+  quoted: "x.\\x24{THIRD}"
+  nested:
+    deeper:
+      name: ${CLUSTER_NAME}
+"""
+
+
+def test_every_variable_of_a_document_is_found_whatever_line_it_is_on() -> None:
+    # Only the parts of a document around the lines that spell `${` are walked: a list item, a block
+    # scalar's later line, a double-quoted escape, and a value a parent's patch wrote into a shared part.
+    patch = """\
+        patches:
+          - patch: |
+              - op: add
+                path: /spec/nested/added
+                value: ${FOURTH}
+            target:
+              kind: Widget
+        """
+    files = {
+        "clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE + textwrap.dedent(patch)),
+        "apps/widget.yaml": WIDGET,
+    }
+    found = {(f.path, f.line, f.message.split("`")[1]) for f in run(files, "structure/undefined-variable")}
+    assert found == {
+        ("apps/widget.yaml", line_of(files, "apps/widget.yaml", "${FIRST}"), "${FIRST}"),
+        ("apps/widget.yaml", line_of(files, "apps/widget.yaml", "${SECOND}"), "${SECOND}"),
+        ("apps/widget.yaml", line_of(files, "apps/widget.yaml", "quoted"), "${THIRD}"),
+        ("clusters/prod/apps.yaml", line_of(files, "clusters/prod/apps.yaml", "${FOURTH}"), "${FOURTH}"),
+    }
+
+
+def test_a_variable_an_alias_repeats_is_found_where_each_use_reads_it() -> None:
+    # An alias brings a value written on another line into a part whose own lines spell nothing.
+    widget = WIDGET.replace("value: ${FIRST}", "value: &first ${FIRST}") + "  copy:\n    of: *first\n"
+    files = {"clusters/prod/apps.yaml": kustomization(extra=SUBSTITUTE), "apps/widget.yaml": widget}
+    fields = sorted(f.key for f in run(files, "structure/undefined-variable") if "FIRST" in f.key)
+    assert fields == ["spec.containers[0].env[1].value:FIRST", "spec.copy.of:FIRST"]
