@@ -37,6 +37,22 @@ def flux_objects(ctx: RuleContext) -> Iterator[KubeObject]:
     return iter(found)
 
 
+def flux_bodies(ctx: RuleContext) -> Iterator[KubeObject]:
+    """``flux_objects``, the first object of each body only.
+
+    Clusters that render one document unpatched share its body. For a rule whose verdict
+    reads the body alone and whose findings ``drop_repeats`` (the same line, the same key),
+    every later object of that body repeats the first one's findings: not judged again.
+    """
+    found = ctx.model.memo.get("interval_flux_bodies")
+    if found is None:
+        firsts: dict[int, KubeObject] = {}
+        for obj in flux_objects(ctx):
+            firsts.setdefault(id(obj.body), obj)  # the model keeps every body alive: ids stay theirs
+        found = ctx.model.memo["interval_flux_bodies"] = list(firsts.values())
+    return iter(found)
+
+
 def substituted(value: Any) -> bool:
     """True for a value postBuild substitution decides (it holds ``${``): not ours to judge."""
     return isinstance(value, str) and "${" in value

@@ -13,7 +13,7 @@ from checks.edits import delete_line_fix, in_own_document
 from checks.findings import Finding, Severity, drop_repeats
 from checks.model import bootstrap_generated
 from checks.rules.base import Rule, RuleContext
-from checks.rules.interval._shared import flux_objects
+from checks.rules.interval._shared import flux_bodies
 
 RULE = Rule(
     id="interval/ineffective",
@@ -47,7 +47,7 @@ RULE = Rule(
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
-        for obj in flux_objects(ctx):
+        for obj in flux_bodies(ctx):  # body-only verdicts, repeats dropped
             if obj.get("spec", "interval") is None or bootstrap_generated(obj.path):
                 continue
             if obj.kind == "HelmRepository" and obj.get("spec", "type") == "oci":

@@ -18,7 +18,7 @@ from checks.edits import replace_value_fix
 from checks.findings import Finding, Severity, drop_repeats
 from checks.model import KubeObject
 from checks.rules.base import Rule, RuleContext
-from checks.rules.interval._shared import REQUIRES_INTERVAL, TIMEOUT_WITH_HOURS, flux_objects, substituted
+from checks.rules.interval._shared import REQUIRES_INTERVAL, TIMEOUT_WITH_HOURS, flux_bodies, substituted
 from checks.yaml_docs import Pos
 
 RULE = Rule(
@@ -53,7 +53,7 @@ RULE = Rule(
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
-        for obj in flux_objects(ctx):
+        for obj in flux_bodies(ctx):  # body-only verdicts, repeats dropped
             for path, hours in _duration_fields(obj):
                 value = obj.get(*path)
                 if value is None or substituted(value) or (isinstance(value, str) and is_flux_duration(value, hours)):

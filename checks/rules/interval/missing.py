@@ -19,7 +19,7 @@ from checks.findings import Finding, Severity, drop_repeats
 from checks.kustomize import KUSTOMIZATION_FILES
 from checks.model import KubeObject
 from checks.rules.base import Rule, RuleContext
-from checks.rules.interval._shared import REQUIRES_INTERVAL, flux_objects, interval_table
+from checks.rules.interval._shared import REQUIRES_INTERVAL, flux_bodies, interval_table
 from checks.source import normalize
 
 RULE = Rule(
@@ -62,7 +62,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     patches = _patch_files(ctx)
 
     def findings() -> Iterator[Finding]:
-        for obj in flux_objects(ctx):
+        for obj in flux_bodies(ctx):  # body-only verdicts, repeats dropped
             if not _requires_interval(obj) or obj.get("spec", "interval") is not None:
                 continue
             if obj.rendered_by is None and obj.path in patches:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from checks.findings import Finding, Severity, drop_repeats
 from checks.model import bootstrap_generated
 from checks.rules.base import Rule, RuleContext
-from checks.rules.interval._shared import RETRYING_KINDS, field_seconds, flux_objects
+from checks.rules.interval._shared import RETRYING_KINDS, field_seconds, flux_bodies
 
 RULE = Rule(
     id="interval/retry-exceeds-interval",
@@ -41,7 +41,7 @@ RULE = Rule(
 @RULE.implementation
 def check(ctx: RuleContext) -> Iterator[Finding]:
     def findings() -> Iterator[Finding]:
-        for obj in flux_objects(ctx):
+        for obj in flux_bodies(ctx):  # body-only verdicts, repeats dropped
             if obj.kind not in RETRYING_KINDS or bootstrap_generated(obj.path):
                 continue
             interval = field_seconds(obj, "spec", "interval")

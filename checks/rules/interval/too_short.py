@@ -17,7 +17,7 @@ from checks.edits import replace_value_fix
 from checks.findings import Finding, Severity, drop_repeats
 from checks.model import KubeObject
 from checks.rules.base import Rule, RuleContext
-from checks.rules.interval._shared import field_seconds, flux_objects, interval_table
+from checks.rules.interval._shared import field_seconds, flux_bodies, interval_table
 from checks.yaml_docs import Pos
 
 RULE = Rule(
@@ -54,8 +54,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     minimum = interval_table(ctx, "minimum", ctx.config.minimum_intervals, DEFAULT_MINIMUM_INTERVALS)
     recommended = interval_table(ctx, "recommended", ctx.config.recommended_intervals, DEFAULT_RECOMMENDED_INTERVALS)
 
+    floors = {kind: parse_duration(value) for kind, value in minimum.items()}  # read once, not per object
+
     def findings() -> Iterator[Finding]:
-        for obj in flux_objects(ctx):
+        for obj in flux_bodies(ctx):  # body-only verdicts, repeats dropped
             fields = [(("spec", "interval"), obj.kind)]
             if obj.kind == "HelmRelease":
                 fields.append((("spec", "chart", "spec", "interval"), "HelmChart"))
@@ -63,7 +65,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 if kind not in minimum:
                     continue
                 seconds = field_seconds(obj, *path)
-                floor = parse_duration(minimum[kind])
+                floor = floors[kind]
                 if seconds is None or floor is None or seconds >= floor:
                     continue
                 yield _too_short(ctx, obj, path, kind, minimum[kind], recommended.get(kind), obj.key_pos(*path))

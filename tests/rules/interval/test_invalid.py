@@ -55,3 +55,36 @@ def test_invalid_ignores_substitutions_and_non_flux_kinds() -> None:
         """)
     files = repo(kustomization(spec="interval: ${APPS_INTERVAL:=10m}"), {"apps/monitor.yaml": monitor})
     assert findings(files, "interval/invalid") == []
+
+
+def test_a_document_several_clusters_render_is_judged_once_and_each_patch_on_its_own() -> None:
+    # dev and staging render apps/source.yaml as written (one body, one finding); production's own
+    # patch writes another invalid interval, reported where the patch writes it.
+    source = yaml("""
+        apiVersion: source.toolkit.fluxcd.io/v1
+        kind: GitRepository
+        metadata:
+          name: platform
+          namespace: flux-system
+        spec:
+          interval: 1d
+          url: https://github.com/org/platform
+          ref: {branch: main}
+        """)
+    patch = yaml("""
+        patches:
+          - patch: |
+              - op: replace
+                path: /spec/interval
+                value: 2d
+            target:
+              kind: GitRepository
+        """)
+    files = {
+        "clusters/dev/apps.yaml": kustomization(),
+        "clusters/staging/apps.yaml": kustomization(),
+        "clusters/production/apps.yaml": kustomization(extra=patch),
+        "apps/source.yaml": source,
+    }
+    found = sorted((f.path, f.line, f.message.split("`")[1]) for f in findings(files, "interval/invalid"))
+    assert found == [("apps/source.yaml", 7, "interval: 1d"), ("clusters/production/apps.yaml", 17, "interval: 2d")]
