@@ -5,7 +5,8 @@ build and for all rules, the compose-only floor, the ratios, and the wall
 time of a whole `flux-review check` process (its bytecode cached, as an
 installed package has it, whatever PYTHONDONTWRITEBYTECODE says). Each corpus is
 measured in a Python process of its own, as `check` reads one repository: what an
-earlier, larger corpus left in the heap does not weigh on the next one. Run by hand:
+earlier, larger corpus left in the heap does not weigh on the next one. The floor,
+the model and the analysis are timed in turn, best of ``--repeat`` each. Run by hand:
 
     .venv/bin/python bench/engine.py [CORPORA_DIR] [--repeat N]
 """
@@ -31,14 +32,17 @@ from checks.repo import build_model
 from checks.source import RepoSnapshot
 
 
-def _best(function, repeat: int) -> float:
-    times = []
+def _best(functions: list, repeat: int) -> list[float]:
+    """The best time of each function, run in turn ``repeat`` times: a machine that speeds up or slows
+    down while it measures moves the floor and the engine alike, not one of them."""
+    best = [float("inf")] * len(functions)
     for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-        del result  # freed after the clock: `check` exits without freeing its model, and a caller keeps it
-    return min(times)
+        for index, function in enumerate(functions):
+            started = time.perf_counter()
+            result = function()
+            best[index] = min(best[index], time.perf_counter() - started)
+            del result  # freed after the clock: `check` exits without freeing its model, and a caller keeps it
+    return best
 
 
 def _cold(function, snapshot: RepoSnapshot) -> object:
@@ -86,9 +90,8 @@ def _measure(corpus: pathlib.Path, repeat: int) -> str:
     snapshot = RepoSnapshot.from_folder(corpus)
     for path in snapshot.paths():
         snapshot.read(path)  # measure parsing, not the disk
-    floor = _best(lambda s=snapshot: _floor(s), repeat)
-    model_time = _best(lambda s=snapshot: _cold(build_model, s), repeat)
-    rules_time = _best(lambda s=snapshot: _cold(analyze, s), repeat)
+    floor, model_time, rules_time = _best([lambda: _floor(snapshot), lambda: _cold(build_model, snapshot),
+                                           lambda: _cold(analyze, snapshot)], repeat)
     model = build_model(snapshot, Config())
     process = []
     command = [str(exe), "check", str(corpus), "--format", "json"]
