@@ -16,7 +16,7 @@ Remote bases are noted, never fetched. Missing files become findings.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -107,6 +107,9 @@ class Kustomizer:
         # What a kustomization file or a generated folder renders before the patches and namespace of the
         # Kustomization that builds it: clusters that build one folder with patches of their own share it.
         self._assembled: dict[tuple[Any, ...], tuple[Build, YMap | None]] = {}
+        # The folders worth keeping that for (None: every folder). A kept build's objects all start unowned,
+        # so each build copies what it changes: a folder built once is built without keeping.
+        self.shared: Collection[str] | None = None
 
     # -- folders ------------------------------------------------------------
     def kustomization_file(self, folder: str) -> str | None:
@@ -131,15 +134,21 @@ class Kustomizer:
                                       target_namespace, target_pos)
         else:
             ignored = ignored or self.ignored
-            key = (folder, tuple(components or ()), ignored)
-            if key not in self._assembled:
-                self._assembled[key] = (self._build_generated(folder, components or [], ignored), None)
-            build = _fresh(self._assembled[key][0])
+            if self._kept(folder):
+                key = (folder, tuple(components or ()), ignored)
+                if key not in self._assembled:
+                    self._assembled[key] = (self._build_generated(folder, components or [], ignored), None)
+                build = _fresh(self._assembled[key][0])
+            else:
+                build = self._build_generated(folder, components or [], ignored)
             self._apply_patches(build, patches or [])
             if target_namespace:
                 set_namespaces(build.objects, target_namespace, "targetNamespace",
                                 target_pos or Pos(folder, 1, 1))
         return build
+
+    def _kept(self, folder: str) -> bool:
+        return self.shared is None or folder in self.shared
 
     def _build_generated(self, folder: str, components: list[tuple[str, Pos]],
                          ignored: Callable[[str], bool]) -> Build:
@@ -179,7 +188,7 @@ class Kustomizer:
     def _build_kfile(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
                      extra_patches: list[Patch], extra_components: list[tuple[str, Pos]],
                      target_namespace: str | None, target_pos: Pos | None) -> Build:
-        if stack or accumulated is not None:
+        if stack or accumulated is not None or not self._kept(kfile.rpartition("/")[0]):
             build, doc = self._kfile_resources(kfile, stack, accumulated, extra_components)
         else:  # built on its own: the same each time it is asked, whichever Kustomization asks
             key = (kfile, tuple(extra_components))

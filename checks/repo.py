@@ -13,7 +13,7 @@ gave them.
 from __future__ import annotations
 
 import posixpath
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +22,10 @@ from checks import cluster_name, flux_version, postbuild
 from checks.bootstrap import BOOTSTRAP_NAMESPACE, bootstrap_kustomization, bootstrap_objects, bootstrap_sources, patched
 from checks.config import Config
 from checks.findings import Finding
+from checks.flux_patches import flux_components, flux_patches
 from checks.flux_version import FluxVersion
 from checks.ignore import IgnoreRules, PrefixedRules, SourceIgnores
-from checks.kustomize import Build, Kustomizer, Patch, inline_patches
+from checks.kustomize import Build, Kustomizer
 from checks.layout import (
     LayoutFacts,
     archived,
@@ -42,11 +43,10 @@ from checks.layout import (
 )
 from checks.loading import ParseCache, collector_paused, read_or_note, unreadable_folders
 from checks.model import CLUSTER_SCOPED, KubeObject, identified, object_id
-from checks.patches import Selector
 from checks.resourceset import RESOURCESET, MayCreate, expand, stand_in
 from checks.source import RepoSnapshot, artifact_path, normalize
 from checks.unapplied import never_applied
-from checks.yaml_docs import Pos, YamlFile, YamlLimits, YMap, YSeq, load_yaml
+from checks.yaml_docs import YamlFile, YamlLimits, YMap, load_yaml
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _NOTHING: tuple[tuple[KubeObject, ...], tuple[MayCreate, ...]] = ((), ())  # what any other kind creates
@@ -221,6 +221,7 @@ class _ModelBuilder:
         # The folder CI builds this repository's OCI artifact from, for its OCI sources' paths (None: not one).
         self.pushed = pushed_artifacts(self.snapshot)
         self.oci_root = artifact_root(self.pushed, self.config.artifact_root)
+        self.kustomizer.shared = self._shared_folders(objects)
         found, named = cluster_name.named(self._cluster_roots(objects), objects, self.ignore.ignored, self.snapshot,
                                           self.prefix)
         clusters = [self._render_cluster(name, root, roots, folder) for name, root, folder, roots in found]
@@ -313,6 +314,16 @@ class _ModelBuilder:
         if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
             return path[len(self.prefix):].strip("/")
         return path
+
+    def _shared_folders(self, objects: list[KubeObject]) -> set[str]:
+        """The folders more than one written Flux Kustomization names: each cluster's own copy builds
+        it with its own patches, and what they share is assembled once (see ``Kustomizer.shared``)."""
+        named: Counter[str] = Counter()
+        for obj in objects:
+            path = obj.get("spec", "path") if obj.kind == "Kustomization" and obj.is_flux else None
+            if isinstance(path, str) and "${" not in path:
+                named[self._in_artifact(_source_kind(obj), self._strip_prefix(artifact_path(path)))] += 1
+        return {folder for folder, count in named.items() if count > 1}
 
     # -- clusters -------------------------------------------------------------
     def _cluster_roots(self, objects: list[KubeObject]) -> list[tuple[str, str, str, list[KubeObject]]]:
@@ -435,7 +446,7 @@ class _ModelBuilder:
         node.build = self.kustomizer.build_folder(
             folder,
             patches=flux_patches(ks),
-            components=_components(ks, folder),
+            components=flux_components(ks),
             target_namespace=str(target) if isinstance(target, str) and target else None,
             target_pos=ks.pos("spec", "targetNamespace"),
             ignored=rules.ignored,
@@ -477,34 +488,6 @@ class _ModelBuilder:
         if source_kind == "OCIRepository" and self.oci_root:
             return normalize(posixpath.join(self.oci_root, path))
         return path
-
-
-def flux_patches(ks: KubeObject) -> list[Patch]:
-    """A Flux Kustomization's ``spec.patches`` (and the legacy v1beta fields) as patches."""
-    patches: list[Patch] = []
-    spec = ks.spec
-    for item, _pos in _items(spec.get("patches")):
-        if isinstance(item, YMap) and isinstance(item.get("patch"), str):
-            selector = Selector.from_mapping(item.get("target")) if item.get("target") else None
-            patches.extend(inline_patches(item["patch"], item.value_pos["patch"], selector))
-    for item, pos in _items(spec.get("patchesStrategicMerge")):
-        if isinstance(item, YMap):
-            patches.append(Patch(item, None, pos))
-    for item, _pos in _items(spec.get("patchesJson6902")):
-        if isinstance(item, YMap) and isinstance(item.get("patch"), YSeq):
-            patches.append(Patch(item["patch"], Selector.from_mapping(item.get("target")),
-                                 item.value_pos["patch"]))
-    return patches
-
-
-def _components(ks: KubeObject, folder: str) -> list[tuple[str, Pos]]:
-    return [(str(item), pos) for item, pos in _items(ks.spec.get("components")) if isinstance(item, str)]
-
-
-def _items(value: object) -> list[tuple[object, Pos]]:
-    if isinstance(value, YSeq):
-        return list(zip(value, value.item_pos, strict=True))
-    return []
 
 
 def _inside(path: str, folder: str) -> bool:

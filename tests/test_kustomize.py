@@ -524,10 +524,14 @@ def _interval_patch(interval: str) -> list[Any]:
         "app/releases/releases.yaml": RELEASES,
     },
 ])
-def test_a_folder_built_again_with_other_patches_keeps_each_build_its_own(layout: dict[str, str]) -> None:
+@pytest.mark.parametrize("shared", [None, set(), {"app", "app/releases"}])
+def test_a_folder_built_again_with_other_patches_keeps_each_build_its_own(layout: dict[str, str],
+                                                                           shared: set[str] | None) -> None:
     # Clusters build one folder each with patches and a namespace of their own: what one
-    # build changes never reaches the other builds, nor the folder's own documents.
+    # build changes never reaches the other builds, nor the folder's own documents, whether
+    # what they share is kept for the next build (every folder, none, the folders named) or not.
     kustomizer = _shared_kustomizer(layout)
+    kustomizer.shared = shared
     first = kustomizer.build_folder("app", patches=_interval_patch("1m"), target_namespace="one")
     second = kustomizer.build_folder("app", patches=_interval_patch("2m"), target_namespace="two")
     plain = kustomizer.build_folder("app")

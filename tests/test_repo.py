@@ -113,6 +113,38 @@ def test_target_namespace_overrides_every_namespaced_object(model_of: Model) -> 
     assert from_child.rendered_by == "Kustomization/tenant/child"
 
 
+def test_clusters_that_build_one_folder_with_their_own_patches_each_render_their_own(model_of: Model) -> None:
+    # staging and production both name ./apps: what the folder renders is shared, each cluster's
+    # targetNamespace and patch reach only its own objects, and the folder's own patch reaches both.
+    patch = """\
+        patches:
+          - patch: |
+              - op: add
+                path: /data
+                value: {tier: gold}
+            target:
+              kind: ConfigMap
+              name: plain
+        """
+    model = model_of({
+        "clusters/staging/apps.yaml": ks("apps", "./apps", extra="targetNamespace: staging\n"),
+        "clusters/production/apps.yaml": ks("apps", "./apps",
+                                            extra="targetNamespace: production\n" + textwrap.dedent(patch)),
+        "apps/kustomization.yaml": "namespace: web\nresources:\n  - objects.yaml\npatches:\n  - target:\n"
+                                   "      name: own\n    patch: |\n      - op: add\n        path: /data\n"
+                                   "        value: {from: file}\n",
+        "apps/objects.yaml": "\n---\n".join([cm("plain"), cm("own")]),
+    })
+    staging, production = (next(c for c in model.clusters if c.name == name) for name in ("staging", "production"))
+    assert one(production, "ConfigMap", "production", "plain").get("data") == {"tier": "gold"}
+    assert one(staging, "ConfigMap", "staging", "plain").get("data") is None
+    for cluster in (staging, production):
+        own = one(cluster, "ConfigMap", cluster.name, "own")
+        assert own.get("data") == {"from": "file"} and own.namespace_source == "targetNamespace"
+    written = [o for o in model.objects if o.path == "apps/objects.yaml"]
+    assert [(o.get("metadata", "namespace"), o.get("data")) for o in written] == [(None, None), (None, None)]
+
+
 def test_namespace_defaults_to_the_rendering_kustomizations_own(model_of: Model) -> None:
     model = model_of({
         "clusters/prod/apps.yaml": ks("apps", "./apps", namespace="team-a", source_namespace="flux-system"),
