@@ -16,7 +16,7 @@ Remote bases are noted, never fetched. Missing files become findings.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -105,11 +105,8 @@ class Kustomizer:
         self.ignored = ignored
         self._kfiles: dict[str, str | None] = {}
         # What a kustomization file or a generated folder renders before the patches and namespace of the
-        # Kustomization that builds it: clusters that build one folder with patches of their own share it.
+        # Kustomization that builds it, for the builds asked to share it (``build_folder``).
         self._assembled: dict[tuple[Any, ...], tuple[Build, YMap | None]] = {}
-        # The folders worth keeping that for (None: every folder). A kept build's objects all start unowned,
-        # so each build copies what it changes: a folder built once is built without keeping.
-        self.shared: Collection[str] | None = None
 
     # -- folders ------------------------------------------------------------
     def kustomization_file(self, folder: str) -> str | None:
@@ -122,33 +119,39 @@ class Kustomizer:
     def build_folder(self, folder: str, patches: list[Patch] | None = None,
                      components: list[tuple[str, Pos]] | None = None,
                      target_namespace: str | None = None, target_pos: Pos | None = None,
-                     ignored: Callable[[str], bool] | None = None) -> Build:
+                     ignored: Callable[[str], bool] | None = None, shared: bool = False) -> Build:
         """Render a folder the way kustomize-controller renders a Kustomization's path.
 
         ``ignored`` is the ignore rules of the source the Kustomization reads (each
         source has its own ``spec.ignore``); the snapshot-wide rules by default.
+        ``shared``: other builds of the folder are expected (each cluster's copy of one
+        Kustomization, with patches of its own): what the folder renders before the
+        Kustomization's patches and namespace is assembled once for all of them. Its objects
+        then start every build unowned, so each build copies what it changes: a folder built
+        once is better built without.
         """
         kfile = self.kustomization_file(folder)
-        if kfile:
-            build = self._build_kfile(kfile, (), None, patches or [], components or [],
-                                      target_namespace, target_pos)
+        ignored = ignored or self.ignored
+        if not shared:
+            if kfile:
+                return self._build_kfile(kfile, (), None, patches or [], components or [],
+                                         target_namespace, target_pos)
+            build, doc = self._build_generated(folder, components or [], ignored), None
         else:
-            ignored = ignored or self.ignored
-            if self._kept(folder):
-                key = (folder, tuple(components or ()), ignored)
-                if key not in self._assembled:
-                    self._assembled[key] = (self._build_generated(folder, components or [], ignored), None)
-                build = _fresh(self._assembled[key][0])
-            else:
-                build = self._build_generated(folder, components or [], ignored)
-            self._apply_patches(build, patches or [])
-            if target_namespace:
-                set_namespaces(build.objects, target_namespace, "targetNamespace",
-                                target_pos or Pos(folder, 1, 1))
+            key = (kfile or folder, tuple(components or ()), None if kfile else ignored)
+            if key not in self._assembled:
+                self._assembled[key] = (self._kfile_resources(kfile, (), None, components or []) if kfile
+                                        else (self._build_generated(folder, components or [], ignored), None))
+            assembled, doc = self._assembled[key]
+            build = _fresh(assembled)
+            if kfile:
+                if doc is not None:
+                    self._kfile_transforms(build, doc, patches or [], target_namespace, target_pos)
+                return build
+        self._apply_patches(build, patches or [])
+        if target_namespace:
+            set_namespaces(build.objects, target_namespace, "targetNamespace", target_pos or Pos(folder, 1, 1))
         return build
-
-    def _kept(self, folder: str) -> bool:
-        return self.shared is None or folder in self.shared
 
     def _build_generated(self, folder: str, components: list[tuple[str, Pos]],
                          ignored: Callable[[str], bool]) -> Build:
@@ -188,26 +191,23 @@ class Kustomizer:
     def _build_kfile(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
                      extra_patches: list[Patch], extra_components: list[tuple[str, Pos]],
                      target_namespace: str | None, target_pos: Pos | None) -> Build:
-        if stack or accumulated is not None or not self._kept(kfile.rpartition("/")[0]):
-            build, doc = self._kfile_resources(kfile, stack, accumulated, extra_components)
-        else:  # built on its own: the same each time it is asked, whichever Kustomization asks
-            key = (kfile, tuple(extra_components))
-            if key not in self._assembled:
-                self._assembled[key] = self._kfile_resources(kfile, stack, None, extra_components)
-            assembled, doc = self._assembled[key]
-            build = _fresh(assembled)
-        if doc is None:
-            return build
+        build, doc = self._kfile_resources(kfile, stack, accumulated, extra_components)
+        if doc is not None:
+            self._kfile_transforms(build, doc, extra_patches, target_namespace, target_pos)
+        return build
+
+    def _kfile_transforms(self, build: Build, doc: YMap, extra_patches: list[Patch],
+                          target_namespace: str | None, target_pos: Pos | None) -> None:
+        """The Kustomization's own patches, then the file's namespace (or the Kustomization's
+        targetNamespace), name affixes and common annotations, as kustomize-controller orders them."""
         self._apply_patches(build, extra_patches)
         namespace = doc.get("namespace")
         if target_namespace:
-            set_namespaces(build.objects, target_namespace, "targetNamespace",
-                            target_pos or doc.pos)
+            set_namespaces(build.objects, target_namespace, "targetNamespace", target_pos or doc.pos)
         elif isinstance(namespace, str) and namespace:
             set_namespaces(build.objects, namespace, "kustomization.yaml", doc.value_pos["namespace"])
         apply_name_affixes(build.objects, doc)
         apply_common_annotations(build.objects, doc)
-        return build
 
     def _kfile_resources(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
                          extra_components: list[tuple[str, Pos]]) -> tuple[Build, YMap | None]:

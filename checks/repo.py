@@ -221,7 +221,7 @@ class _ModelBuilder:
         # The folder CI builds this repository's OCI artifact from, for its OCI sources' paths (None: not one).
         self.pushed = pushed_artifacts(self.snapshot)
         self.oci_root = artifact_root(self.pushed, self.config.artifact_root)
-        self.kustomizer.shared = self._shared_folders(objects)
+        self.built_twice = self._named_twice(objects)
         found, named = cluster_name.named(self._cluster_roots(objects), objects, self.ignore.ignored, self.snapshot,
                                           self.prefix)
         clusters = [self._render_cluster(name, root, roots, folder) for name, root, folder, roots in found]
@@ -315,15 +315,11 @@ class _ModelBuilder:
             return path[len(self.prefix):].strip("/")
         return path
 
-    def _shared_folders(self, objects: list[KubeObject]) -> set[str]:
-        """The folders more than one written Flux Kustomization names: each cluster's own copy builds
-        it with its own patches, and what they share is assembled once (see ``Kustomizer.shared``)."""
-        named: Counter[str] = Counter()
-        for obj in objects:
-            path = obj.get("spec", "path") if obj.kind == "Kustomization" and obj.is_flux else None
-            if isinstance(path, str) and "${" not in path:
-                named[self._in_artifact(_source_kind(obj), self._strip_prefix(artifact_path(path)))] += 1
-        return {folder for folder, count in named.items() if count > 1}
+    def _named_twice(self, objects: list[KubeObject]) -> set[tuple[str, str, str]]:
+        """(source kind, source name, path) that more than one written Flux Kustomization builds: each
+        cluster's own copy, with patches of its own (their folder's build is shared: ``build_folder``)."""
+        named: Counter[tuple[str, str, str]] = Counter(filter(None, (_built(o) for o in objects)))
+        return {key for key, count in named.items() if count > 1}
 
     # -- clusters -------------------------------------------------------------
     def _cluster_roots(self, objects: list[KubeObject]) -> list[tuple[str, str, str, list[KubeObject]]]:
@@ -450,6 +446,7 @@ class _ModelBuilder:
             target_namespace=str(target) if isinstance(target, str) and target else None,
             target_pos=ks.pos("spec", "targetNamespace"),
             ignored=rules.ignored,
+            shared=_built(ks) in self.built_twice,
         )
         self.problems.extend(node.build.problems)
         return node
@@ -492,6 +489,14 @@ class _ModelBuilder:
 
 def _inside(path: str, folder: str) -> bool:
     return folder == "" or path.startswith(folder + "/")
+
+
+def _built(ks: KubeObject) -> tuple[str, str, str] | None:
+    """What a Flux Kustomization builds, as written: its source's kind and name, and its path."""
+    ref, path = ks.get("spec", "sourceRef"), ks.get("spec", "path")
+    if ks.kind != "Kustomization" or not ks.is_flux or not isinstance(ref, dict) or not isinstance(path, str):
+        return None
+    return _source_kind(ks), str(ref.get("name") or ""), artifact_path(path)
 
 
 def _source_kind(ks: KubeObject) -> str:
