@@ -7,20 +7,21 @@ file listed them. Malformed entries are skipped here; the API server's schema is
 
 from __future__ import annotations
 
-from checks.kustomize import Patch, inline_patches
+from checks.kustomize import InlinePatches, Patch, targeted_inline_patches
 from checks.model import KubeObject
 from checks.patches import Selector
 from checks.yaml_docs import Pos, YMap, YSeq
 
 
-def flux_patches(ks: KubeObject) -> list[Patch]:
-    """A Flux Kustomization's ``spec.patches`` (and the legacy v1beta fields) as patches."""
-    patches: list[Patch] = []
+def flux_patches(ks: KubeObject) -> list[Patch | InlinePatches]:
+    """A Flux Kustomization's ``spec.patches`` (and the legacy v1beta fields) as patches; one written
+    inline with a target is parsed when the build finds an object it targets."""
+    patches: list[Patch | InlinePatches] = []
     spec = ks.spec
     for item, _pos in _items(spec.get("patches")):
         if isinstance(item, YMap) and isinstance(item.get("patch"), str):
             selector = Selector.from_mapping(item.get("target")) if item.get("target") else None
-            patches.extend(inline_patches(item["patch"], item.value_pos["patch"], selector))
+            patches.extend(targeted_inline_patches(item["patch"], item.value_pos["patch"], selector))
     for item, pos in _items(spec.get("patchesStrategicMerge")):
         if isinstance(item, YMap):
             patches.append(Patch(item, None, pos))

@@ -116,7 +116,7 @@ class Kustomizer:
                                          for name in KUSTOMIZATION_FILES if name in files), None)
         return self._kfiles[folder]
 
-    def build_folder(self, folder: str, patches: list[Patch] | None = None,
+    def build_folder(self, folder: str, patches: list[Patch | InlinePatches] | None = None,
                      components: list[tuple[str, Pos]] | None = None,
                      target_namespace: str | None = None, target_pos: Pos | None = None,
                      ignored: Callable[[str], bool] | None = None, shared: bool = False) -> Build:
@@ -189,14 +189,14 @@ class Kustomizer:
 
     # -- kustomization files -----------------------------------------------
     def _build_kfile(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
-                     extra_patches: list[Patch], extra_components: list[tuple[str, Pos]],
+                     extra_patches: list[Patch | InlinePatches], extra_components: list[tuple[str, Pos]],
                      target_namespace: str | None, target_pos: Pos | None) -> Build:
         build, doc = self._kfile_resources(kfile, stack, accumulated, extra_components)
         if doc is not None:
             self._kfile_transforms(build, doc, extra_patches, target_namespace, target_pos)
         return build
 
-    def _kfile_transforms(self, build: Build, doc: YMap, extra_patches: list[Patch],
+    def _kfile_transforms(self, build: Build, doc: YMap, extra_patches: list[Patch | InlinePatches],
                           target_namespace: str | None, target_pos: Pos | None) -> None:
         """The Kustomization's own patches, then the file's namespace (or the Kustomization's
         targetNamespace), name affixes and common annotations, as kustomize-controller orders them."""
@@ -337,8 +337,8 @@ class Kustomizer:
                 build.objects.append(Rendered(body, kfile, -1, owned=True))
 
     # -- patches -------------------------------------------------------------
-    def _kfile_patches(self, doc: YMap, folder: str, kfile: str, build: Build) -> list[Patch]:
-        patches: list[Patch] = []
+    def _kfile_patches(self, doc: YMap, folder: str, kfile: str, build: Build) -> list[Patch | InlinePatches]:
+        patches: list[Patch | InlinePatches] = []
         for entry, pos in _items(doc.get("patchesStrategicMerge")):
             if isinstance(entry, str) and "\n" not in entry and entry.strip().endswith((".yaml", ".yml")):
                 patches.extend(self._patch_file(folder, entry, pos, None, build))
@@ -353,7 +353,7 @@ class Kustomizer:
                     patches.extend(self._patch_file(folder, item["path"], item.value_pos["path"],
                                                     selector, build))
                 elif isinstance(item.get("patch"), str):
-                    patches.extend(inline_patches(item["patch"], item.value_pos["patch"], selector))
+                    patches.extend(targeted_inline_patches(item["patch"], item.value_pos["patch"], selector))
         return patches
 
     def _patch_file(self, folder: str, entry: str, pos: Pos, selector: Selector | None,
@@ -367,9 +367,36 @@ class Kustomizer:
         loaded = self.load(path)
         return [Patch(doc.root, selector, doc.pos) for doc in loaded.docs if doc.root is not None]
 
-    def _apply_patches(self, build: Build, patches: list[Patch]) -> None:
+    def _apply_patches(self, build: Build, patches: list[Patch | InlinePatches]) -> None:
         for patch in patches:
-            apply_patch(build.objects, patch)
+            if isinstance(patch, InlinePatches):
+                if any(patch.selector.matches(o.body, o.namespace) for o in build.objects):
+                    for parsed in patch.parsed():
+                        apply_patch(build.objects, parsed)
+            else:
+                apply_patch(build.objects, patch)
+
+
+@dataclass(frozen=True)
+class InlinePatches:
+    """Patches written inline with a target, parsed only when the target selects an object of the build.
+
+    With a target, what a patch applies to is decided by the target alone, and a patch that applies
+    to nothing changes nothing: bootstrap patches of controllers the repository does not hold (every
+    cluster's copy of them) are never parsed.
+    """
+
+    text: str
+    pos: Pos
+    selector: Selector
+
+    def parsed(self) -> list[Patch]:
+        return inline_patches(self.text, self.pos, self.selector)
+
+
+def targeted_inline_patches(text: str, pos: Pos, selector: Selector | None) -> list[Patch | InlinePatches]:
+    """``inline_patches``, left unparsed until a build needs them when they have a target."""
+    return [InlinePatches(text, pos, selector)] if selector is not None else list(inline_patches(text, pos, None))
 
 
 def inline_patches(text: str, pos: Pos, selector: Selector | None) -> list[Patch]:

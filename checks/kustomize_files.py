@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from checks.kustomize import Build, Kustomizer, Patch
+from checks.kustomize import Build, InlinePatches, Kustomizer, Patch
 from checks.source import RepoSnapshot
 from checks.yaml_docs import Pos, YamlFile, YMap
 
@@ -38,7 +38,7 @@ class FileLister(Kustomizer):
             files |= self.build_folder(folder).files
         return files
 
-    def build_folder(self, folder: str, patches: list[Patch] | None = None,  # type: ignore[override]
+    def build_folder(self, folder: str, patches: list[Patch | InlinePatches] | None = None,  # type: ignore[override]
                      components: list[tuple[str, Pos]] | None = None, target_namespace: str | None = None,
                      target_pos: Pos | None = None, ignored: Callable[[str], bool] | None = None) -> Build:
         if folder in self._walked:
@@ -47,7 +47,7 @@ class FileLister(Kustomizer):
         return super().build_folder(folder, patches, components, None, None, ignored)
 
     def _build_kfile(self, kfile: str, stack: tuple[str, ...], accumulated: Build | None,
-                     extra_patches: list[Patch], extra_components: list[tuple[str, Pos]],
+                     extra_patches: list[Patch | InlinePatches], extra_components: list[tuple[str, Pos]],
                      target_namespace: str | None, target_pos: Pos | None) -> Build:
         if kfile in self._followed:  # its files are in the build that followed it first
             return accumulated if accumulated is not None else Build()
@@ -65,5 +65,5 @@ class FileLister(Kustomizer):
         super()._patch_file(folder, entry, pos, None, build)  # records the file; its patches are not applied
         return []
 
-    def _apply_patches(self, build: Build, patches: list[Patch]) -> None:
+    def _apply_patches(self, build: Build, patches: list[Patch | InlinePatches]) -> None:
         return None

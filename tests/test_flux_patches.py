@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checks.flux_patches import flux_components, flux_patches
+from checks.kustomize import InlinePatches
 from checks.model import KubeObject
 from checks.yaml_docs import Pos, YMap, YSeq, load_yaml
 
@@ -49,9 +50,12 @@ def kustomization(text: str = KUSTOMIZATION) -> KubeObject:
 
 
 def test_every_form_of_patch_is_read_and_malformed_entries_are_skipped() -> None:
-    inline, string_patch, strategic, json6902 = flux_patches(kustomization())
+    targeted, string_patch, strategic, json6902 = flux_patches(kustomization())
+    # Written inline with a target: parsed when a build finds an object the target selects.
+    assert isinstance(targeted, InlinePatches)
+    assert (targeted.selector.kind, targeted.selector.name) == ("Deployment", "web")
+    [inline] = targeted.parsed()
     assert isinstance(inline.content, YSeq) and inline.content[0]["path"] == "/spec/replicas"
-    assert inline.selector is not None and (inline.selector.kind, inline.selector.name) == ("Deployment", "web")
     assert inline.origin == Pos("clusters/prod/apps.yaml", 8, 10)  # the block scalar, from its first line
     assert string_patch.content == "not a list" and string_patch.selector is None
     assert isinstance(strategic.content, YMap) and strategic.content["metadata"]["name"] == "api"

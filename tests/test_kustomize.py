@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from checks import kustomize
 from checks.ignore import IgnoreRules
-from checks.kustomize import Build, Kustomizer, inline_patches, is_remote
+from checks.kustomize import Build, Kustomizer, forget_inline_patches, inline_patches, is_remote
 from checks.patches import Selector
 from checks.source import RepoSnapshot
 from checks.yaml_docs import Pos, load_yaml
@@ -588,6 +589,40 @@ def test_one_inline_patch_written_in_two_files_lands_in_each() -> None:
     assert second[0].content == first[0].content
     assert second[0].content[0].value_pos["value"] == Pos("clusters/production/ks.yaml", 23, 23)
     assert first[0].content[0].value_pos["value"] == Pos("clusters/staging/ks.yaml", 11, 11)
+
+
+def test_an_inline_patch_whose_target_selects_nothing_is_never_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every cluster's bootstrap patches target controllers a repository rarely holds: with a target,
+    # what a patch applies to is known before its text is read.
+    parsed: list[str] = []
+
+    def spy(path: str, data: bytes, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(data.decode())
+        return load_yaml(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(kustomize, "load_yaml", spy)
+    forget_inline_patches()
+    result = build({
+        "app/kustomization.yaml": """\
+            resources:
+              - releases.yaml
+            patches:
+              - target: {kind: Deployment, name: kustomize-controller}
+                patch: |
+                  - op: add
+                    path: /spec/template/spec/containers/0/args/-
+                    value: --no-remote-bases=true
+              - target: {kind: HelmRelease, name: database}
+                patch: |
+                  - op: replace
+                    path: /spec/interval
+                    value: 1h
+            """,
+        "app/releases.yaml": RELEASES,
+    }, "app")
+    assert by_name(result, "database").body["spec"]["interval"] == "1h"
+    assert [text for text in parsed if "op:" in text] == [
+        "- op: replace\n  path: /spec/interval\n  value: 1h\n"]
 
 # -- generators ---------------------------------------------------------------------------------------------
 
