@@ -6,7 +6,7 @@ which many children repeat one finding and it is grouped on the parent.
 
 from __future__ import annotations
 
-from rule_support import ROOT, config_map, kustomization, yaml
+from rule_support import ROOT, config_map, flux_object, kustomization, yaml
 
 
 def repo(cluster_file: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -14,6 +14,12 @@ def repo(cluster_file: str, extra: dict[str, str] | None = None) -> dict[str, st
     files = {f"{ROOT}/apps.yaml": cluster_file, "apps/configmap.yaml": config_map("settings")}
     files.update(extra or {})
     return files
+
+
+def platform_source(spec: str = "") -> str:
+    """The GitRepository flux-system/platform: ``spec`` (YAML lines, from line 7) before its url and ref."""
+    return flux_object("GitRepository", "platform",
+                       spec + "url: https://github.com/org/platform\nref:\n  branch: main\n")
 
 
 PATCHES = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rule_support import ROOT, findings, kustomization, round_trip, yaml
 
-from ._support import repo
+from ._support import platform_source, repo
 
 
 def test_invalid_day_interval_is_an_error_with_the_hour_equivalent() -> None:
@@ -17,18 +17,7 @@ def test_invalid_day_interval_is_an_error_with_the_hour_equivalent() -> None:
 
 
 def test_invalid_source_timeout_in_hours_is_rewritten_in_minutes() -> None:
-    source = yaml("""
-        apiVersion: source.toolkit.fluxcd.io/v1
-        kind: GitRepository
-        metadata:
-          name: platform
-          namespace: flux-system
-        spec:
-          interval: 10m
-          timeout: "1h"
-          url: https://github.com/org/platform
-          ref: {branch: main}
-        """)
+    source = platform_source('interval: 10m\ntimeout: "1h"\n')
     files = repo(kustomization(), {f"{ROOT}/sources.yaml": source})
     [finding] = findings(files, "interval/invalid")
     assert "spec.timeout" not in finding.message and "`timeout: 1h`" in finding.message
@@ -60,17 +49,7 @@ def test_invalid_ignores_substitutions_and_non_flux_kinds() -> None:
 def test_a_document_several_clusters_render_is_judged_once_and_each_patch_on_its_own() -> None:
     # dev and staging render apps/source.yaml as written (one body, one finding); production's own
     # patch writes another invalid interval, reported where the patch writes it.
-    source = yaml("""
-        apiVersion: source.toolkit.fluxcd.io/v1
-        kind: GitRepository
-        metadata:
-          name: platform
-          namespace: flux-system
-        spec:
-          interval: 1d
-          url: https://github.com/org/platform
-          ref: {branch: main}
-        """)
+    source = platform_source("interval: 1d\n")
     patch = yaml("""
         patches:
           - patch: |

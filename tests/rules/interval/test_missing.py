@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from rule_support import ROOT, findings, kustomization, round_trip, yaml
 
-from ._support import repo
+from ._support import platform_source, repo
 
 
 def test_missing_interval_on_a_git_repository_is_added() -> None:
-    source = yaml("""
-        apiVersion: source.toolkit.fluxcd.io/v1
-        kind: GitRepository
-        metadata:
-          name: platform
-          namespace: flux-system
-        spec:
-          url: https://github.com/org/platform
-          ref:
-            branch: main
-        """)
+    source = platform_source()
     files = repo(kustomization())
     files[f"{ROOT}/sources.yaml"] = source
     [finding] = findings(files, "interval/missing")
