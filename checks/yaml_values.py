@@ -190,7 +190,8 @@ class Converter:
             self.problems.append(Finding(
                 "structure/duplicate-key", Severity.ERROR, self.path, line,
                 f"the key `{key}` appears twice in one mapping (first on line "
-                f"{first_line}); Flux rejects the file. Keep one.",
+                f"{first_line}); Go's YAML parser, which Flux uses, rejects the file, and other tools keep "
+                "only the last value. Keep one.",
                 key=f"{self.documents}:{where}.{key}" if where else f"{self.documents}:{key}",
             ))
         self.duplicates.clear()
