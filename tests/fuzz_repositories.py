@@ -411,3 +411,26 @@ def repository(draw: st.DrawFn, max_files: int = 12) -> dict[str, bytes]:
         files[path] = draw(file_content(name))
     return files
 
+
+
+@st.composite
+def clusters_sharing_a_folder(draw: st.DrawFn) -> dict[str, bytes]:
+    """Two clusters whose Kustomizations build one folder, each with patches and a namespace of its own.
+
+    The folder holds random files (a kustomization file or none, objects, a base and an overlay below it),
+    so what the clusters share, and what each one's patches select, varies.
+    """
+    files: dict[str, bytes] = {}
+    for _ in range(draw(st.integers(1, 6))):
+        where = draw(st.sampled_from(("apps", "apps", "apps/base", "apps/overlay")))
+        name = draw(st.sampled_from(FILE_NAMES))
+        files[f"{where}/{name}"] = draw(file_content(name))
+    for cluster in ("prod", "staging"):
+        spec = pruned({"interval": "10m", "path": "./apps", "prune": True,
+                       "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+                       "patches": maybe(draw, draw(st.lists(patch_entry(), max_size=3)), 4),
+                       "targetNamespace": maybe(draw, draw(st.sampled_from(NAMESPACES)), 3),
+                       "components": maybe(draw, ["base"], 4)})
+        files[f"clusters/{cluster}/apps.yaml"] = dumped([obj("Kustomization", API_VERSIONS["Kustomization"][0],
+                                                             "apps", "flux-system", spec)])
+    return files

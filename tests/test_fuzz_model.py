@@ -7,8 +7,11 @@ rule, a file of the snapshot, a line from 1 and a message a user can read.
 
 from __future__ import annotations
 
+from typing import Any
+from unittest import mock
+
 import pytest
-from fuzz_repositories import repository
+from fuzz_repositories import clusters_sharing_a_folder, repository
 from fuzz_support import (
     assert_findings_keep_promises,
     mutate,
@@ -20,6 +23,7 @@ from fuzz_support import (
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checks import flux_patches, kustomize, repo
 from checks.engine import Analysis, analyze
 from checks.source import RepoSnapshot
 
@@ -35,6 +39,24 @@ def analysed_keeping_promises(files: dict[str, bytes], previous: Analysis | None
 @given(repository())
 def test_random_repositories_give_findings_only(files: dict[str, bytes]) -> None:
     analysed_keeping_promises(files)
+
+
+def _patched_eagerly(text: str, pos: Any, selector: Any) -> list[Any]:
+    return list(kustomize.inline_patches(text, pos, selector))
+
+
+@given(st.one_of(clusters_sharing_a_folder(), repository()))
+def test_what_the_model_shares_or_defers_changes_no_finding(files: dict[str, bytes]) -> None:
+    # Clusters that build one folder share what it renders, and an inline patch with a target is parsed
+    # only when the target selects an object: neither may change a verdict, a line or a fix.
+    snapshot = RepoSnapshot.from_mapping(files)
+    with watchdog():
+        fast = analyze(snapshot)
+        with (mock.patch.object(repo._ModelBuilder, "_named_twice", lambda self, objects: set()),
+              mock.patch.object(kustomize, "targeted_inline_patches", _patched_eagerly),
+              mock.patch.object(flux_patches, "targeted_inline_patches", _patched_eagerly)):
+            plain = analyze(snapshot)
+    assert [f.to_dict() for f in fast.findings] == [f.to_dict() for f in plain.findings]
 
 
 @given(repository(max_files=8), repository(max_files=8))
