@@ -124,31 +124,33 @@ class Kustomizer:
 
         ``ignored`` is the ignore rules of the source the Kustomization reads (each
         source has its own ``spec.ignore``); the snapshot-wide rules by default.
-        ``shared``: other builds of the folder are expected (each cluster's copy of one
-        Kustomization, with patches of its own): what the folder renders before the
-        Kustomization's patches and namespace is assembled once for all of them. Its objects
-        then start every build unowned, so each build copies what it changes: a folder built
-        once is better built without.
+        ``shared``: other builds of the folder are expected (each cluster's copy of one Kustomization):
+        what it renders before the Kustomization's patches and namespace is assembled once for all.
+        Its objects start every build unowned, and each build copies what it changes.
         """
         kfile = self.kustomization_file(folder)
-        ignored = ignored or self.ignored
+        patches, components, ignored = patches or [], components or [], ignored or self.ignored
         if not shared:
             if kfile:
-                return self._build_kfile(kfile, (), None, patches or [], components or [],
-                                         target_namespace, target_pos)
-            build, doc = self._build_generated(folder, components or [], ignored), None
-        else:
-            key = (kfile or folder, tuple(components or ()), None if kfile else ignored)
-            if key not in self._assembled:
-                self._assembled[key] = (self._kfile_resources(kfile, (), None, components or []) if kfile
-                                        else (self._build_generated(folder, components or [], ignored), None))
-            assembled, doc = self._assembled[key]
-            build = _fresh(assembled)
-            if kfile:
-                if doc is not None:
-                    self._kfile_transforms(build, doc, patches or [], target_namespace, target_pos)
-                return build
-        self._apply_patches(build, patches or [])
+                return self._build_kfile(kfile, (), None, patches, components, target_namespace, target_pos)
+            return self._generated_transforms(self._build_generated(folder, components, ignored), folder, patches,
+                                              target_namespace, target_pos)
+        key = (kfile or folder, tuple(components), None if kfile else ignored)
+        if key not in self._assembled:
+            self._assembled[key] = (self._kfile_resources(kfile, (), None, components) if kfile
+                                    else (self._build_generated(folder, components, ignored), None))
+        assembled, doc = self._assembled[key]
+        build = _fresh(assembled)
+        if not kfile:
+            return self._generated_transforms(build, folder, patches, target_namespace, target_pos)
+        if doc is not None:
+            self._kfile_transforms(build, doc, patches, target_namespace, target_pos)
+        return build
+
+    def _generated_transforms(self, build: Build, folder: str, patches: list[Patch | InlinePatches],
+                              target_namespace: str | None, target_pos: Pos | None) -> Build:
+        """The Kustomization's own patches, then its targetNamespace, over a folder without a kustomization file."""
+        self._apply_patches(build, patches)
         if target_namespace:
             set_namespaces(build.objects, target_namespace, "targetNamespace", target_pos or Pos(folder, 1, 1))
         return build
